@@ -93,7 +93,7 @@ def _validate(sb: GoogleSandbox, params: dict) -> tuple:
     method = params.get("code_challenge_method") or "plain"
     if params.get("code_challenge") and method not in ("S256", "plain"):
         raise AuthPageError(400, "invalid_request", "Invalid code_challenge_method value.")
-    if params.get("access_type", "online") not in ("online", "offline"):
+    if (params.get("access_type") or "online") not in ("online", "offline"):
         raise AuthPageError(400, "invalid_request", "Invalid access_type value.")
     return client, redirect_uri, requested
 
