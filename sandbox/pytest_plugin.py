@@ -31,5 +31,4 @@ def google_sandbox(_google_sandbox_server: GoogleSandbox) -> Iterator[GoogleSand
     sb.clock.unfreeze()
     sb.clock.freeze()
     yield sb
-    sb.faults.reset()
-    sb.set_unreachable(None)
+    sb.reset_faults()

@@ -200,9 +200,9 @@ def faults(sb, body, request):
                 int(spec.get("count", 1)), int(spec.get("status", 503)), spec.get("method", "")
             )
         if "unreachable" in body:
-            sb.set_unreachable(body["unreachable"])
+            sb.set_unreachable(body["unreachable"], body.get("for_seconds"))
         if body.get("reset"):
-            sb.faults.reset()
+            sb.reset_faults()
     f = sb.faults
     return {
         "latency": f.latency,

@@ -32,11 +32,11 @@ class Faults:
         self.injected = 0
 
     def reset(self) -> None:
+        """Clear every knob except ``unreachable`` (``GoogleSandbox.reset_faults`` does that)."""
         with self._lock:
             self.latency = 0.0
             self.error_rate = 0.0
             self.error_status = 503
-            self.unreachable = None
             self._queue.clear()
             self.injected = 0
 

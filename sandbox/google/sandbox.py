@@ -102,8 +102,7 @@ class GoogleSandbox:
             fresh = State()
             fresh.secret, fresh.signing_pem = self.state.secret, self.state.signing_pem
             self.state.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "lock"})
-        self.faults.reset()
-        self.set_unreachable(None)
+        self.reset_faults()
         self.quota = Quota(self.clock)
         self.watch.deliveries.clear()
         self.watch.require_https = False
@@ -115,10 +114,22 @@ class GoogleSandbox:
             with self._save_lock:
                 self.state.save(self.state_file)
 
-    def set_unreachable(self, mode: str | None) -> None:
-        """None, "closed" (connections dropped) or "refused" (port released)."""
+    def reset_faults(self) -> None:
+        """No latency, no scripted or random errors, reachable again."""
+        self.set_unreachable(None)
+        self.faults.reset()
+
+    def set_unreachable(self, mode: str | None, for_seconds: float | None = None) -> None:
+        """None, "closed" (API connections dropped; ``/_sandbox`` still answers) or
+        "refused" (port released). ``for_seconds`` (real time) restores reachability later,
+        the only way back from "refused" for an out-of-process client.
+        """
         if mode not in (None, "closed", "refused"):
             raise ValueError(mode)
+        if for_seconds:
+            timer = threading.Timer(for_seconds, self.set_unreachable, args=(None,))
+            timer.daemon = True
+            timer.start()
         server = self._server
         if server is not None and self.faults.unreachable == "refused" and mode != "refused":
             server.start()

@@ -67,12 +67,20 @@ class _Handler(WSGIRequestHandler):
 
     def handle_one_request(self) -> None:
         sb = getattr(self.server, "sandbox", None)
-        if sb is not None and sb.faults.unreachable == "closed":
+        if sb is not None and sb.faults.unreachable == "closed" and not self._control():
             self.close_connection = True
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
         super().handle_one_request()
+
+    def _control(self) -> bool:
+        """Peek at the request line: the control plane stays reachable in "closed" mode."""
+        try:
+            head = self.connection.recv(256, socket.MSG_PEEK)
+        except OSError:
+            return False
+        return b" /_sandbox/" in head.split(b"\r\n", 1)[0]
 
     def log_request(self, *args, **kwargs) -> None:
         pass

@@ -13,8 +13,14 @@ from googleapiclient.errors import HttpError
 def mail(sb, subject: str, when: datetime, **kw) -> dict:
     kw.setdefault("from_", "Hank Scorpio <hank@globex.com>")
     kw.setdefault("to", [ANN])
-    return sb.gmail.add_message(ANN, subject=subject, date=when, body_text=f"{subject} body",
-                                body_html=f"<p>{subject} <b>body</b></p>", **kw)
+    return sb.gmail.add_message(
+        ANN,
+        subject=subject,
+        date=when,
+        body_text=f"{subject} body",
+        body_html=f"<p>{subject} <b>body</b></p>",
+        **kw,
+    )
 
 
 def test_profile_list_and_paging(gmail, sb):
@@ -65,8 +71,13 @@ def test_labels_spam_trash_and_in(gmail, sb):
 
 
 def test_get_formats(gmail, sb):
-    m = mail(sb, "Hello & welcome", datetime(2024, 5, 1, 9, tzinfo=UTC),
-             cc=["c@globex.com"], message_id="<abc@globex.com>")
+    m = mail(
+        sb,
+        "Hello & welcome",
+        datetime(2024, 5, 1, 9, tzinfo=UTC),
+        cc=["c@globex.com"],
+        message_id="<abc@globex.com>",
+    )
     full = gmail.users().messages().get(userId="me", id=m["id"]).execute()
     assert full["internalDate"] == str(int(datetime(2024, 5, 1, 9, tzinfo=UTC).timestamp()) * 1000)
     assert full["labelIds"] == ["INBOX", "UNREAD"] and full["historyId"].isdigit()
@@ -76,12 +87,20 @@ def test_get_formats(gmail, sb):
     assert headers["Cc"] == "c@globex.com" and "Date" in headers and "To" in headers
     assert full["payload"]["mimeType"] == "multipart/alternative"
     plain, html = full["payload"]["parts"]
-    assert (plain["partId"], plain["mimeType"], html["mimeType"]) == ("0", "text/plain",
-                                                                      "text/html")
-    assert base64.urlsafe_b64decode(plain["body"]["data"]).decode().strip() == \
-        "Hello & welcome body"
-    meta = gmail.users().messages().get(userId="me", id=m["id"], format="metadata",
-                                        metadataHeaders=["From", "Subject"]).execute()
+    assert (plain["partId"], plain["mimeType"], html["mimeType"]) == (
+        "0",
+        "text/plain",
+        "text/html",
+    )
+    assert (
+        base64.urlsafe_b64decode(plain["body"]["data"]).decode().strip() == "Hello & welcome body"
+    )
+    meta = (
+        gmail.users()
+        .messages()
+        .get(userId="me", id=m["id"], format="metadata", metadataHeaders=["From", "Subject"])
+        .execute()
+    )
     assert [h["name"] for h in meta["payload"]["headers"]] == ["Subject", "From"]
     assert "parts" not in meta["payload"]
     minimal = gmail.users().messages().get(userId="me", id=m["id"], format="minimal").execute()
@@ -96,14 +115,21 @@ def test_get_formats(gmail, sb):
 
 def test_threads(gmail, sb):
     first = mail(sb, "Renewal", datetime(2024, 5, 1, tzinfo=UTC))
-    reply = mail(sb, "Re: Renewal", datetime(2024, 5, 2, tzinfo=UTC), from_=ANN,
-                 to=["hank@globex.com"], thread_of=first["id"])
+    reply = mail(
+        sb,
+        "Re: Renewal",
+        datetime(2024, 5, 2, tzinfo=UTC),
+        from_=ANN,
+        to=["hank@globex.com"],
+        thread_of=first["id"],
+    )
     assert reply["threadId"] == first["threadId"] == first["id"]
     thread = gmail.users().threads().get(userId="me", id=first["threadId"]).execute()
     assert [m["id"] for m in thread["messages"]] == [first["id"], reply["id"]]
     headers = {h["name"]: h["value"] for h in thread["messages"][1]["payload"]["headers"]}
-    assert headers["In-Reply-To"] == sb.gmail.get(ANN, first["id"])["payload"]["headers"][2][
-        "value"]
+    assert (
+        headers["In-Reply-To"] == sb.gmail.get(ANN, first["id"])["payload"]["headers"][2]["value"]
+    )
     threads = gmail.users().threads().list(userId="me").execute()["threads"]
     assert [t["id"] for t in threads] == [first["threadId"]]
 
@@ -114,16 +140,20 @@ def test_history_cycle_and_404(gmail, sb):
     sb.gmail.modify(ANN, m["id"], remove=["UNREAD"])
     sb.gmail.delete(ANN, m["id"])
     hist = gmail.users().history().list(userId="me", startHistoryId=start).execute()
-    kinds = [next(k for k in h if k.endswith(("Added", "Deleted", "Removed")))
-             for h in hist["history"]]
+    kinds = [
+        next(k for k in h if k.endswith(("Added", "Deleted", "Removed"))) for h in hist["history"]
+    ]
     assert kinds == ["messagesAdded", "labelsRemoved", "messagesDeleted"]
     assert hist["history"][1]["labelsRemoved"][0]["labelIds"] == ["UNREAD"]
     assert int(hist["historyId"]) == int(start) + 3
-    only_added = gmail.users().history().list(userId="me", startHistoryId=start,
-                                              historyTypes="messageAdded").execute()
+    only_added = (
+        gmail.users()
+        .history()
+        .list(userId="me", startHistoryId=start, historyTypes="messageAdded")
+        .execute()
+    )
     assert len(only_added["history"]) == 1
-    paged = gmail.users().history().list(userId="me", startHistoryId=start,
-                                         maxResults=2).execute()
+    paged = gmail.users().history().list(userId="me", startHistoryId=start, maxResults=2).execute()
     assert len(paged["history"]) == 2 and "nextPageToken" in paged
     quiet = gmail.users().history().list(userId="me", startHistoryId=hist["historyId"]).execute()
     assert "history" not in quiet and quiet["historyId"] == hist["historyId"]
@@ -133,10 +163,13 @@ def test_history_cycle_and_404(gmail, sb):
         gmail.users().history().list(userId="me", startHistoryId=start).execute()
     assert exc.value.resp.status == 404
     assert error_of(exc.value) == {
-        "code": 404, "message": "Requested entity was not found.",
-        "errors": [{"domain": "global", "reason": "notFound",
-                    "message": "Requested entity was not found."}],
-        "status": "NOT_FOUND"}
+        "code": 404,
+        "message": "Requested entity was not found.",
+        "errors": [
+            {"domain": "global", "reason": "notFound", "message": "Requested entity was not found."}
+        ],
+        "status": "NOT_FOUND",
+    }
 
 
 def test_history_ages_out_after_retention(gmail, sb):
@@ -155,8 +188,10 @@ def test_metadata_scope_restrictions(sb):
     meta = gmail_api(sb, ANN, scopes=[GMAIL_META])
     m = mail(sb, "x", datetime(2024, 5, 1, tzinfo=UTC))
     meta.users().messages().get(userId="me", id=m["id"], format="metadata").execute()
-    for call in (lambda: meta.users().messages().get(userId="me", id=m["id"]).execute(),
-                 lambda: meta.users().messages().list(userId="me", q="x").execute()):
+    for call in (
+        lambda: meta.users().messages().get(userId="me", id=m["id"]).execute(),
+        lambda: meta.users().messages().list(userId="me", q="x").execute(),
+    ):
         with pytest.raises(HttpError) as exc:
             call()
         assert exc.value.resp.status == 403
@@ -168,12 +203,17 @@ def test_metadata_scope_restrictions(sb):
 def test_modify_via_api_needs_modify_scope(gmail, sb):
     m = mail(sb, "x", datetime(2024, 5, 1, tzinfo=UTC))
     with pytest.raises(HttpError) as exc:  # fixture token has gmail.readonly only
-        gmail.users().messages().modify(userId="me", id=m["id"],
-                                        body={"removeLabelIds": ["UNREAD"]}).execute()
+        gmail.users().messages().modify(
+            userId="me", id=m["id"], body={"removeLabelIds": ["UNREAD"]}
+        ).execute()
     assert exc.value.resp.status == 403
     rw = gmail_api(sb, ANN, scopes=["https://www.googleapis.com/auth/gmail.modify"])
-    out = rw.users().messages().modify(userId="me", id=m["id"],
-                                       body={"removeLabelIds": ["UNREAD"]}).execute()
+    out = (
+        rw.users()
+        .messages()
+        .modify(userId="me", id=m["id"], body={"removeLabelIds": ["UNREAD"]})
+        .execute()
+    )
     assert out["labelIds"] == ["INBOX"]
     with pytest.raises(HttpError) as delete:  # permanent delete needs https://mail.google.com/
         rw.users().messages().delete(userId="me", id=m["id"]).execute()
