@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
+from . import partial
 from . import scopes as scope_rules
 from .errors import ApiError, insufficient_scope, json_response, unauthenticated
 from .state import AccessToken
@@ -87,6 +88,12 @@ def api_method(method_id: str) -> Callable:
                 return result
             if result is None:
                 return Response(status=204)
+            fields = request.args.get("fields")
+            if fields:
+                try:
+                    result = partial.apply(result, partial.parse(fields, api))
+                except ApiError as err:
+                    return err.response()
             return json_response(result)
 
         handler.method_id = method_id  # type: ignore[attr-defined]

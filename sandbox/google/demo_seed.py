@@ -20,8 +20,8 @@ def seed_demo(sb: GoogleSandbox) -> None:
     now = sb.clock.now().replace(minute=0, second=0, microsecond=0)
     day = now.date()
 
-    def at(days: int, hour: int) -> str:
-        return (now.replace(hour=hour) + timedelta(days=days)).isoformat()
+    def at(days: int, hour: int, minute: int = 0) -> str:
+        return (now.replace(hour=hour, minute=minute) + timedelta(days=days)).isoformat()
 
     sb.calendar.insert_event(
         "ann@acme.com",
@@ -59,7 +59,7 @@ def seed_demo(sb: GoogleSandbox) -> None:
         {
             "summary": "Call with Hank (Globex)",
             "start": {"dateTime": at(2, 11), "timeZone": "Europe/Berlin"},
-            "end": {"dateTime": at(2, 11).replace(":00:00", ":30:00"), "timeZone": "Europe/Berlin"},
+            "end": {"dateTime": at(2, 11, 30), "timeZone": "Europe/Berlin"},
             "attendees": [{"email": "hank@globex.com"}],
         },
     )

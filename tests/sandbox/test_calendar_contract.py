@@ -365,3 +365,18 @@ def test_other_users_calendar_is_404(cal, sb):
     with pytest.raises(HttpError) as exc:
         cal.events().list(calendarId="bob@acme.com").execute()
     assert exc.value.resp.status == 404
+
+
+def test_fields_partial_response(cal, sb):
+    sb.calendar.insert_event(ANN, event("e", T0, T1, description="d"))
+    page = (
+        cal.events()
+        .list(calendarId="primary", fields="nextSyncToken,items(id,status,start/dateTime)")
+        .execute()
+    )
+    assert set(page) == {"nextSyncToken", "items"}
+    assert set(page["items"][0]) == {"id", "status", "start"}
+    assert set(page["items"][0]["start"]) == {"dateTime"}
+    with pytest.raises(HttpError) as exc:
+        cal.events().list(calendarId="primary", fields="items(id").execute()
+    assert exc.value.resp.status == 400
