@@ -66,6 +66,13 @@ class Clock:
             self._frozen_at = None
             self._offset = now - time.time()
 
+    def reset(self) -> None:
+        """Back to real wall-clock time (stays frozen, at the real now, if it was frozen)."""
+        with self._lock:
+            self._offset = 0.0
+            if self._frozen_at is not None:
+                self._frozen_at = time.time()
+
     @property
     def frozen(self) -> bool:
         return self._frozen_at is not None

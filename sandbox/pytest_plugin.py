@@ -28,7 +28,7 @@ def google_sandbox(_google_sandbox_server: GoogleSandbox) -> Iterator[GoogleSand
     """A running sandbox with no users, clients or data; ``.base_url`` is its address."""
     sb = _google_sandbox_server
     sb.reset()
-    sb.clock.unfreeze()
+    sb.clock.reset()
     sb.clock.freeze()
     yield sb
     sb.reset_faults()
