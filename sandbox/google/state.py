@@ -33,6 +33,8 @@ class User:
     picture: str = ""
 
     def __post_init__(self) -> None:
+        if not self.picture:
+            self.picture = f"https://lh3.googleusercontent.com/a/{self.email.split('@')[0]}=s96-c"
         if not self.sub:
             self.sub = str(100000000000000000000 + secrets.randbelow(10**20))
 

@@ -380,3 +380,35 @@ def test_fields_partial_response(cal, sb):
     with pytest.raises(HttpError) as exc:
         cal.events().list(calendarId="primary", fields="items(id").execute()
     assert exc.value.resp.status == 400
+
+
+def test_secondary_calendar_move_and_external_only(cal, sb):
+    sb.add_user("bob@acme.com")
+    sb.calendar.add_calendar(ANN, "team0001@group.calendar.google.com", "Team")
+    ids = [c["id"] for c in cal.calendarList().list().execute()["items"]]
+    assert ids == [ANN, "team0001@group.calendar.google.com"]
+    ev = (
+        cal.events()
+        .insert(
+            calendarId="primary",
+            sendUpdates="externalOnly",
+            body=event(
+                "m", T0, T1, attendees=[{"email": "bob@acme.com"}, {"email": "hank@globex.com"}]
+            ),
+        )
+        .execute()
+    )
+    assert sb.calendar.invitations(ANN)[0]["recipients"] == ["hank@globex.com"]
+    moved = (
+        cal.events()
+        .move(
+            calendarId="primary", eventId=ev["id"], destination="team0001@group.calendar.google.com"
+        )
+        .execute()
+    )
+    assert moved["id"] == ev["id"]
+    assert (
+        cal.events().get(calendarId="primary", eventId=ev["id"]).execute()["status"] == "cancelled"
+    )
+    team = cal.events().list(calendarId="team0001@group.calendar.google.com").execute()
+    assert [e["id"] for e in team["items"]] == [ev["id"]]
