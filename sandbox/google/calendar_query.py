@@ -224,7 +224,7 @@ class EventQuery:
     def _key(self, item: StoredEvent | dict) -> list[Any]:
         if isinstance(item, dict):
             return [
-                item["originalStart"].get("dateTime") or item["originalStart"]["date"],
+                instant(item["originalStart"]).isoformat(),
                 item["id"],
             ]
         if self.order_by == "updated":

@@ -412,3 +412,17 @@ def test_secondary_calendar_move_and_external_only(cal, sb):
     )
     team = cal.events().list(calendarId="team0001@group.calendar.google.com").execute()
     assert [e["id"] for e in team["items"]] == [ev["id"]]
+
+
+def test_changes_made_while_paging_come_again_in_the_next_sync(cal, sb):
+    ids = [sb.calendar.insert_event(ANN, event(f"e{i}", T0, T1))["id"] for i in range(4)]
+    first = cal.events().list(calendarId="primary", maxResults=2).execute()
+    sb.calendar.patch_event(ANN, ids[0], {"summary": "changed mid-sync"})
+    rest = (
+        cal.events()
+        .list(calendarId="primary", maxResults=2, pageToken=first["nextPageToken"])
+        .execute()
+    )
+    assert len(first["items"]) + len(rest["items"]) == 4
+    inc = cal.events().list(calendarId="primary", syncToken=rest["nextSyncToken"]).execute()
+    assert [(e["id"], e["summary"]) for e in inc["items"]] == [(ids[0], "changed mid-sync")]
