@@ -1,0 +1,81 @@
+"""Demo people: accounts with domains (one domain shared by two accounts), contacts with
+alternate emails, an admin, ordinary users and a virtual assistant user."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from plugin.models import Account, AccountDomain, Contact, ContactEmail, User, UserEmail
+from plugin.settings import get_settings
+
+from .app import db
+
+DEMO_PASSWORD = "demo1234"
+LOGINS = [
+    ("admin@crm.example", "Avery Admin", True),
+    ("sam@crm.example", "Sam Seller", False),
+    ("riley@crm.example", "Riley Rep", False),
+]
+
+
+def _user(name: str, emails: list[str], admin: bool = False, password: bool = True) -> User:
+    user = User(
+        name=name,
+        is_admin=admin,
+        password_hash=generate_password_hash(DEMO_PASSWORD) if password else None,
+    )
+    user.emails = [UserEmail(email=e, is_primary=i == 0) for i, e in enumerate(emails)]
+    db.session.add(user)
+    return user
+
+
+def _account(name: str, domains: list[str]) -> Account:
+    account = Account(name=name)
+    account.domains = [AccountDomain(domain=d) for d in domains]
+    db.session.add(account)
+    return account
+
+
+def _contact(name: str, account: Account, primary: str, *alternates: str) -> Contact:
+    contact = Contact(name=name, account=account)
+    contact.emails = [ContactEmail(email=primary, is_primary=True)] + [
+        ContactEmail(email=a, is_primary=False) for a in alternates
+    ]
+    db.session.add(contact)
+    return contact
+
+
+def seed_demo() -> bool:
+    """Load the demo data once; returns False when users already exist."""
+    if db.session.scalar(select(User.id).limit(1)) is not None:
+        return False
+    admin = _user("Avery Admin", ["admin@crm.example"], admin=True)
+    sam = _user("Sam Seller", ["sam@crm.example", "sam.seller@gmail.com"])
+    _user("Riley Rep", ["riley@crm.example"])
+    assistant = _user("Virtual Assistant", ["assistant@crm.example"], password=False)
+
+    acme = _account("Acme", ["acme.com"])
+    globex = _account("Globex", ["globex.com", "globex.io"])
+    initech = _account("Initech", ["initech.com"])
+    # One domain on two accounts: meetings with unknown people there associate neither.
+    umbrella_east = _account("Umbrella East", ["umbrella.com"])
+    umbrella_west = _account("Umbrella West", ["umbrella.com"])
+    house = _account("Walk-in Customers", [])
+
+    _contact("Tess Tester", acme, "tester@acme.com", "tess@acme-labs.com")
+    _contact("Wile E. Coyote", acme, "wile@acme.com")
+    _contact("Hank Scorpio", globex, "hank@globex.com", "hank.scorpio@gmail.com")
+    _contact("Peter Gibbons", initech, "peter@initech.com")
+    _contact("Ada East", umbrella_east, "ada@umbrella.com")
+    _contact("Will West", umbrella_west, "will@umbrella.com")
+    db.session.flush()
+
+    settings = get_settings()
+    settings.virtual_assistant_user_id = assistant.id
+    settings.default_account_id = house.id
+    settings.default_event_manager_id = None
+    settings.auto_assign_booker = True
+    db.session.commit()
+    _ = (admin, sam)
+    return True

@@ -1,0 +1,35 @@
+"""Admin screens are for admins: anonymous visitors go to log in, other users get 403."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_admin import AdminIndexView
+from flask_admin.contrib.sqla import ModelView
+from flask_login import current_user
+
+
+def _is_admin() -> bool:
+    return bool(current_user.is_authenticated and getattr(current_user, "is_admin", False))
+
+
+def _refuse():
+    if not current_user.is_authenticated:
+        return redirect(url_for(current_app.config["CRM_SYNC_LOGIN_VIEW"], next=request.url))
+    abort(403)
+
+
+class AdminOnly:
+    def is_accessible(self) -> bool:
+        return _is_admin()
+
+    def inaccessible_callback(self, name, **kwargs):
+        return _refuse()
+
+
+class SecureIndexView(AdminOnly, AdminIndexView):
+    pass
+
+
+class SecureModelView(AdminOnly, ModelView):
+    page_size = 50
+    can_view_details = True

@@ -1,0 +1,40 @@
+"""The profile dropdown a host drops into its navbar: {% include "crm_sync/_profile_menu.html" %}.
+
+Feature blueprints add their entries with `add_menu_item`, so the include always lists exactly
+the pages that are mounted.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, url_for
+from flask_login import current_user
+
+bp = Blueprint(
+    "crm_sync",
+    __name__,
+    template_folder="../templates",
+    static_folder="../static",
+    static_url_path="/static",
+)
+
+MENU: list[tuple[str, str, bool]] = []  # (label, endpoint, admin_only), in display order
+
+
+def add_menu_item(label: str, endpoint: str, admin_only: bool = False) -> None:
+    if (label, endpoint, admin_only) not in MENU:
+        MENU.append((label, endpoint, admin_only))
+
+
+@bp.app_context_processor
+def menu_context():
+    def crm_sync_menu_items():
+        items = []
+        for label, endpoint, admin_only in MENU:
+            if endpoint not in current_app.view_functions:
+                continue
+            if admin_only and not getattr(current_user, "is_admin", False):
+                continue
+            items.append({"label": label, "url": url_for(endpoint)})
+        return items
+
+    return {"crm_sync_menu_items": crm_sync_menu_items}

@@ -1,0 +1,63 @@
+"""Every CRM_SYNC_* configuration key, its default, and the checks init_app makes.
+
+Defaults live here and nowhere else, so the README table and the code cannot drift apart.
+"""
+
+from __future__ import annotations
+
+GOOGLE_ENDPOINTS = {
+    "AUTHORIZE_URL": "https://accounts.google.com/o/oauth2/v2/auth",
+    "TOKEN_URL": "https://oauth2.googleapis.com/token",
+    "REVOKE_URL": "https://oauth2.googleapis.com/revoke",
+    "USERINFO_URL": "https://openidconnect.googleapis.com/v1/userinfo",
+    "CALENDAR_URL": "https://www.googleapis.com/calendar/v3",
+    "GMAIL_URL": "https://gmail.googleapis.com/gmail/v1",
+}
+
+DEFAULTS: dict[str, object] = {
+    # Fernet keys, newest first (a list or a comma-separated string). Required outside
+    # debug and testing; older keys stay readable so keys can be rotated.
+    "CRM_SYNC_ENCRYPTION_KEYS": None,
+    "CRM_SYNC_URL_PREFIX": "/crm-sync",
+    "CRM_SYNC_ADMIN_URL": "/admin",
+    # Where an anonymous visitor is sent; the host's login endpoint.
+    "CRM_SYNC_LOGIN_VIEW": "login",
+    # Google OAuth client. Unset means Google is not offered in the provider picker.
+    "CRM_SYNC_GOOGLE_CLIENT_ID": None,
+    "CRM_SYNC_GOOGLE_CLIENT_SECRET": None,
+    # Point every Google endpoint at one base URL (the sandbox stand-in); None = real Google.
+    "CRM_SYNC_GOOGLE_BASE_URL": None,
+    # Run the dispatch job inside the web process (demo, single-process deployments).
+    "CRM_SYNC_RUN_SCHEDULER": False,
+    "CRM_SYNC_DISPATCH_SECONDS": 5,
+    "CRM_SYNC_LEASE_SECONDS": 300,
+    "CRM_SYNC_MAX_ACCOUNTS_PER_DISPATCH": 5,
+    "CRM_SYNC_HTTP_TIMEOUT": 30,
+    # Optional "module:callable" or callable: (user, account) -> bool, who may open an
+    # Account Calendar. Default: any logged-in user.
+    "CRM_SYNC_ACCOUNT_PERMISSION": None,
+    # Optional "module:callable" or callable returning a matching Directory (the host seam).
+    "CRM_SYNC_DIRECTORY": None,
+}
+
+
+def apply_defaults(config: dict) -> None:
+    """Fill in every key the host did not set."""
+    for key, value in DEFAULTS.items():
+        config.setdefault(key, value)
+    base = config.get("CRM_SYNC_GOOGLE_BASE_URL")
+    for name, url in GOOGLE_ENDPOINTS.items():
+        if base:
+            path = url.split("/", 3)[3] if url.count("/") >= 3 else ""
+            url = f"{base.rstrip('/')}/{path}"
+        config.setdefault(f"CRM_SYNC_GOOGLE_{name}", url)
+
+
+def encryption_keys(config: dict) -> list[str]:
+    """The configured Fernet keys as a list, newest first."""
+    keys = config.get("CRM_SYNC_ENCRYPTION_KEYS")
+    if not keys:
+        return []
+    if isinstance(keys, str):
+        keys = keys.split(",")
+    return [k.strip() for k in keys if k and k.strip()]
