@@ -1,0 +1,75 @@
+"""The matcher: one bulk directory lookup per batch, then the pure rules per item."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from ...models.base import normalize_email
+from .directory import Directory
+from .rules import Lookup, domain_candidates, is_blocked, match_item, people
+from .values import Item, MatchResult, MatchSettings
+
+
+class Matcher:
+    """Match meetings and emails to users, contacts and accounts.
+
+    Without arguments it uses the configured directory (CRM_SYNC_DIRECTORY, else the plugin's
+    models over the current session) and the SystemSettings row; both need an app context.
+    """
+
+    def __init__(self, directory: Directory | None = None, settings=None):
+        if directory is None:
+            from .model_directory import default_directory
+
+            directory = default_directory()
+        if settings is None:
+            from ...settings import get_settings
+
+            settings = get_settings()
+        self.directory = directory
+        self.settings = self._with_defaults(MatchSettings.coerce(settings), directory)
+
+    @staticmethod
+    def _with_defaults(settings: MatchSettings, directory: Directory) -> MatchSettings:
+        defaults = directory.defaults()
+        if defaults is None:
+            return settings
+        return replace(
+            settings,
+            default_account_id=defaults.default_account_id,
+            default_event_manager_id=defaults.default_event_manager_id,
+            virtual_assistant_user_id=defaults.virtual_assistant_user_id,
+        )
+
+    def lookup(self, items: Sequence[Item]) -> Lookup:
+        """Ask the directory about every address of the batch at once: users and contacts by
+        email, then accounts only for the domains of people who are neither."""
+        settings = self.settings
+        emails = {e for item in items for e, _, _ in people(item)}
+        emails = {e for e in emails if not is_blocked(e, settings)}
+        users = self.directory.users_by_email(emails)
+        contacts = self.directory.contacts_by_email(emails)
+        owners = {normalize_email(e) for item in items for e in item.owner_emails}
+        domains = set()
+        for e in emails:
+            if e in users or e in owners:
+                continue
+            contact = contacts.get(e)
+            if contact is not None and contact.account_id is not None:
+                continue
+            domain = domain_candidates(e, settings)
+            if domain:
+                domains.add(domain)
+        accounts = self.directory.accounts_by_domain(domains) if domains else {}
+        return Lookup(users=users, contacts=contacts, domains=accounts)
+
+    def match_many(self, items: Sequence[Item]) -> list[MatchResult]:
+        items = list(items)
+        if not items:
+            return []
+        lookup = self.lookup(items)
+        return [match_item(item, lookup, self.settings) for item in items]
+
+    def match(self, item: Item) -> MatchResult:
+        return self.match_many([item])[0]
