@@ -10,6 +10,7 @@ GOOGLE_ENDPOINTS = {
     "TOKEN_URL": "https://oauth2.googleapis.com/token",
     "REVOKE_URL": "https://oauth2.googleapis.com/revoke",
     "USERINFO_URL": "https://openidconnect.googleapis.com/v1/userinfo",
+    "JWKS_URL": "https://www.googleapis.com/oauth2/v3/certs",
     "CALENDAR_URL": "https://www.googleapis.com/calendar/v3",
     "GMAIL_URL": "https://gmail.googleapis.com/gmail/v1",
 }
@@ -27,6 +28,10 @@ DEFAULTS: dict[str, object] = {
     "CRM_SYNC_GOOGLE_CLIENT_SECRET": None,
     # Point every Google endpoint at one base URL (the sandbox stand-in); None = real Google.
     "CRM_SYNC_GOOGLE_BASE_URL": None,
+    # Email domain -> provider ("google", "microsoft", "exchange") for the link flow's
+    # detection, e.g. Google Workspace domains: {"acme.com": "google"}. Free-mail domains of
+    # Google and Microsoft are built in.
+    "CRM_SYNC_PROVIDER_DOMAINS": {},
     # Run the dispatch job inside the web process (demo, single-process deployments).
     "CRM_SYNC_RUN_SCHEDULER": False,
     "CRM_SYNC_DISPATCH_SECONDS": 5,
