@@ -82,6 +82,9 @@ class CRMSync:
         from .admin import register_admin
 
         state.admin = register_admin(app, db, admin)
+        from .sync.rematch import install_rematch_hooks
+
+        install_rematch_hooks(app)
         if app.config["CRM_SYNC_RUN_SCHEDULER"]:
             from .sync.scheduler import start_in_process
 
