@@ -25,4 +25,7 @@ def register_admin(app: Flask, db, admin=None):
             theme=Bootstrap4Theme(),
         )
     add_views(admin, db)
+    from ..blueprints.menu import add_menu_item
+
+    add_menu_item("Admin", f"{admin.index_view.endpoint}.index", admin_only=True)
     return admin

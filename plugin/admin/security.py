@@ -7,6 +7,8 @@ from flask_admin import AdminIndexView
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
 
+from .forms import AdminForm
+
 
 def _is_admin() -> bool:
     return bool(current_user.is_authenticated and getattr(current_user, "is_admin", False))
@@ -31,5 +33,6 @@ class SecureIndexView(AdminOnly, AdminIndexView):
 
 
 class SecureModelView(AdminOnly, ModelView):
+    form_base_class = AdminForm  # carries Flask-WTF's CSRF token
     page_size = 50
     can_view_details = True

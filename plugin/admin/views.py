@@ -1,15 +1,45 @@
-"""The admin views, registered in menu order."""
+"""The admin views, registered in menu order. Every one is admin-only (security.AdminOnly)."""
 
 from __future__ import annotations
 
-from .security import SecureModelView
+from ..models import (
+    Account,
+    Contact,
+    LinkedAccount,
+    SyncProblem,
+    SyncRun,
+    SystemSettings,
+    User,
+)
+from .people import AccountView, ContactView, UserView
+from .settings_view import SystemSettingsView
+from .sync_views import LinkedAccountView, SyncProblemView, SyncRunView
+
+PEOPLE = "CRM"
+SYNC = "Sync"
 
 
 def add_views(admin, db) -> None:
-    from ..models import Account, Contact, User
-
-    admin.add_view(SecureModelView(User, db.session, name="Users", endpoint="crm_users"))
+    admin.add_view(UserView(User, db, name="Users", endpoint="crm_users", category=PEOPLE))
     admin.add_view(
-        SecureModelView(Contact, db.session, name="CRM Contacts", endpoint="crm_contacts")
+        ContactView(Contact, db, name="CRM Contacts", endpoint="crm_contacts", category=PEOPLE)
     )
-    admin.add_view(SecureModelView(Account, db.session, name="Accounts", endpoint="crm_accounts"))
+    admin.add_view(
+        AccountView(Account, db, name="Accounts", endpoint="crm_accounts", category=PEOPLE)
+    )
+    admin.add_view(
+        SystemSettingsView(SystemSettings, db, name="System Settings", endpoint="crm_settings")
+    )
+    admin.add_view(
+        LinkedAccountView(
+            LinkedAccount, db, name="Linked Accounts", endpoint="crm_linked_accounts", category=SYNC
+        )
+    )
+    admin.add_view(
+        SyncRunView(SyncRun, db, name="Sync Runs", endpoint="crm_sync_runs", category=SYNC)
+    )
+    admin.add_view(
+        SyncProblemView(
+            SyncProblem, db, name="Sync Problems", endpoint="crm_sync_problems", category=SYNC
+        )
+    )

@@ -1,0 +1,176 @@
+"""Linked provider accounts with their sync status, and the record of sync runs and problems.
+
+Actions only change rows (status, next_sync_at); the scheduler does the talking to providers.
+Credentials are never listed, shown, exported or editable.
+"""
+
+from __future__ import annotations
+
+from flask import flash
+from flask_admin.actions import action
+from markupsafe import Markup, escape
+from sqlalchemy import select
+
+from ..models import LinkedAccount, utcnow
+from ..models.linked import PROVIDERS, STATUSES
+from ..state import session
+from .security import SecureModelView
+
+_ACCOUNT_COLUMNS = [
+    "user",
+    "provider",
+    "external_email",
+    "status",
+    "last_sync_at",
+    "next_sync_at",
+    "failure_count",
+    "last_error",
+]
+
+
+def _pause(account: LinkedAccount) -> None:
+    account.status = "paused"
+    account.next_sync_at = None
+
+
+def _resume(account: LinkedAccount) -> None:
+    account.status = "active"
+    account.failure_count = 0
+    account.next_sync_at = utcnow()
+
+
+def _request_sync(account: LinkedAccount) -> None:
+    account.status = "active"
+    account.next_sync_at = utcnow()
+
+
+def _unlink(account: LinkedAccount, keep_items: bool) -> None:
+    """Remove the link; with keep_items the synced meetings and emails stay in the CRM."""
+
+    session().delete(account)
+
+
+def _status_cell(view, context, model, name) -> Markup:
+    colour = {"active": "success", "paused": "secondary", "needs_relink": "warning"}.get(
+        model.status, "danger"
+    )
+    return Markup('<span class="badge badge-{} bg-{}">{}</span>').format(
+        colour, colour, escape(model.status_label)
+    )
+
+
+class LinkedAccountView(SecureModelView):
+    can_create = False
+    can_edit = False
+    can_delete = False  # "Unlink" below, so the link's own clean-up runs
+    can_export = False
+    column_list = _ACCOUNT_COLUMNS
+    column_details_list = _ACCOUNT_COLUMNS + [
+        "sync_calendar",
+        "sync_email",
+        "initial_sync_done",
+        "lease_owner",
+        "lease_expires_at",
+        "created_at",
+    ]
+    column_labels = {
+        "external_email": "Linked address",
+        "last_sync_at": "Last sync",
+        "next_sync_at": "Next sync",
+        "failure_count": "Failures",
+    }
+    column_formatters = {
+        "status": _status_cell,
+        "provider": lambda v, c, m, n: m.provider_label,
+    }
+    column_searchable_list = ["external_email"]
+    column_filters = ["status", "provider", "user.name"]
+    column_choices = {"status": list(STATUSES.items()), "provider": list(PROVIDERS.items())}
+    column_default_sort = ("next_sync_at", False)
+
+    def _apply(self, ids, change, done: str) -> None:
+        accounts = (
+            session()
+            .scalars(select(LinkedAccount).where(LinkedAccount.id.in_([int(i) for i in ids])))
+            .all()
+        )
+        skipped = []
+        for account in accounts:
+            if change is not _unlink_keep and account.status == "needs_relink":
+                skipped.append(account.external_email)
+                continue
+            change(account)
+        session().commit()
+        flash(f"{done}: {len(accounts) - len(skipped)} account(s).", "success")
+        if skipped:
+            flash(
+                "Needs re-link by its user first (the grant was revoked): " + ", ".join(skipped),
+                "warning",
+            )
+
+    @action("sync_now", "Sync now")
+    def action_sync_now(self, ids) -> None:
+        self._apply(ids, _request_sync, "Sync requested")
+
+    @action("pause", "Pause")
+    def action_pause(self, ids) -> None:
+        self._apply(ids, _pause, "Paused")
+
+    @action("resume", "Resume")
+    def action_resume(self, ids) -> None:
+        self._apply(ids, _resume, "Resumed")
+
+    @action(
+        "unlink",
+        "Unlink",
+        "Unlink the selected accounts? Meetings and emails already synced stay in the CRM.",
+    )
+    def action_unlink(self, ids) -> None:
+        self._apply(ids, _unlink_keep, "Unlinked")
+
+
+def _unlink_keep(account: LinkedAccount) -> None:
+    _unlink(account, keep_items=True)
+
+
+class _ReadOnlyView(SecureModelView):
+    can_create = False
+    can_edit = False
+    can_delete = False
+
+
+class SyncRunView(_ReadOnlyView):
+    column_list = [
+        "started_at",
+        "linked_account",
+        "trigger",
+        "status",
+        "full_sync",
+        "fetched",
+        "created",
+        "updated",
+        "deleted",
+        "pushed",
+        "problems",
+        "api_calls",
+        "duration_ms",
+        "error",
+    ]
+    column_labels = {"linked_account": "Account", "duration_ms": "ms", "full_sync": "Full"}
+    column_default_sort = ("started_at", True)
+    column_filters = ["linked_account.external_email", "status", "trigger", "started_at"]
+
+
+class SyncProblemView(_ReadOnlyView):
+    column_list = [
+        "created_at",
+        "linked_account",
+        "direction",
+        "item_kind",
+        "external_id",
+        "message",
+        "resolved_at",
+    ]
+    column_labels = {"linked_account": "Account", "item_kind": "Item"}
+    column_default_sort = ("created_at", True)
+    column_filters = ["linked_account.external_email", "item_kind", "direction", "resolved_at"]
