@@ -6,7 +6,7 @@ rebuilds that meeting's or email's interactions from its stored participants.
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 from flask_admin import BaseView, expose
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -70,10 +70,8 @@ class AmbiguousMatchesView(AdminOnly, BaseView):
         if p is None or p.method != "ambiguous":
             flash("That participant is no longer waiting for an account.", "warning")
             return redirect(url_for(".index"))
-        form = self._form(p, self._accounts([p]))
-        form.process(request.form)
-        form.account_id.choices = [(a, label) for a, label in form.account_id.choices]
-        if not form.validate() or form.account_id.data not in (p.candidates or []):
+        form = self._form(p, self._accounts([p]))  # bound to the posted form data
+        if not form.validate_on_submit() or form.account_id.data not in (p.candidates or []):
             flash("Pick one of the accounts that carry this domain.", "danger")
             return redirect(url_for(".index"))
         p.account_id = form.account_id.data

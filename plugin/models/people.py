@@ -19,9 +19,9 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from .base import Base, utcnow
+from .base import Base, normalize_domain, normalize_email, utcnow
 
 
 class User(Base):
@@ -95,6 +95,11 @@ class UserEmail(Base):
 
     user: Mapped[User] = relationship(back_populates="emails")
 
+    @validates("email")
+    def _normalize(self, key, value):
+        # Stored normalised, so matching can use the unique index (DESIGN section 4).
+        return normalize_email(value)
+
     def __str__(self) -> str:
         return self.email
 
@@ -129,6 +134,10 @@ class AccountDomain(Base):
     domain: Mapped[str] = mapped_column(String(253), index=True)
 
     account: Mapped[Account] = relationship(back_populates="domains")
+
+    @validates("domain")
+    def _normalize(self, key, value):
+        return normalize_domain(value)
 
     def __str__(self) -> str:
         return self.domain
@@ -188,6 +197,10 @@ class ContactEmail(Base):
     is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
 
     contact: Mapped[Contact] = relationship(back_populates="emails")
+
+    @validates("email")
+    def _normalize(self, key, value):
+        return normalize_email(value)
 
     def __str__(self) -> str:
         return self.email
