@@ -38,6 +38,14 @@ DEFAULTS: dict[str, object] = {
     "CRM_SYNC_LEASE_SECONDS": 300,
     "CRM_SYNC_MAX_ACCOUNTS_PER_DISPATCH": 5,
     "CRM_SYNC_HTTP_TIMEOUT": 30,
+    # In-run retries of 5xx/timeouts: attempts, and the base of the jittered exponential delay.
+    "CRM_SYNC_RETRY_ATTEMPTS": 3,
+    "CRM_SYNC_RETRY_BASE_SECONDS": 0.5,
+    # Longest wait between runs of an account that keeps failing.
+    "CRM_SYNC_MAX_BACKOFF_MINUTES": 360,
+    # Page sizes asked of the providers (Google's maxima: events 2500, messages 500).
+    "CRM_SYNC_CALENDAR_PAGE_SIZE": 2500,
+    "CRM_SYNC_MAIL_PAGE_SIZE": 500,
     # Optional "module:callable" or callable: (user, account) -> bool, who may open an
     # Account Calendar. Default: any logged-in user.
     "CRM_SYNC_ACCOUNT_PERMISSION": None,

@@ -55,6 +55,8 @@ class EmailLink(Base):
     )
     external_id: Mapped[str] = mapped_column(String(256))
     thread_external_id: Mapped[str | None] = mapped_column(String(256))
+    # When an inbound listing last returned this message; a full resync drops ones it missed.
+    seen_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     mail: Mapped[Email] = relationship(back_populates="links")
     linked_account = relationship("LinkedAccount")

@@ -134,6 +134,10 @@ class EventLink(Base):
     synced_version: Mapped[int] = mapped_column(Integer, default=0)
     # A push the provider refused for this version; not retried until the event is edited.
     rejected_version: Mapped[int | None] = mapped_column(Integer)
+    # The provider's id of the series this occurrence belongs to (a deleted series names it).
+    series_external_id: Mapped[str | None] = mapped_column(String(1024))
+    # When an inbound listing last returned this copy; a full resync drops copies it missed.
+    seen_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     event: Mapped[CalendarEvent] = relationship(back_populates="links")
     linked_account = relationship("LinkedAccount")

@@ -1,0 +1,9 @@
+"""The provider-neutral sync engine: feeds, paging, cursors, apply, run records.
+
+from plugin.sync.engine import sync_account
+run = sync_account(linked_account_id, worker="host:pid")
+"""
+
+from .runner import backoff_delay, sync_account
+
+__all__ = ["backoff_delay", "sync_account"]

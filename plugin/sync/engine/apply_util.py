@@ -1,0 +1,57 @@
+"""Helpers the event and email appliers share: chunked IN lookups, per-item isolation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from .context import SyncContext
+
+CHUNK = 500
+
+
+def chunks(values: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def naive_utc(value: datetime | date) -> datetime:
+    """Naive UTC for the datetime columns; a date is its own UTC midnight (all-day)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return value
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return datetime(value.year, value.month, value.day)
+
+
+def isolated(
+    ctx: SyncContext,
+    kind: str,
+    pairs: list,
+    apply: Callable[[list], None],
+    external_id: Callable[[object], str],
+) -> None:
+    """Apply a page in one savepoint; if the database refuses it, apply item by item so one
+    bad item becomes a SyncProblem and the rest land. A unique clash with another worker
+    storing the same meeting at the same moment is retried once (the row is there then)."""
+    s = ctx.session
+    try:
+        with s.begin_nested():
+            apply(pairs)
+        return
+    except DBAPIError:
+        pass
+    for pair in pairs:
+        for attempt in (1, 2):
+            try:
+                with s.begin_nested():
+                    apply([pair])
+                break
+            except IntegrityError as exc:
+                if attempt == 2:
+                    ctx.problem(kind, external_id(pair), "The database refused it", str(exc.orig))
+            except DBAPIError as exc:
+                ctx.problem(kind, external_id(pair), "The database refused it", str(exc.orig))
+                break

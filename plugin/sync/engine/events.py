@@ -1,0 +1,174 @@
+"""Apply a page of calendar changes: one CRM meeting per iCalUID + original start, one
+EventLink per calendar holding it; occurrences of a series are separate meetings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import or_, select
+
+from ...models import CalendarEvent, EventLink, utcnow
+from ..matching import Item, Person
+from ..providers.base import ChangeSet, RemoteEvent, Window
+from .apply_util import chunks, isolated, naive_utc
+from .context import SyncContext
+
+
+def instance_key(remote: RemoteEvent) -> str:
+    """ "" for a single event; the original start (UTC, or the date) for an occurrence."""
+    original = remote.original_start
+    if not remote.recurring_event_id or original is None:
+        return ""
+    if isinstance(original, datetime):
+        return naive_utc(original).strftime("%Y%m%dT%H%M%SZ")
+    return original.isoformat()
+
+
+def to_item(ctx: SyncContext, remote: RemoteEvent) -> Item:
+    def person(p):
+        return Person(p.email, p.name)
+
+    return Item(
+        kind="meeting",
+        organizer=person(remote.organizer) if remote.organizer else None,
+        participants=tuple(person(a) for a in remote.attendees),
+        start=naive_utc(remote.start),
+        end=naive_utc(remote.end),
+        all_day=remote.all_day,
+        source=ctx.provider.calendar_source,
+        owner_emails=ctx.owner_emails,
+    )
+
+
+def apply_events(ctx: SyncContext, page: ChangeSet) -> None:
+    if page.deleted_ids:
+        ctx.run.deleted += drop_links(ctx, page.deleted_ids)
+    if not page.items:
+        return
+    results = ctx.matcher().match_many([to_item(ctx, e) for e in page.items])
+    pairs = list(zip(page.items, results, strict=True))
+    isolated(ctx, "event", pairs, lambda batch: _store(ctx, batch), lambda p: p[0].external_id)
+
+
+def _store(ctx: SyncContext, pairs: list) -> None:
+    from ..match_store import store_match
+
+    s, account, now = ctx.session, ctx.account, utcnow()
+    ext_ids = [r.external_id for r, _ in pairs]
+    links: dict[str, EventLink] = {}
+    for part in chunks(ext_ids):
+        for link in s.scalars(
+            select(EventLink).where(
+                EventLink.linked_account_id == account.id, EventLink.external_id.in_(part)
+            )
+        ):
+            links[link.external_id] = link
+    uids = sorted({r.ical_uid for r, _ in pairs})
+    events: dict[tuple[str, str], CalendarEvent] = {}
+    for part in chunks(uids):
+        for ev in s.scalars(select(CalendarEvent).where(CalendarEvent.ical_uid.in_(part))):
+            events[(ev.ical_uid, ev.instance_key)] = ev
+    for remote, result in pairs:
+        link = links.get(remote.external_id)
+        if not result.syncs:
+            if link is not None:
+                ctx.run.deleted += _drop(s, [link])
+            ctx.run.skipped += 1
+            continue
+        key = (remote.ical_uid, instance_key(remote))
+        event = link.event if link is not None else events.get(key)
+        if event is None and remote.crm_id and remote.crm_id.isdigit():
+            event = s.get(CalendarEvent, int(remote.crm_id))  # our own push coming back
+        if link is None and event is not None:
+            link = next((x for x in event.links if x.linked_account_id == account.id), None)
+        if link is not None and link.etag == remote.etag and link.etag:
+            link.seen_at = now  # unchanged since we last saw it
+            continue
+        if event is None:
+            event = CalendarEvent(
+                ical_uid=remote.ical_uid,
+                instance_key=key[1],
+                origin=ctx.provider.name,
+                owner_user_id=account.user_id,
+            )
+            s.add(event)
+            events[key] = event
+            ctx.run.created += 1
+        else:
+            ctx.run.updated += 1
+        _fill(event, remote)
+        if link is None:
+            link = EventLink(event=event, linked_account_id=account.id)
+            s.add(link)
+        link.external_id = remote.external_id
+        link.calendar_id = remote.calendar_id
+        link.etag = remote.etag
+        link.remote_updated_at = naive_utc(remote.updated) if remote.updated else None
+        link.series_external_id = remote.recurring_event_id
+        link.seen_at = now
+        store_match(s, event, result)
+    s.flush()
+
+
+def _fill(event: CalendarEvent, remote: RemoteEvent) -> None:
+    event.title = remote.title
+    event.description = remote.description
+    event.location = remote.location
+    event.all_day = remote.all_day
+    event.start_at, event.end_at = naive_utc(remote.start), naive_utc(remote.end)
+    if remote.all_day and isinstance(remote.start, date):
+        event.start_date, event.end_date = remote.start, remote.end
+    else:
+        event.start_date = event.end_date = None
+    event.timezone = remote.timezone
+    event.status = remote.status
+    event.series_uid = remote.ical_uid if remote.recurring_event_id else None
+    event.organizer_email = remote.organizer.email if remote.organizer else None
+    event.organizer_name = remote.organizer.name if remote.organizer else None
+    event.deleted_at = None
+
+
+def drop_links(ctx: SyncContext, external_ids) -> int:
+    """Remove this account's copies of the named items (or series); meetings nobody else
+    holds go with their interactions."""
+    s, found = ctx.session, []
+    for part in chunks(list(external_ids)):
+        found.extend(
+            s.scalars(
+                select(EventLink).where(
+                    EventLink.linked_account_id == ctx.account.id,
+                    or_(EventLink.external_id.in_(part), EventLink.series_external_id.in_(part)),
+                )
+            )
+        )
+    return _drop(s, found)
+
+
+def _drop(s, links: list[EventLink]) -> int:
+    removed = 0
+    for link in links:
+        event = link.event
+        event.links.remove(link)
+        s.delete(link)
+        if not event.links:
+            s.delete(event)
+            removed += 1
+    s.flush()
+    return removed
+
+
+def purge_unseen_events(ctx: SyncContext, since: datetime, window: Window) -> int:
+    """After a full listing: this account's copies inside the window it did not return."""
+    stale = list(
+        ctx.session.scalars(
+            select(EventLink)
+            .join(CalendarEvent)
+            .where(
+                EventLink.linked_account_id == ctx.account.id,
+                or_(EventLink.seen_at.is_(None), EventLink.seen_at < since),
+                CalendarEvent.end_at >= window.start,
+                CalendarEvent.start_at < window.end,
+            )
+        )
+    )
+    return _drop(ctx.session, stale)

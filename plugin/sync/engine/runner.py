@@ -1,0 +1,135 @@
+"""One sync run of one linked account: feeds in turn, every outcome recorded on a SyncRun.
+
+What each error class does (DESIGN section 5):
+Throttled -> stop, come back after Retry-After, continue from the saved page token;
+AuthRevoked -> needs_relink, no retries; anything else -> backoff by failure_count.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from flask import current_app
+
+from ...models import LinkedAccount, SyncRun, utcnow
+from ...settings import get_settings
+from ...state import session
+from ..errors import AuthRevoked, SyncError, Throttled
+from ..providers import get_provider
+from .context import SyncContext, owner_emails
+from .emails import apply_messages, purge_unseen_messages
+from .events import apply_events, purge_unseen_events
+from .feed import Feed, run_feed
+
+log = logging.getLogger(__name__)
+
+
+def feeds_for(ctx: SyncContext) -> list[Feed]:
+    account, provider = ctx.account, ctx.provider
+    feeds = []
+    if account.sync_calendar:
+        feeds.append(
+            Feed("calendar", "event", provider.list_events, apply_events, purge_unseen_events)
+        )
+    if account.sync_email:
+        feeds.append(
+            Feed("mail", "email", provider.list_messages, apply_messages, purge_unseen_messages)
+        )
+    return feeds
+
+
+def backoff_delay(failures: int, interval_minutes: int) -> timedelta:
+    """Exponential in consecutive failures, from the sync interval, capped."""
+    cap = int(current_app.config.get("CRM_SYNC_MAX_BACKOFF_MINUTES", 360))
+    return timedelta(minutes=min(cap, interval_minutes * (2 ** max(0, failures - 1))))
+
+
+def sync_account(
+    account_id: int,
+    worker: str | None = None,
+    trigger: str = "schedule",
+    matcher_factory=None,
+) -> SyncRun:
+    """Sync one linked account now, committing page by page, and record the run."""
+    s = session()
+    account = s.get(LinkedAccount, account_id)
+    if account is None:
+        raise LookupError(f"No linked account {account_id}")
+    settings = get_settings()
+    run = SyncRun(linked_account_id=account.id, trigger=trigger, worker=worker, started_at=utcnow())
+    s.add(run)
+    s.commit()
+    began = time.monotonic()
+    provider = None
+
+    def save_token(token: dict) -> None:
+        # Refreshed by Authlib mid-run: persist at once so a crash cannot lose it.
+        account.credentials = {**(account.credentials or {}), **token}
+        s.commit()
+
+    interval = settings.sync_interval_minutes
+    try:
+        provider = get_provider(account, on_token=save_token)
+        ctx = SyncContext(
+            session=s,
+            account=account,
+            provider=provider,
+            run=run,
+            past_days=settings.window_past_days,
+            future_days=settings.window_future_days,
+            lease_seconds=int(current_app.config["CRM_SYNC_LEASE_SECONDS"]),
+            owner_emails=owner_emails(account),
+            matcher_factory=matcher_factory,
+        )
+        for feed in feeds_for(ctx):
+            run_feed(ctx, feed)
+    except Throttled as exc:
+        s.rollback()
+        wait = exc.retry_after if exc.retry_after is not None else 60
+        _finish(run, account, "throttled", str(exc), provider, began)
+        account.next_sync_at = utcnow() + timedelta(seconds=wait)
+    except AuthRevoked as exc:
+        s.rollback()
+        _finish(run, account, "failed", str(exc), provider, began)
+        account.status = "needs_relink"
+        account.next_sync_at = None
+    except (SyncError, Exception) as exc:  # noqa: BLE001 - every failure is recorded on the run
+        s.rollback()
+        if not isinstance(exc, SyncError):
+            log.exception("sync of linked account %s failed", account_id)
+        message = str(exc) or type(exc).__name__
+        _finish(run, account, "failed", message, provider, began)
+        account.failure_count = (account.failure_count or 0) + 1
+        account.status = "error" if account.failure_count >= 3 else account.status
+        account.next_sync_at = utcnow() + backoff_delay(account.failure_count, interval)
+    else:
+        _finish(run, account, "ok", None, provider, began)
+        account.failure_count = 0
+        account.last_error = None
+        if account.status == "error":
+            account.status = "active"
+        account.last_sync_at = run.finished_at
+        account.initial_sync_done = True
+        account.next_sync_at = utcnow() + timedelta(minutes=interval)
+    finally:
+        if provider is not None:
+            provider.close()
+    if account.status == "paused":
+        account.next_sync_at = None
+    if account.lease_owner == worker:
+        account.lease_owner = None
+        account.lease_expires_at = None
+    s.commit()
+    return run
+
+
+def _finish(run, account, status, error, provider, began) -> None:
+    run.status = status
+    run.error = error
+    run.finished_at = utcnow()
+    run.duration_ms = int((time.monotonic() - began) * 1000)
+    run.api_calls = provider.api_calls if provider is not None else 0
+    if error:
+        account.last_error = error

@@ -1,0 +1,50 @@
+"""Every remote failure the engine acts on, one class each, named for what to do about it.
+
+Adapters translate their provider's status codes and error bodies into these, so the engine
+never looks at HTTP. Compare exchangelib's errors module: the class is the instruction.
+"""
+
+from __future__ import annotations
+
+
+class SyncError(Exception):
+    """Base of the sync errors; an unclassified provider refusal fails the run."""
+
+
+class SyncTokenInvalid(SyncError):
+    """The incremental cursor expired (Google 410 / Gmail 404 / Graph syncStateNotFound).
+
+    The engine drops the cursor and runs a bounded full resync of that feed.
+    """
+
+
+class Throttled(SyncError):
+    """The provider asked us to slow down; stop the run and come back after `retry_after`."""
+
+    def __init__(self, message: str = "throttled", retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class AuthRevoked(SyncError):
+    """The grant is gone (invalid_grant, revoked, scopes withdrawn): the user must re-link.
+
+    No retry until then; the dispatcher skips accounts in needs_relink.
+    """
+
+
+class ItemRejected(SyncError):
+    """One item could not be read or stored; record a SyncProblem for it and go on."""
+
+    def __init__(self, message: str, external_id: str | None = None, detail: str | None = None):
+        super().__init__(message)
+        self.external_id = external_id
+        self.detail = detail
+
+
+class TransientError(SyncError):
+    """5xx or a timeout that outlived the in-run retries; the next run tries again later."""
+
+
+class AccountLinkedElsewhere(Exception):
+    """The external account is already linked by another CRM user."""

@@ -1,0 +1,54 @@
+"""Provider adapters, one module per provider, all behind providers.base.Provider.
+
+`get_provider(account)` is the only place that knows which class serves which provider key;
+the engine asks it and never branches on the provider itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import current_app
+
+from .base import ChangeSet, Person, Provider, Rejected, RemoteEvent, RemoteMessage, Window
+
+__all__ = [
+    "ChangeSet",
+    "Person",
+    "Provider",
+    "Rejected",
+    "RemoteEvent",
+    "RemoteMessage",
+    "Window",
+    "get_provider",
+    "register",
+]
+
+Factory = Callable[..., Provider]
+_REGISTRY: dict[str, Factory] = {}
+
+
+def register(key: str, factory: Factory) -> None:
+    """Make `factory(config, credentials, on_token=...)` serve LinkedAccount.provider == key."""
+    _REGISTRY[key] = factory
+
+
+def _google(config, credentials, on_token=None) -> Provider:
+    from .google import GoogleProvider, google_config
+
+    return GoogleProvider(google_config(config), credentials, on_token)
+
+
+register("google", _google)
+
+
+def get_provider(account, on_token: Callable[[dict], None] | None = None) -> Provider:
+    """The adapter for a linked account; `on_token` receives refreshed credentials.
+
+    :raises KeyError: no adapter is registered for the account's provider yet.
+    """
+    try:
+        factory = _REGISTRY[account.provider]
+    except KeyError:
+        raise KeyError(f"No sync adapter for provider {account.provider!r}") from None
+    return factory(current_app.config, account.credentials, on_token=on_token)

@@ -1,0 +1,157 @@
+"""The one interface every provider adapter implements, and the value objects it speaks.
+
+Adapters never touch ORM models: they take a cursor/page token and a window, and answer a
+ChangeSet of frozen value objects. The shape fits every backend we plan for:
+
+* Google Calendar: page token = pageToken, cursor = nextSyncToken (410 -> SyncTokenInvalid).
+* Gmail: page token = pageToken (+ the historyId captured at the start), cursor = historyId.
+* Microsoft Graph: page token = @odata.nextLink, cursor = @odata.deltaLink.
+* EWS SyncFolderItems: page token = the intermediate SyncState while IncludesLastItemInRange
+  is false, cursor = the final SyncState.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The span a full sync covers (naive UTC bounds)."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Person:
+    email: str
+    name: str | None = None
+    response_status: str | None = None
+
+
+@dataclass(frozen=True)
+class RemoteEvent:
+    """One calendar item as the provider holds it; for a recurring meeting, one occurrence."""
+
+    external_id: str
+    calendar_id: str
+    cancelled: bool = False
+    ical_uid: str | None = None
+    etag: str | None = None
+    updated: datetime | None = None
+    status: str = "confirmed"
+    title: str = ""
+    description: str | None = None
+    location: str | None = None
+    # aware datetimes, or dates (end exclusive) when all_day
+    start: datetime | date | None = None
+    end: datetime | date | None = None
+    all_day: bool = False
+    timezone: str | None = None
+    organizer: Person | None = None
+    attendees: tuple[Person, ...] = ()
+    # the series this occurrence belongs to (provider id) and its original start
+    recurring_event_id: str | None = None
+    original_start: datetime | date | None = None
+    # the CRM event id when the CRM pushed this event (never imported back as new)
+    crm_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RemoteMessage:
+    external_id: str
+    thread_id: str | None
+    message_id: str
+    subject: str = ""
+    sender: Person | None = None
+    to: tuple[Person, ...] = ()
+    cc: tuple[Person, ...] = ()
+    date: datetime | None = None  # the Date header, aware
+    internal_date: datetime | None = None  # when the provider received it, aware
+    body_text: str | None = None
+    body_html: str | None = None
+    snippet: str | None = None
+    labels: tuple[str, ...] = ()
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An item the adapter could not read; the engine records it as a SyncProblem."""
+
+    external_id: str | None
+    message: str
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeSet(Generic[T]):
+    """One page of changes. Exactly one of next_page_token / next_cursor is set.
+
+    `deleted_ids` are provider ids of items that are gone; a deleted id may name a whole
+    series, which the engine matches against each link's series id as well.
+    """
+
+    items: tuple[T, ...] = ()
+    deleted_ids: tuple[str, ...] = ()
+    next_page_token: str | None = None
+    next_cursor: str | None = None
+    rejected: tuple[Rejected, ...] = field(default_factory=tuple)
+
+
+class Provider(ABC):
+    """A linked account's calendar and mailbox as seen from the engine.
+
+    Every method may raise :class:`~plugin.sync.errors.Throttled`,
+    :class:`~plugin.sync.errors.AuthRevoked` or :class:`~plugin.sync.errors.TransientError`.
+    """
+
+    #: key in CalendarEvent.origin / Email.source, and the matching "source" label
+    name: str = ""
+    calendar_source: str = ""
+    mail_source: str = ""
+
+    def __init__(self) -> None:
+        self.api_calls = 0
+
+    @abstractmethod
+    def list_events(
+        self, cursor: str | None, page_token: str | None, window: Window
+    ) -> ChangeSet[RemoteEvent]:
+        """One page of calendar changes: a full listing of `window` when `cursor` is None,
+        else the changes since `cursor`. Recurring meetings come as occurrences.
+
+        :raises SyncTokenInvalid: the cursor expired; call again with cursor=None.
+        :raises Throttled: stop; continue later from the same page token.
+        :raises AuthRevoked: the user must re-link.
+        :raises TransientError: retries within the call ran out.
+        """
+
+    @abstractmethod
+    def list_messages(
+        self, cursor: str | None, page_token: str | None, window: Window
+    ) -> ChangeSet[RemoteMessage]:
+        """One page of mailbox changes, full within `window` or since `cursor`.
+
+        :raises SyncTokenInvalid: the cursor expired; call again with cursor=None.
+        :raises Throttled, AuthRevoked, TransientError: as list_events.
+        """
+
+    @abstractmethod
+    def revoke(self) -> None:
+        """Revoke the grant at the provider (unlink). Best effort: an already dead grant is
+        not an error.
+
+        :raises TransientError: the provider could not be reached.
+        """
+
+    def close(self) -> None:
+        """Release connections (adapters holding none need not override this)."""
+        return None

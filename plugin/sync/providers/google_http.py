@@ -1,0 +1,189 @@
+"""HTTP to Google for the adapters: OAuth2 session, call counting, retries, error classes.
+
+Google's error shapes: https://developers.google.com/calendar/api/guides/errors and
+https://developers.google.com/gmail/api/guides/handle-errors. Tokens never reach a log line.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from authlib.integrations.base_client import InvalidTokenError, OAuthError
+from authlib.integrations.requests_client import OAuth2Session
+
+from ..errors import (
+    AuthRevoked,
+    ItemRejected,
+    SyncError,
+    SyncTokenInvalid,
+    Throttled,
+    TransientError,
+)
+
+RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"}
+AUTH_REASONS = {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT", "authError"}
+
+
+@dataclass(frozen=True)
+class GoogleConfig:
+    client_id: str
+    client_secret: str
+    token_url: str
+    revoke_url: str
+    calendar_url: str
+    gmail_url: str
+    timeout: float = 30
+    retry_attempts: int = 3
+    retry_base_delay: float = 0.5
+    calendar_page_size: int = 2500
+    mail_page_size: int = 500
+
+
+class GoogleHttp:
+    """One authorized session per linked account; counts every request it sends."""
+
+    def __init__(
+        self,
+        config: GoogleConfig,
+        token: dict,
+        on_token: Callable[[dict], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.config = config
+        self.calls = 0
+        self._sleep = sleep
+        self._on_token = on_token
+        self.session = OAuth2Session(
+            config.client_id,
+            config.client_secret,
+            token=token,
+            token_endpoint=config.token_url,
+            update_token=self._saved,
+        )
+        # Count token refreshes as API calls too: they are requests to Google.
+        self.session.register_compliance_hook("refresh_token_response", self._count)
+
+    def _count(self, resp):
+        self.calls += 1
+        return resp
+
+    def _saved(self, token: dict, refresh_token: str | None = None, access_token=None) -> None:
+        if self._on_token:
+            self._on_token(dict(token))
+
+    def get(self, url: str, params: Any = None, *, sync_cursor: bool = False) -> dict:
+        """GET JSON with in-call retries for 5xx/timeouts; classify everything else.
+
+        `sync_cursor` says the request carried an incremental cursor, so 410 (Calendar) or
+        404 (Gmail history) mean the cursor expired.
+        """
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                resp = self._send(url, params)
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                if attempt >= self.config.retry_attempts:
+                    raise TransientError(f"Google unreachable: {type(exc).__name__}") from exc
+                self._backoff(attempt)
+                continue
+            if resp.status_code == 401 and not refreshed:
+                # Google may end an access token early; refresh once and repeat.
+                refreshed = True
+                self._refresh()
+                continue
+            if resp.status_code >= 500:
+                if attempt >= self.config.retry_attempts:
+                    raise TransientError(f"Google answered {resp.status_code} {attempt} times")
+                self._backoff(attempt)
+                continue
+            return self._classify(resp, sync_cursor)
+
+    def post_form(self, url: str, data: dict) -> requests.Response:
+        self.calls += 1
+        try:
+            return requests.post(url, data=data, timeout=self.config.timeout)
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            raise TransientError(f"Google unreachable: {type(exc).__name__}") from exc
+
+    def _send(self, url: str, params: Any) -> requests.Response:
+        try:
+            self.session.ensure_active_token(self.session.token)
+        except OAuthError as exc:
+            raise self._auth_error(exc) from exc
+        self.calls += 1
+        try:
+            return self.session.get(url, params=params, timeout=self.config.timeout)
+        except InvalidTokenError as exc:
+            raise AuthRevoked("The Google access token could not be renewed.") from exc
+        except OAuthError as exc:
+            raise self._auth_error(exc) from exc
+
+    def _refresh(self) -> None:
+        if not self.session.token.get("refresh_token"):
+            raise AuthRevoked("Google ended the access and no refresh token was granted.")
+        try:
+            self.session.refresh_token(self.config.token_url)
+        except OAuthError as exc:
+            raise self._auth_error(exc) from exc
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            raise TransientError("Google token endpoint unreachable") from exc
+
+    @staticmethod
+    def _auth_error(exc: OAuthError) -> SyncError:
+        if exc.error in ("invalid_grant", "invalid_client", "unauthorized_client"):
+            return AuthRevoked(
+                "Google no longer accepts this link (the access was revoked or expired); "
+                "please re-link the account."
+            )
+        return TransientError(f"Google token endpoint: {exc.error}")
+
+    def _backoff(self, attempt: int) -> None:
+        base = self.config.retry_base_delay * (2 ** (attempt - 1))
+        self._sleep(base * (0.5 + random.random()))  # full jitter around the base
+
+    def _classify(self, resp: requests.Response, sync_cursor: bool) -> dict:
+        code = resp.status_code
+        if code < 300:
+            try:
+                return resp.json()
+            except ValueError as exc:
+                raise TransientError("Google answered a body that is not JSON") from exc
+        reason, message = _reason(resp)
+        if code == 429 or (code == 403 and reason in RATE_REASONS):
+            raise Throttled(f"Google rate limit ({reason or code})", _retry_after(resp))
+        if sync_cursor and code in (404, 410):
+            raise SyncTokenInvalid(f"Google expired the sync cursor ({code})")
+        if code in (401, 403) and (code == 401 or reason in AUTH_REASONS):
+            raise AuthRevoked(f"Google refused access: {message or reason}. Please re-link.")
+        if code == 404:
+            raise ItemRejected(f"Not found: {message}")
+        raise SyncError(f"Google answered {code}: {message or reason}")
+
+
+def _reason(resp: requests.Response) -> tuple[str, str]:
+    try:
+        err = resp.json().get("error", {})
+    except ValueError:
+        return "", resp.text[:200]
+    if not isinstance(err, dict):
+        return str(err), ""
+    errors = err.get("errors") or [{}]
+    reason = errors[0].get("reason") or ""
+    for detail in err.get("details") or []:
+        reason = reason or detail.get("reason", "")
+    return reason or err.get("status", ""), err.get("message", "")
+
+
+def _retry_after(resp: requests.Response) -> float | None:
+    value = resp.headers.get("Retry-After")
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None

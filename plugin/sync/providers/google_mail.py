@@ -1,0 +1,162 @@
+"""Gmail v1: messages.list (+ messages.get per message) for a full sync, history.list after.
+
+https://developers.google.com/gmail/api/guides/sync: keep the historyId from the start of a
+full sync; history.list answers 404 when it is too old, then a full sync is due.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from email.utils import getaddresses, parsedate_to_datetime
+
+from ..errors import ItemRejected
+from .base import ChangeSet, Person, Rejected, RemoteMessage, Window
+from .google_http import GoogleHttp
+
+GONE_LABELS = {"TRASH", "SPAM"}
+SKIP_LABELS = GONE_LABELS | {"DRAFT"}
+
+
+def list_messages(
+    http: GoogleHttp, cursor: str | None, page_token: str | None, window: Window
+) -> ChangeSet[RemoteMessage]:
+    if cursor:
+        return _history_page(http, cursor, page_token)
+    return _full_page(http, page_token, window)
+
+
+def _full_page(http: GoogleHttp, page_token: str | None, window: Window) -> ChangeSet:
+    # Our page token carries the historyId taken before the first page, so changes made
+    # while we page through come again in the first incremental sync.
+    state = json.loads(page_token) if page_token else {}
+    base = f"{http.config.gmail_url}/users/me"
+    if "h" not in state:
+        state["h"] = http.get(f"{base}/profile")["historyId"]
+    after, before = (
+        int(window.start.replace(tzinfo=UTC).timestamp()),
+        int(window.end.replace(tzinfo=UTC).timestamp()),
+    )
+    params = {"q": f"after:{after} before:{before}", "maxResults": http.config.mail_page_size}
+    if state.get("p"):
+        params["pageToken"] = state["p"]
+    body = http.get(f"{base}/messages", params)
+    ids = [m["id"] for m in body.get("messages", [])]
+    items, gone, rejected = _fetch(http, ids)
+    nxt = body.get("nextPageToken")
+    return ChangeSet(
+        items=items,
+        deleted_ids=gone,
+        next_page_token=json.dumps({"h": state["h"], "p": nxt}) if nxt else None,
+        next_cursor=None if nxt else str(state["h"]),
+        rejected=rejected,
+    )
+
+
+def _history_page(http: GoogleHttp, cursor: str, page_token: str | None) -> ChangeSet:
+    params = {"startHistoryId": cursor, "maxResults": http.config.mail_page_size}
+    if page_token:
+        params["pageToken"] = page_token
+    body = http.get(f"{http.config.gmail_url}/users/me/history", params, sync_cursor=True)
+    # The last thing that happened to a message decides: fetch it, or drop it.
+    wanted: dict[str, bool] = {}
+    for record in body.get("history", []):
+        for entry in record.get("messagesAdded", []):
+            wanted[entry["message"]["id"]] = True
+        for entry in record.get("messagesDeleted", []):
+            wanted[entry["message"]["id"]] = False
+        for entry in record.get("labelsAdded", []):
+            if GONE_LABELS & set(entry.get("labelIds", [])):
+                wanted[entry["message"]["id"]] = False
+        for entry in record.get("labelsRemoved", []):
+            if GONE_LABELS & set(entry.get("labelIds", [])):
+                wanted[entry["message"]["id"]] = True
+    items, gone, rejected = _fetch(http, [i for i, keep in wanted.items() if keep])
+    gone = gone + tuple(i for i, keep in wanted.items() if not keep)
+    nxt = body.get("nextPageToken")
+    return ChangeSet(
+        items=items,
+        deleted_ids=gone,
+        next_page_token=nxt,
+        next_cursor=None if nxt else body.get("historyId"),
+        rejected=rejected,
+    )
+
+
+def _fetch(http: GoogleHttp, ids: list[str]) -> tuple[tuple, tuple, tuple]:
+    """messages.get format=full for each id (Gmail has no bulk get outside the batch API)."""
+    items, gone, rejected = [], [], []
+    base = f"{http.config.gmail_url}/users/me/messages"
+    for msg_id in ids:
+        try:
+            raw = http.get(f"{base}/{msg_id}", {"format": "full"})
+        except ItemRejected:
+            gone.append(msg_id)  # deleted between the list and the get
+            continue
+        if SKIP_LABELS & set(raw.get("labelIds", [])):
+            gone.append(msg_id)
+            continue
+        try:
+            items.append(parse_message(raw))
+        except ItemRejected as exc:
+            rejected.append(Rejected(msg_id, str(exc), exc.detail))
+    return tuple(items), tuple(gone), tuple(rejected)
+
+
+def parse_message(raw: dict) -> RemoteMessage:
+    payload = raw.get("payload") or {}
+    headers = {h["name"].lower(): h["value"] for h in payload.get("headers", [])}
+    try:
+        internal = datetime.fromtimestamp(int(raw["internalDate"]) / 1000, UTC)
+    except (KeyError, ValueError) as exc:
+        raise ItemRejected("Message without a readable internalDate", raw.get("id")) from exc
+    try:
+        sent = parsedate_to_datetime(headers["date"]) if headers.get("date") else None
+        if sent is not None and sent.tzinfo is None:
+            sent = sent.replace(tzinfo=UTC)
+    except (TypeError, ValueError):
+        sent = None  # a broken Date header is common; internalDate stands in
+    text, html = _bodies(payload)
+    sender = _people(headers.get("from", ""))
+    message_id = (headers.get("message-id") or "").strip() or f"<{raw['id']}@gmail.invalid>"
+    return RemoteMessage(
+        external_id=raw["id"],
+        thread_id=raw.get("threadId"),
+        message_id=message_id,
+        subject=headers.get("subject", ""),
+        sender=sender[0] if sender else None,
+        to=tuple(_people(headers.get("to", ""))),
+        cc=tuple(_people(headers.get("cc", ""))),
+        date=sent or internal,
+        internal_date=internal,
+        body_text=text,
+        body_html=html,
+        snippet=raw.get("snippet"),
+        labels=tuple(raw.get("labelIds", [])),
+        in_reply_to=(headers.get("in-reply-to") or "").strip() or None,
+        references=tuple(headers.get("references", "").split()),
+    )
+
+
+def _people(value: str) -> list[Person]:
+    return [Person(addr, name or None) for name, addr in getaddresses([value]) if "@" in addr]
+
+
+def _bodies(part: dict) -> tuple[str | None, str | None]:
+    text = html = None
+    stack = [part]
+    while stack:
+        node = stack.pop(0)
+        stack.extend(node.get("parts") or [])
+        data = (node.get("body") or {}).get("data")
+        if not data or node.get("filename"):
+            continue
+        decoded = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)).decode(
+            "utf-8", errors="replace"
+        )
+        if node.get("mimeType") == "text/plain" and text is None:
+            text = decoded
+        elif node.get("mimeType") == "text/html" and html is None:
+            html = decoded
+    return text, html
