@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
         ),
         CRM_SYNC_ENCRYPTION_KEYS=os.environ.get("CRM_SYNC_ENCRYPTION_KEYS"),
         CRM_SYNC_LOGIN_VIEW="login",
+        CRM_SYNC_BASE_TEMPLATE="demo/base.html",
     )
     if config:
         app.config.update(config)
@@ -47,7 +48,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.is_active else None
 
     register_routes(app)
     from .cli import register_cli

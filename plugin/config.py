@@ -21,6 +21,9 @@ DEFAULTS: dict[str, object] = {
     "CRM_SYNC_ENCRYPTION_KEYS": None,
     "CRM_SYNC_URL_PREFIX": "/crm-sync",
     "CRM_SYNC_ADMIN_URL": "/admin",
+    # The host layout the plugin's pages extend (blocks: title, head, content, scripts);
+    # the plugin's own plain layout when unset.
+    "CRM_SYNC_BASE_TEMPLATE": "crm_sync/layout.html",
     # Where an anonymous visitor is sent; the host's login endpoint.
     "CRM_SYNC_LOGIN_VIEW": "login",
     # Google OAuth client. Unset means Google is not offered in the provider picker.

@@ -37,4 +37,5 @@ def menu_context():
             items.append({"label": label, "url": url_for(endpoint)})
         return items
 
-    return {"crm_sync_menu_items": crm_sync_menu_items}
+    # current_app: the include checks which host endpoints exist (e.g. logout).
+    return {"crm_sync_menu_items": crm_sync_menu_items, "current_app": current_app}

@@ -1,0 +1,127 @@
+"""User Calendar/Appointments: month, week and day views of the user's meetings and emails,
+with appointment and email details. Admins may open anyone's calendar with ?user_id=.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import nh3
+from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..models import Account
+from ..permissions import (
+    calendar_owner,
+    user_email_clause,
+    user_event_clause,
+    visible_email,
+    visible_event,
+)
+from ..state import session
+from . import feed
+from .timefmt import date_text, local_text, user_zone
+
+bp = Blueprint("crm_sync_calendar", __name__)
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    """Calendars and details are for signed-in users; visibility is checked per item."""
+
+
+def _owner():
+    return calendar_owner(current_user, request.args.get("user_id", type=int))
+
+
+def _extra(owner) -> dict:
+    return {"user_id": owner.id} if owner.id != current_user.id else {}
+
+
+def _items(owner, start, end) -> list[dict]:
+    zone = user_zone(current_user)
+    events = feed.events_in(user_event_clause(owner.id), start, end, zone)
+    mails = feed.emails_in(user_email_clause(owner.id), start, end, zone)
+    return [feed.event_item(e, zone, None) for e in events] + [
+        feed.email_item(m, None) for m in mails
+    ]
+
+
+@bp.get("/")
+def index():
+    owner = _owner()
+    extra = _extra(owner)
+    return render_template(
+        "crm_sync/calendar/user.html",
+        owner=owner,
+        zone=user_zone(current_user).key,
+        feed_url=url_for(".events_feed", **extra),
+    )
+
+
+@bp.get("/feed")
+def events_feed():
+    """FullCalendar's JSON feed; month view folds busy days into one "Events" item."""
+    owner = _owner()
+    start, end = feed.window(user_zone(current_user))
+    items = _items(owner, start, end)
+    if request.args.get("view") == feed.DAY_GRID:
+        items = feed.aggregate(items, ".day_list", **_extra(owner))
+    return jsonify(items)
+
+
+@bp.get("/day")
+def day_list():
+    """The items on one date (what the "Events" item opens)."""
+    owner = _owner()
+    day = _day_arg()
+    zone = user_zone(current_user)
+    start, end = feed.day_window(day, zone)
+    return jsonify(
+        {"date": day.isoformat(), "items": feed.day_items(_items(owner, start, end), day)}
+    )
+
+
+def _day_arg() -> date:
+    try:
+        return date.fromisoformat(request.args["date"])
+    except (KeyError, ValueError):
+        abort(400, "date must be YYYY-MM-DD")
+
+
+@bp.get("/events/<int:event_id>")
+def event_detail(event_id: int):
+    """An appointment: time in the viewer's zone, attendees with their contacts and accounts,
+    event client, booked by, event manager, source."""
+    account_id = request.args.get("account_id", type=int)
+    event = visible_event(current_user, event_id, account_id)
+    zone = user_zone(current_user)
+    back_account = session().get(Account, account_id) if account_id else None
+    return render_template(
+        "crm_sync/calendar/event.html",
+        event=event,
+        zone=zone,
+        local_text=local_text,
+        date_text=date_text,
+        back_account=back_account,
+        # end_date is exclusive; people read the last day.
+        last_day=event.end_date - timedelta(days=1) if event.end_date else None,
+    )
+
+
+@bp.get("/emails/<int:email_id>")
+def email_detail(email_id: int):
+    """An email, its body sanitized again at display (never the stored HTML as is)."""
+    account_id = request.args.get("account_id", type=int)
+    mail = visible_email(current_user, email_id, account_id)
+    body = nh3.clean(mail.body_html) if mail.body_html else None
+    return render_template(
+        "crm_sync/calendar/email.html",
+        mail=mail,
+        body=body,
+        zone=user_zone(current_user),
+        local_text=local_text,
+        date_text=date_text,
+        back_account=session().get(Account, account_id) if account_id else None,
+    )

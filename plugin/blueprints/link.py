@@ -1,0 +1,179 @@
+"""Link External Calendar/Email (Navusoft): pick a provider, log in there, come back linked.
+
+The one place a view talks to a provider: the OAuth code exchange, through Authlib's Flask
+client (state + PKCE S256 kept in the session). Everything after that goes through
+plugin.sync.linking, which owns the LinkedAccount rows and revocation.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+from authlib.integrations.base_client import OAuthError
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import oauth
+from ..models import LinkedAccount, normalize_email
+from ..state import session as db_session
+from ..sync.errors import AccountLinkedElsewhere
+from . import providers
+from .forms import StartLinkForm
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("crm_sync_link", __name__)
+
+PROFILE = "crm_sync_profile.index"
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    """Every step of the flow belongs to a logged-in CRM user."""
+
+
+def _user_emails() -> list[str]:
+    return [e.email for e in current_user.emails]
+
+
+@bp.get("/")
+def index():
+    """The provider screen: the detected provider with Continue / Select a Different Provider."""
+    found = providers.detect(_user_emails())
+    if found is None:
+        return redirect(url_for(".choose"))
+    provider, email = found
+    return render_template(
+        "crm_sync/link/provider.html",
+        provider=provider,
+        email=email,
+        form=StartLinkForm(login_hint=email),
+    )
+
+
+@bp.get("/providers")
+def choose():
+    """Every provider that works here; none listed that would not."""
+    return render_template(
+        "crm_sync/link/choose.html", providers=providers.available(), form=StartLinkForm()
+    )
+
+
+@bp.post("/google/start")
+def start_google():
+    """Send the user to Google's consent page (state, PKCE, offline access, consent)."""
+    form = StartLinkForm()
+    if not form.validate_on_submit():
+        abort(400)
+    client = oauth.client("crm_google")
+    if client is None:
+        abort(404)
+    extra = {"login_hint": form.login_hint.data} if form.login_hint.data else {}
+    return client.authorize_redirect(url_for(".google_callback", _external=True), **extra)
+
+
+def _fail(message: str):
+    flash(message, "danger")
+    return redirect(url_for(".index"))
+
+
+def _clear_state(client) -> None:
+    """Forget the pending authorization, so its state cannot be used again."""
+    state = request.args.get("state")
+    if state:
+        client.framework.clear_state_data(session, state)
+
+
+@bp.get("/google/callback")
+def google_callback():
+    """Exchange the code, link the account, start its first sync."""
+    client = oauth.client("crm_google")
+    if client is None:
+        abort(404)
+    if request.args.get("error"):
+        _clear_state(client)
+        if request.args["error"] == "access_denied":
+            return _fail(
+                "Google access was not allowed, so nothing was linked. "
+                "Choose Continue again and select Allow to link your account."
+            )
+        return _fail(f"Google refused the request ({request.args['error']}); nothing was linked.")
+    try:
+        token = client.authorize_access_token()
+    except OAuthError as exc:
+        if exc.error == "mismatching_state":
+            return _fail(
+                "This sign-in link has expired or was already used; nothing was "
+                "linked. Please start again."
+            )
+        return _fail(
+            f"Google did not accept the sign-in ({exc.description or exc.error}); "
+            "nothing was linked. Please try again."
+        )
+    except requests.RequestException:
+        log.warning("Google token endpoint unreachable during link", exc_info=True)
+        return _fail(
+            "Google could not be reached, so nothing was linked. Please try again in a few minutes."
+        )
+    return _finish_google(client, token)
+
+
+def _finish_google(client, token: dict):
+    granted = set((token.get("scope") or "").split())
+    email = normalize_email((token.get("userinfo") or {}).get("email"))
+    if not email:
+        try:
+            email = normalize_email(client.userinfo(token=token).get("email"))
+        except requests.RequestException:
+            return _fail("Google could not be reached, so nothing was linked. Please try again.")
+    if not email:
+        return _fail("Google did not tell us the account's email address; nothing was linked.")
+    if not token.get("refresh_token"):
+        return _fail(
+            "Google did not grant offline access, so the account could not be "
+            "linked. Please try again and allow access."
+        )
+    calendar_ok = oauth.GOOGLE_CALENDAR_SCOPE in granted
+    gmail_ok = oauth.GOOGLE_GMAIL_SCOPE in granted
+    if not (calendar_ok or gmail_ok):
+        return _fail("Access to neither Calendar nor Gmail was allowed; nothing was linked.")
+    credentials = {k: v for k, v in token.items() if k not in ("userinfo", "id_token")}
+    return _link("google", email, credentials, calendar_ok, gmail_ok)
+
+
+def _link(provider: str, email: str, credentials: dict, calendar_ok: bool, mail_ok: bool):
+    """Create or update the link (linking starts the first sync); all or nothing."""
+    from ..sync import linking
+
+    s = db_session()
+    relink = (
+        s.scalar(
+            select(LinkedAccount.id).where(
+                LinkedAccount.provider == provider,
+                LinkedAccount.external_email == email,
+                LinkedAccount.user_id == current_user.id,
+            )
+        )
+        is not None
+    )
+    try:
+        account = linking.link_account(current_user, provider, email, credentials)
+    except AccountLinkedElsewhere:
+        s.rollback()
+        return _fail(
+            f"{email} is already linked by another CRM user, so it cannot be linked here. "
+            "Ask them to unlink it first."
+        )
+    if not (calendar_ok and mail_ok):
+        account.sync_calendar = account.sync_calendar and calendar_ok
+        account.sync_email = account.sync_email and mail_ok
+        s.commit()
+    verb = "re-linked" if relink else "linked"
+    flash(
+        f"{account.provider_label} account {email} {verb}. The first sync has started.",
+        "success",
+    )
+    return redirect(url_for(PROFILE))

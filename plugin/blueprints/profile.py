@@ -1,0 +1,196 @@
+"""Calendar & Email Settings: each linked provider's status, first-sync progress, what to
+sync, Sync now / pause / resume / unlink, and the user's recent sync runs.
+
+Views change rows and hand state changes to plugin.sync.linking / triggers.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..models import LinkedAccount, SyncRun, utcnow
+from ..permissions import own_linked_account
+from ..state import session
+from .forms import ActionForm, StartLinkForm, SyncOptionsForm, UnlinkForm
+from .timefmt import humanize, local_text, user_zone
+
+bp = Blueprint("crm_sync_profile", __name__)
+
+RUN_COUNTS = ("fetched", "created", "updated", "deleted", "skipped", "pushed", "problems")
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    """Only the signed-in user's own linked accounts are shown or changed here."""
+
+
+def _accounts() -> list[LinkedAccount]:
+    return list(
+        session().scalars(
+            select(LinkedAccount)
+            .where(LinkedAccount.user_id == current_user.id)
+            .order_by(LinkedAccount.created_at, LinkedAccount.id)
+        )
+    )
+
+
+def _running_run(account: LinkedAccount) -> SyncRun | None:
+    return session().scalar(
+        select(SyncRun)
+        .where(SyncRun.linked_account_id == account.id, SyncRun.status == "running")
+        .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
+        .limit(1)
+    )
+
+
+def status_words(account: LinkedAccount) -> str:
+    """Active / Syncing now / Paused / Needs re-link / Error, as the user reads it."""
+    now = utcnow()
+    leased = account.lease_owner is not None and (
+        account.lease_expires_at is None or account.lease_expires_at > now
+    )
+    if account.status == "active" and leased:
+        return "Syncing now"
+    return account.status_label
+
+
+def account_status(account: LinkedAccount) -> dict:
+    """What the settings page shows for one account; also the JSON status endpoint's item."""
+    run = _running_run(account)
+    return {
+        "id": account.id,
+        "status": account.status,
+        "status_text": status_words(account),
+        "syncing": status_words(account) == "Syncing now",
+        "initial_sync_done": bool(account.initial_sync_done),
+        "last_sync": humanize(account.last_sync_at),
+        "next_sync": (
+            humanize(account.next_sync_at, empty="not scheduled")
+            if account.status == "active"
+            else "not scheduled"
+        ),
+        "last_error": account.last_error or "",
+        "progress": {k: getattr(run, k) or 0 for k in RUN_COUNTS} if run else None,
+    }
+
+
+@bp.get("/")
+def index():
+    accounts = _accounts()
+    zone = user_zone(current_user)
+    runs = list(
+        session().scalars(
+            select(SyncRun)
+            .join(LinkedAccount, LinkedAccount.id == SyncRun.linked_account_id)
+            .where(LinkedAccount.user_id == current_user.id)
+            .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
+            .limit(20)
+        )
+    )
+    return render_template(
+        "crm_sync/profile/settings.html",
+        accounts=accounts,
+        statuses={a.id: account_status(a) for a in accounts},
+        options={
+            a.id: SyncOptionsForm(
+                prefix=f"a{a.id}", sync_calendar=a.sync_calendar, sync_email=a.sync_email
+            )
+            for a in accounts
+        },
+        action_form=ActionForm(),
+        relink_forms={a.id: StartLinkForm(login_hint=a.external_email) for a in accounts},
+        runs=runs,
+        zone=zone,
+        local_text=local_text,
+        humanize=humanize,
+    )
+
+
+@bp.get("/status.json")
+def status():
+    """Polled by the settings page while a first sync runs."""
+    return jsonify({"accounts": [account_status(a) for a in _accounts()]})
+
+
+def _done(message: str, category: str = "success"):
+    flash(message, category)
+    return redirect(url_for(".index"))
+
+
+def _checked_action(linked_id: int) -> LinkedAccount:
+    account = own_linked_account(current_user, linked_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return account
+
+
+@bp.post("/accounts/<int:linked_id>/options")
+def options(linked_id: int):
+    """What to sync: calendar, email, or both."""
+    account = own_linked_account(current_user, linked_id)
+    form = SyncOptionsForm(prefix=f"a{account.id}")
+    if not form.validate_on_submit():
+        abort(400)
+    account.sync_calendar = bool(form.sync_calendar.data)
+    account.sync_email = bool(form.sync_email.data)
+    session().commit()
+    if not (account.sync_calendar or account.sync_email):
+        return _done(
+            f"{account.external_email}: nothing is selected, so nothing will sync "
+            "until you choose calendar or email.",
+            "warning",
+        )
+    return _done(f"Saved what to sync for {account.external_email}.")
+
+
+@bp.post("/accounts/<int:linked_id>/sync-now")
+def sync_now(linked_id: int):
+    from ..sync import triggers
+
+    account = _checked_action(linked_id)
+    if account.status != "active":
+        return _done(
+            f"{account.external_email} is {account.status_label.lower()}; "
+            "it cannot sync until that is resolved.",
+            "warning",
+        )
+    triggers.request_sync(account.id)
+    return _done(f"A sync of {account.external_email} was requested.")
+
+
+@bp.post("/accounts/<int:linked_id>/pause")
+def pause(linked_id: int):
+    from ..sync import linking
+
+    account = _checked_action(linked_id)
+    linking.pause(account)
+    return _done(f"Sync of {account.external_email} is paused.")
+
+
+@bp.post("/accounts/<int:linked_id>/resume")
+def resume(linked_id: int):
+    from ..sync import linking
+
+    account = _checked_action(linked_id)
+    linking.resume(account)
+    return _done(f"Sync of {account.external_email} is resumed.")
+
+
+@bp.route("/accounts/<int:linked_id>/unlink", methods=["GET", "POST"])
+def unlink(linked_id: int):
+    """Ask whether to keep the items already synced, then unlink (revoking at the provider)."""
+    from ..sync import linking
+
+    account = own_linked_account(current_user, linked_id)
+    form = UnlinkForm()
+    if form.validate_on_submit():
+        keep = form.keep_items.data == "keep"
+        label, email = account.provider_label, account.external_email
+        linking.unlink_account(account, keep_items=keep)
+        session().commit()
+        kept = "The items already synced were kept." if keep else "Its synced items were removed."
+        return _done(f"{label} account {email} was unlinked. {kept}")
+    return render_template("crm_sync/profile/unlink.html", account=account, form=form)

@@ -1,0 +1,93 @@
+"""Which providers the link flow offers, and which one a user's email domain points to.
+
+A provider is offered only when it works here: its OAuth client (or server settings) is
+configured and the view that starts its log-in is mounted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from ..models import normalize_domain
+
+
+@dataclass(frozen=True)
+class Provider:
+    key: str
+    label: str
+    description: str
+    start_endpoint: str
+    config_key: str
+
+
+PROVIDERS = (
+    Provider(
+        "google",
+        "Google",
+        "Gmail and Google Calendar, including Google Workspace",
+        "crm_sync_link.start_google",
+        "CRM_SYNC_GOOGLE_CLIENT_ID",
+    ),
+    Provider(
+        "microsoft",
+        "Microsoft 365",
+        "Outlook.com and Microsoft 365 mail and calendar",
+        "crm_sync_link.start_microsoft",
+        "CRM_SYNC_MICROSOFT_CLIENT_ID",
+    ),
+    Provider(
+        "exchange",
+        "Exchange Server",
+        "An on-premises Exchange server (EWS)",
+        "crm_sync_link.start_exchange",
+        "CRM_SYNC_EXCHANGE_ENABLED",
+    ),
+)
+
+# Free-mail domains whose provider is known; Workspace / 365 company domains come from
+# CRM_SYNC_PROVIDER_DOMAINS.
+BUILTIN_DOMAINS = {
+    "gmail.com": "google",
+    "googlemail.com": "google",
+    "outlook.com": "microsoft",
+    "hotmail.com": "microsoft",
+    "live.com": "microsoft",
+    "msn.com": "microsoft",
+}
+
+
+def available() -> list[Provider]:
+    """Providers that work in this app, in display order."""
+    cfg = current_app.config
+    return [
+        p
+        for p in PROVIDERS
+        if cfg.get(p.config_key) and p.start_endpoint in current_app.view_functions
+    ]
+
+
+def get(key: str) -> Provider | None:
+    return next((p for p in available() if p.key == key), None)
+
+
+def domain_map() -> dict[str, str]:
+    """Built-in domains plus the configured ones ({"acme.com": "google"} or "a.com=google,...")."""
+    configured = current_app.config.get("CRM_SYNC_PROVIDER_DOMAINS") or {}
+    if isinstance(configured, str):
+        pairs = (item.split("=", 1) for item in configured.split(",") if "=" in item)
+        configured = {d: p for d, p in pairs}
+    mapping = dict(BUILTIN_DOMAINS)
+    mapping.update({normalize_domain(d): p.strip().lower() for d, p in configured.items()})
+    return mapping
+
+
+def detect(emails: list[str]) -> tuple[Provider, str] | None:
+    """The first of the user's addresses whose domain names an available provider."""
+    mapping = domain_map()
+    for email in emails:
+        provider = get(mapping.get(normalize_domain(email.rpartition("@")[2]), ""))
+        if provider is not None:
+            return provider, email
+    return None

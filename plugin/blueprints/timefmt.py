@@ -1,0 +1,57 @@
+"""Times in words and in the viewer's time zone (columns hold naive UTC)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..models import utcnow
+
+
+def user_zone(user) -> ZoneInfo:
+    try:
+        return ZoneInfo(getattr(user, "timezone", None) or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def to_local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """Naive UTC from the database -> aware local time."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC).astimezone(zone)
+
+
+def to_utc_naive(value: datetime, zone: ZoneInfo) -> datetime:
+    """An aware time, or a naive one read in `zone`, as naive UTC for queries."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _span(seconds: float) -> str:
+    seconds = int(abs(seconds))
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return "a few seconds"
+
+
+def humanize(value: datetime | None, empty: str = "never", now: datetime | None = None) -> str:
+    """'3 minutes ago' / 'in 2 hours' for a naive-UTC time."""
+    if value is None:
+        return empty
+    delta = (value - (now or utcnow())).total_seconds()
+    if abs(delta) < 30:
+        return "just now"
+    return f"in {_span(delta)}" if delta > 0 else f"{_span(delta)} ago"
+
+
+def local_text(value: datetime | None, zone: ZoneInfo) -> str:
+    local = to_local(value, zone)
+    return local.strftime("%a %d %b %Y, %H:%M %Z") if local else ""
+
+
+def date_text(value: date | None) -> str:
+    return value.strftime("%a %d %b %Y") if value else ""
