@@ -1,0 +1,190 @@
+"""The link flow against the Google sandbox: detection, consent, and every way it can fail."""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import parse_qs, urljoin, urlparse
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from plugin.models import LinkedAccount
+
+CALLBACK = "http://localhost/crm-sync/link/google/callback"
+
+
+@pytest.fixture
+def google(app, google_sandbox, monkeypatch):
+    """The app's Google client pointed at the sandbox, with a registered client and a user."""
+    base = google_sandbox.base_url
+    for key, value in {
+        "CRM_SYNC_GOOGLE_CLIENT_ID": "crm-web",
+        "CRM_SYNC_GOOGLE_CLIENT_SECRET": "crm-secret",
+        "CRM_SYNC_GOOGLE_AUTHORIZE_URL": f"{base}/o/oauth2/v2/auth",
+        "CRM_SYNC_GOOGLE_TOKEN_URL": f"{base}/token",
+        "CRM_SYNC_GOOGLE_USERINFO_URL": f"{base}/v1/userinfo",
+        "CRM_SYNC_GOOGLE_JWKS_URL": f"{base}/oauth2/v3/certs",
+        "CRM_SYNC_GOOGLE_REVOKE_URL": f"{base}/revoke",
+        "CRM_SYNC_GOOGLE_CALENDAR_URL": f"{base}/calendar/v3",
+        "CRM_SYNC_GOOGLE_GMAIL_URL": f"{base}/gmail/v1",
+    }.items():
+        monkeypatch.setitem(app.config, key, value)
+    monkeypatch.setattr(app.extensions["crm_sync"], "oauth", None, raising=False)
+    google_sandbox.add_client("crm-web", "crm-secret", [CALLBACK], name="CRM Sync")
+    google_sandbox.add_user("pat@gmail.com", name="Pat", password="pw")
+    return google_sandbox
+
+
+def start(client) -> str:
+    """Press Continue; returns the sandbox authorize URL."""
+    resp = client.post("/crm-sync/link/google/start", data={"login_hint": "pat@gmail.com"})
+    assert resp.status_code == 302
+    return resp.headers["Location"]
+
+
+def consent(url: str, action: str = "allow", email: str = "pat@gmail.com") -> str:
+    """Fill in the sandbox consent form like a browser; returns the callback URL."""
+    page = requests.get(url, timeout=5)
+    assert page.status_code == 200, page.text
+    action_url = html.unescape(re.search(r'<form[^>]*action="([^"]*)"', page.text).group(1))
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text)
+    data = [(k, html.unescape(v)) for k, v in hidden if k != "scope_selection"]
+    data += [("email", email), ("password", "pw"), ("action", action)]
+    resp = requests.post(urljoin(url, action_url), data=data, allow_redirects=False, timeout=5)
+    assert resp.status_code == 302, resp.text
+    return resp.headers["Location"]
+
+
+def come_back(client, location: str):
+    assert location.startswith(CALLBACK)
+    return client.get(location.removeprefix("http://localhost"), follow_redirects=True)
+
+
+def linked_count(db) -> int:
+    return db.session.scalar(select(func.count(LinkedAccount.id)))
+
+
+def test_anonymous_visitor_is_sent_to_log_in(client):
+    resp = client.get("/crm-sync/link/")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def test_gmail_user_sees_google_detected(google, client, world, login):
+    login(world.user("pat@gmail.com"))
+    page = client.get("/crm-sync/link/").get_data(as_text=True)
+    assert 'id="detected-provider">Google<' in page
+    assert "Continue" in page and "Select a Different Provider" in page
+
+
+def test_configured_workspace_domain_maps_to_google(google, app, client, world, login, monkeypatch):
+    monkeypatch.setitem(app.config, "CRM_SYNC_PROVIDER_DOMAINS", {"Acme.com": "google"})
+    login(world.user("tess@acme.com"))
+    assert 'id="detected-provider">Google<' in client.get("/crm-sync/link/").get_data(True)
+
+
+def test_unknown_domain_goes_straight_to_the_choice(google, client, world, login):
+    login(world.user("riley@crm.example"))
+    resp = client.get("/crm-sync/link/")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/crm-sync/link/providers")
+    page = client.get("/crm-sync/link/providers").get_data(as_text=True)
+    assert 'data-provider="google"' in page
+    # Microsoft 365 and Exchange do not work here yet, so they are not offered.
+    assert 'data-provider="microsoft"' not in page and 'data-provider="exchange"' not in page
+
+
+def test_no_configured_provider_lists_nothing(app, client, world, login):
+    assert not app.config.get("CRM_SYNC_GOOGLE_CLIENT_ID")
+    login(world.user("pat@gmail.com"))
+    resp = client.get("/crm-sync/link/", follow_redirects=True)
+    assert 'id="no-providers"' in resp.get_data(as_text=True)
+    assert client.post("/crm-sync/link/google/start").status_code == 404
+
+
+def test_start_asks_for_offline_consent_with_state_and_pkce(google, client, world, login):
+    login(world.user("pat@gmail.com"))
+    query = parse_qs(urlparse(start(client)).query)
+    assert query["access_type"] == ["offline"] and query["prompt"] == ["consent"]
+    assert query["code_challenge_method"] == ["S256"] and query["code_challenge"][0]
+    assert query["state"][0] and query["login_hint"] == ["pat@gmail.com"]
+    assert query["redirect_uri"] == [CALLBACK]
+    scopes = set(query["scope"][0].split())
+    assert {"openid", "email", "profile"} <= scopes
+    assert "https://www.googleapis.com/auth/calendar" in scopes
+    assert "https://www.googleapis.com/auth/gmail.readonly" in scopes
+
+
+def test_consent_links_the_account_and_requests_the_first_sync(google, client, db, world, login):
+    user = login(world.user("pat@gmail.com"))
+    page = come_back(client, consent(start(client))).get_data(as_text=True)
+    assert "Google account pat@gmail.com linked. The first sync has started." in page
+    account = db.session.scalar(select(LinkedAccount))
+    assert account.user_id == user.id and account.status == "active"
+    assert account.credentials["refresh_token"] and "id_token" not in account.credentials
+    assert account.next_sync_at is not None and account.sync_calendar and account.sync_email
+
+
+def test_relinking_updates_the_same_link(google, client, db, world, login):
+    login(world.user("pat@gmail.com"))
+    come_back(client, consent(start(client)))
+    first = db.session.scalar(select(LinkedAccount))
+    first_id, first_token = first.id, first.credentials["refresh_token"]
+    first.status = "needs_relink"
+    db.session.commit()
+    page = come_back(client, consent(start(client))).get_data(as_text=True)
+    assert "re-linked" in page
+    db.session.expire_all()
+    assert linked_count(db) == 1
+    again = db.session.get(LinkedAccount, first_id)
+    assert again.status == "active" and again.credentials["refresh_token"] != first_token
+
+
+def test_denied_consent_links_nothing(google, client, db, world, login):
+    login(world.user("pat@gmail.com"))
+    location = consent(start(client), action="deny")
+    assert "error=access_denied" in location
+    page = come_back(client, location).get_data(as_text=True)
+    assert "Google access was not allowed, so nothing was linked." in page
+    assert linked_count(db) == 0
+
+
+def test_replayed_callback_is_refused(google, client, db, world, login):
+    login(world.user("pat@gmail.com"))
+    location = consent(start(client))
+    come_back(client, location)
+    db.session.execute(LinkedAccount.__table__.delete())
+    db.session.commit()
+    page = come_back(client, location).get_data(as_text=True)
+    assert "expired or was already used" in page
+    assert linked_count(db) == 0
+
+
+def test_forged_state_is_refused(google, client, db, world, login):
+    login(world.user("pat@gmail.com"))
+    location = consent(start(client))
+    forged = re.sub(r"state=[^&]+", "state=forged", location)
+    page = come_back(client, forged).get_data(as_text=True)
+    assert "expired or was already used" in page and linked_count(db) == 0
+
+
+def test_unreachable_provider_links_nothing(google, client, db, world, login):
+    login(world.user("pat@gmail.com"))
+    location = consent(start(client))
+    google.set_unreachable("closed")
+    try:
+        page = come_back(client, location).get_data(as_text=True)
+    finally:
+        google.set_unreachable(None)
+    assert "Google could not be reached, so nothing was linked." in page
+    assert linked_count(db) == 0
+
+
+def test_account_linked_by_another_user_is_refused(google, client, db, world, login):
+    other = world.user("owner@crm.example")
+    world.linked(other, "pat@gmail.com")
+    login(world.user("pat@gmail.com"))
+    page = come_back(client, consent(start(client))).get_data(as_text=True)
+    assert "pat@gmail.com is already linked by another CRM user" in page
+    rows = db.session.scalars(select(LinkedAccount)).all()
+    assert [(r.user_id, r.credentials["refresh_token"]) for r in rows] == [(other.id, "r")]
