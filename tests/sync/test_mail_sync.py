@@ -1,0 +1,177 @@
+"""Inbound Gmail sync against the sandbox: full, history, 404 history, dedup by Message-ID,
+thread start date, sanitized bodies."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sync_helpers import at, count
+
+from plugin.models import Email, EmailLink
+from plugin.sync.engine import sync_account
+
+
+def mail_only(make_account, email):
+    return make_account(email, sync_calendar=False)
+
+
+def test_full_then_history_sync(sb, make_account, db):
+    acc = mail_only(make_account, "ann@acme.com")
+    sb.gmail.add_message(
+        "ann@acme.com", from_="c@customer.com", to=["ann@acme.com"], subject="Hello", body_text="hi"
+    )
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert run.full_sync and run.created == 1
+    sb.gmail.add_message(
+        "ann@acme.com",
+        from_="d@customer.com",
+        to=["ann@acme.com"],
+        subject="Second",
+        body_text="hey",
+    )
+    sb.reset_calls()
+    run = sync_account(acc.id)
+    assert not run.full_sync and run.created == 1
+    calls = sb.calls("ann@acme.com")
+    assert calls["gmail.users.history.list"] == 1 and calls["gmail.users.messages.get"] == 1
+    assert count(db, Email) == 2
+
+
+def test_deleted_and_trashed_messages_leave(sb, make_account, db):
+    acc = mail_only(make_account, "ann@acme.com")
+    a = sb.gmail.add_message(
+        "ann@acme.com", from_="c@customer.com", to=["ann@acme.com"], subject="A", body_text="a"
+    )
+    b = sb.gmail.add_message(
+        "ann@acme.com", from_="c@customer.com", to=["ann@acme.com"], subject="B", body_text="b"
+    )
+    sb.gmail.add_message(
+        "ann@acme.com", from_="c@customer.com", to=["ann@acme.com"], subject="C", body_text="c"
+    )
+    sync_account(acc.id)
+    sb.gmail.delete("ann@acme.com", a["id"])
+    sb.gmail.trash("ann@acme.com", b["id"])
+    run = sync_account(acc.id)
+    assert run.deleted == 2
+    assert list(db.session.scalars(select(Email.subject))) == ["C"]
+
+
+def test_same_message_in_two_mailboxes_is_stored_once(sb, make_account, db):
+    ann = mail_only(make_account, "ann@acme.com")
+    bob = mail_only(make_account, "bob@acme.com")
+    for mailbox in ("ann@acme.com", "bob@acme.com"):
+        sb.gmail.add_message(
+            mailbox,
+            from_="c@customer.com",
+            to=["ann@acme.com", "bob@acme.com"],
+            subject="To both",
+            body_text="x",
+            message_id="<both-1@customer.com>",
+        )
+    sync_account(ann.id)
+    run = sync_account(bob.id)
+    assert run.created == 0 and run.updated == 1
+    assert count(db, Email) == 1 and count(db, EmailLink) == 2
+
+
+def test_email_dated_by_thread_start_and_body_sanitized(sb, make_account, db):
+    acc = mail_only(make_account, "ann@acme.com")
+    first_day = at(days=-5)
+    root = sb.gmail.add_message(
+        "ann@acme.com",
+        from_="c@customer.com",
+        to=["ann@acme.com"],
+        subject="Deal",
+        body_text="start",
+        date=first_day,
+        message_id="<root@customer.com>",
+    )
+    sb.gmail.add_message(
+        "ann@acme.com",
+        from_="c@customer.com",
+        to=["ann@acme.com"],
+        subject="Re: Deal",
+        date=at(days=-1),
+        thread_of=root["id"],
+        body_html='<p onclick="x()">ok<script>alert(1)</script></p>',
+    )
+    sync_account(acc.id)
+    reply = db.session.scalar(select(Email).where(Email.subject == "Re: Deal"))
+    assert reply.thread_started_on == first_day.date()
+    assert reply.thread_key == "<root@customer.com>"
+    assert "script" not in reply.body_html and "onclick" not in reply.body_html
+    assert "ok" in reply.body_html
+
+
+def test_earlier_message_of_a_known_thread_moves_the_thread_date(sb, make_account, db):
+    ann = mail_only(make_account, "ann@acme.com")
+    bob = mail_only(make_account, "bob@acme.com")
+    root_day = at(days=-6)
+    sb.gmail.add_message(
+        "bob@acme.com",
+        from_="c@customer.com",
+        to=["bob@acme.com"],
+        subject="Deal",
+        date=root_day,
+        message_id="<r2@customer.com>",
+        body_text="root",
+    )
+    sb.gmail.add_message(
+        "ann@acme.com",
+        from_="c@customer.com",
+        to=["ann@acme.com"],
+        subject="Re: Deal",
+        date=at(days=-1),
+        body_text="reply",
+        headers={"References": "<r2@customer.com>", "In-Reply-To": "<r2@customer.com>"},
+    )
+    sync_account(ann.id)
+    reply = db.session.scalar(select(Email))
+    assert reply.thread_started_on == at(days=-1).date()
+    sync_account(bob.id)
+    db.session.expire_all()
+    assert {e.thread_started_on for e in db.session.scalars(select(Email))} == {root_day.date()}
+
+
+def test_history_404_resyncs_without_duplicates_or_stale_rows(sb, make_account, db):
+    acc = mail_only(make_account, "ann@acme.com")
+    keep = sb.gmail.add_message(
+        "ann@acme.com", from_="c@customer.com", to=["ann@acme.com"], subject="Keep", body_text="k"
+    )
+    gone = sb.gmail.add_message(
+        "ann@acme.com", from_="c@customer.com", to=["ann@acme.com"], subject="Gone", body_text="g"
+    )
+    sync_account(acc.id)
+    sb.gmail.delete("ann@acme.com", gone["id"])
+    sb.gmail.add_message(
+        "ann@acme.com", from_="c@customer.com", to=["ann@acme.com"], subject="New", body_text="n"
+    )
+    sb.gmail.expire_history("ann@acme.com")
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert run.full_sync
+    assert sorted(db.session.scalars(select(Email.subject))) == ["Keep", "New"]
+    assert count(db, EmailLink) == 2
+    assert keep["id"] in set(db.session.scalars(select(EmailLink.external_id)))
+
+
+def test_window_bounds_the_full_sync(sb, make_account, db):
+    acc = mail_only(make_account, "ann@acme.com")
+    sb.gmail.add_message(
+        "ann@acme.com",
+        from_="c@customer.com",
+        to=["ann@acme.com"],
+        subject="Ancient",
+        body_text="old",
+        date=at(days=-400),
+    )
+    sb.gmail.add_message(
+        "ann@acme.com",
+        from_="c@customer.com",
+        to=["ann@acme.com"],
+        subject="Recent",
+        body_text="new",
+        date=at(days=-2),
+    )
+    sync_account(acc.id)
+    assert list(db.session.scalars(select(Email.subject))) == ["Recent"]
