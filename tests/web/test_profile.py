@@ -1,0 +1,145 @@
+"""Calendar & Email Settings: status in words, progress, options, actions, unlink, access."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from plugin.models import CalendarEvent, LinkedAccount, SyncRun, utcnow
+
+
+def test_statuses_in_words_and_relink_button(client, world, login):
+    user = login(world.user("sam@crm.example"))
+    world.linked(
+        user, "sam@gmail.com", last_sync_at=utcnow() - timedelta(minutes=5), initial_sync_done=True
+    )
+    world.linked(
+        user,
+        "sam2@gmail.com",
+        status="needs_relink",
+        last_error="Token revoked",
+        initial_sync_done=True,
+    )
+    world.linked(user, "sam3@gmail.com", status="paused", initial_sync_done=True)
+    world.linked(
+        user,
+        "sam4@gmail.com",
+        lease_owner="w1",
+        lease_expires_at=utcnow() + timedelta(minutes=5),
+        initial_sync_done=True,
+    )
+    page = client.get("/crm-sync/settings/").get_data(as_text=True)
+    assert "5 minutes ago" in page and "Token revoked" in page
+    for words in ("Active", "Needs re-link", "Paused", "Syncing now"):
+        assert f'data-field="status_text">{words}<' in page
+    assert page.count('class="btn btn-warning btn-sm relink"') == 1
+    assert 'name="login_hint" type="hidden" value="sam2@gmail.com"' in page
+
+
+def test_first_sync_progress_from_the_running_run(client, world, login, db):
+    user = login(world.user("sam@crm.example"))
+    account = world.linked(user, "sam@gmail.com")
+    db.session.add(
+        SyncRun(
+            linked_account_id=account.id,
+            status="running",
+            fetched=12,
+            created=7,
+            full_sync=True,
+            trigger="link",
+        )
+    )
+    db.session.commit()
+    page = client.get("/crm-sync/settings/").get_data(as_text=True)
+    assert 'data-initial-done="false"' in page and "12 items read, 7 added" in page
+    data = client.get("/crm-sync/settings/status.json").get_json()
+    (item,) = data["accounts"]
+    assert item["initial_sync_done"] is False and item["progress"]["fetched"] == 12
+    assert item["status_text"] == "Active"
+
+
+def test_status_endpoint_lists_only_own_accounts(client, world, login):
+    other = world.user("riley@crm.example")
+    world.linked(other, "riley@gmail.com")
+    login(world.user("sam@crm.example"))
+    assert client.get("/crm-sync/settings/status.json").get_json() == {"accounts": []}
+
+
+def test_options_pause_resume_and_sync_now(client, world, login, db):
+    user = login(world.user("sam@crm.example"))
+    account = world.linked(user, "sam@gmail.com", next_sync_at=None)
+    resp = client.post(
+        f"/crm-sync/settings/accounts/{account.id}/options",
+        data={f"a{account.id}-sync_calendar": "y"},
+        follow_redirects=True,
+    )
+    assert "Saved what to sync" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert account.sync_calendar and not account.sync_email
+
+    client.post(f"/crm-sync/settings/accounts/{account.id}/pause")
+    db.session.expire_all()
+    assert account.status == "paused" and account.next_sync_at is None
+    page = client.post(
+        f"/crm-sync/settings/accounts/{account.id}/sync-now", follow_redirects=True
+    ).get_data(as_text=True)
+    assert "cannot sync until that is resolved" in page
+
+    client.post(f"/crm-sync/settings/accounts/{account.id}/resume")
+    db.session.expire_all()
+    assert account.status == "active" and account.next_sync_at is not None
+    account.next_sync_at = None
+    db.session.commit()
+    client.post(f"/crm-sync/settings/accounts/{account.id}/sync-now")
+    db.session.expire_all()
+    assert account.next_sync_at is not None
+
+
+def test_another_users_account_cannot_be_touched(client, world, login, db):
+    other = world.user("riley@crm.example")
+    theirs = world.linked(other, "riley@gmail.com")
+    login(world.user("sam@crm.example", admin=False))
+    for action in ("pause", "resume", "sync-now", "unlink", "options"):
+        assert client.post(f"/crm-sync/settings/accounts/{theirs.id}/{action}").status_code == 404
+    assert client.get(f"/crm-sync/settings/accounts/{theirs.id}/unlink").status_code == 404
+    db.session.expire_all()
+    assert theirs.status == "active"
+
+
+def test_unlink_asks_then_keeps_or_removes_items(client, world, login, db, google_sandbox):
+    user = login(world.user("sam@crm.example"))
+    keep = world.linked(user, "keep@gmail.com")
+    drop = world.linked(user, "drop@gmail.com")
+    start = utcnow().replace(microsecond=0)
+    world.event("Kept meeting", start, start + timedelta(hours=1), keep)
+    world.event("Dropped meeting", start, start + timedelta(hours=1), drop)
+    page = client.get(f"/crm-sync/settings/accounts/{keep.id}/unlink").get_data(as_text=True)
+    assert "Keep the items already synced" in page and "Remove them" in page
+    resp = client.post(
+        f"/crm-sync/settings/accounts/{keep.id}/unlink",
+        data={"keep_items": "keep"},
+        follow_redirects=True,
+    )
+    assert "was unlinked. The items already synced were kept." in resp.get_data(as_text=True)
+    client.post(f"/crm-sync/settings/accounts/{drop.id}/unlink", data={"keep_items": "remove"})
+    db.session.expire_all()
+    assert db.session.scalars(select(LinkedAccount)).all() == []
+    assert [e.title for e in db.session.scalars(select(CalendarEvent))] == ["Kept meeting"]
+
+
+def test_recent_runs_are_listed(client, world, login, db):
+    user = login(world.user("sam@crm.example"))
+    account = world.linked(user, "sam@gmail.com", initial_sync_done=True)
+    db.session.add(
+        SyncRun(
+            linked_account_id=account.id,
+            status="failed",
+            error="Google 503",
+            finished_at=utcnow(),
+            duration_ms=1500,
+        )
+    )
+    db.session.commit()
+    page = client.get("/crm-sync/settings/").get_data(as_text=True)
+    assert 'id="sync-runs"' in page and "Google 503" in page and "1.5 s" in page
