@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
+from flask_admin.model.form import InlineFormAdmin
 from markupsafe import Markup, escape
 from sqlalchemy import inspect, select
 from sqlalchemy.orm.attributes import get_history
 from werkzeug.security import generate_password_hash
-from wtforms import PasswordField
+from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..models import AccountDomain, ContactEmail, UserEmail
@@ -22,14 +23,36 @@ from ..state import session
 from .forms import add_error, domain_filter, domain_syntax, email_filter, email_syntax, live_entries
 from .security import SecureModelView
 
-_EMAIL_ARGS = {
-    "email": {
-        "label": "Email",
-        "filters": [email_filter],
-        "validators": [InputRequired(), Length(max=320), email_syntax],
-    },
-    "is_primary": {"label": "Primary"},
-}
+
+class EmailInline(InlineFormAdmin):
+    """One address row. The uniqueness check is the view's (with a message naming the other
+    owner), so Flask-Admin's generic "Already exists." validator is replaced here."""
+
+    form_columns = ["id", "email", "is_primary"]
+    form_label = "Email addresses"
+    column_labels = {"is_primary": "Primary"}
+
+    def postprocess_form(self, form_class):
+        form_class.email = StringField(
+            "Email",
+            filters=[email_filter],
+            validators=[InputRequired(), Length(max=320), email_syntax],
+        )
+        return form_class
+
+
+class DomainInline(InlineFormAdmin):
+    form_columns = ["id", "domain"]
+    form_label = "Email domains"
+
+    def postprocess_form(self, form_class):
+        form_class.domain = StringField(
+            "Domain",
+            filters=[domain_filter],
+            validators=[InputRequired(), Length(max=253), domain_syntax],
+            description="e.g. example.com; one domain may be on several accounts",
+        )
+        return form_class
 
 
 def _emails_cell(view, context, model, name) -> Markup:
@@ -43,10 +66,10 @@ def _emails_cell(view, context, model, name) -> Markup:
 def rewrite_collection(session, model, attr: str, columns: tuple[str, ...]) -> None:
     """Write a changed inline list in two steps (clear, flush, add), so moving a primary flag,
     an address or a domain between rows never trips a unique index halfway through a flush."""
-    rows = getattr(model, attr)
-    changed = get_history(model, attr).has_changes() or any(
-        inspect(r).pending or inspect(r).modified for r in rows
-    )
+    # Flask-Admin marks a removed inline row with session.delete() and leaves it in the list.
+    rows = [r for r in getattr(model, attr) if r not in session.deleted]
+    changed = len(rows) != len(getattr(model, attr)) or get_history(model, attr).has_changes()
+    changed = changed or any(inspect(r).pending or inspect(r).modified for r in rows)
     if not changed:
         return
     wanted = [{c: getattr(r, c) for c in columns} for r in rows]
@@ -160,9 +183,7 @@ class UserView(_EmailOwnerView):
         "linked_contact": {"description": "A user is linked to a contact or to a company."},
         "linked_account": {"label": "Linked company"},
     }
-    inline_models = [
-        (UserEmail, {"form_columns": ["id", "email", "is_primary"], "form_args": _EMAIL_ARGS})
-    ]
+    inline_models = [EmailInline(UserEmail)]
     column_details_exclude_list = ["password_hash"]
 
     def validate_form(self, form) -> bool:
@@ -193,9 +214,7 @@ class ContactView(_EmailOwnerView):
     column_default_sort = "name"
     form_columns = ["name", "account", "emails"]
     form_args = {"name": {"validators": [InputRequired(), Length(max=200)]}}
-    inline_models = [
-        (ContactEmail, {"form_columns": ["id", "email", "is_primary"], "form_args": _EMAIL_ARGS})
-    ]
+    inline_models = [EmailInline(ContactEmail)]
 
 
 def _domains_cell(view, context, model, name) -> str:
@@ -213,22 +232,7 @@ class AccountView(SecureModelView):
     column_default_sort = "name"
     form_columns = ["name", "domains"]
     form_args = {"name": {"validators": [InputRequired(), Length(max=200)]}}
-    inline_models = [
-        (
-            AccountDomain,
-            {
-                "form_columns": ["id", "domain"],
-                "form_args": {
-                    "domain": {
-                        "label": "Domain",
-                        "filters": [domain_filter],
-                        "validators": [InputRequired(), domain_syntax],
-                        "description": "e.g. example.com; one domain may be on several accounts",
-                    }
-                },
-            },
-        )
-    ]
+    inline_models = [DomainInline(AccountDomain)]
 
     def validate_form(self, form) -> bool:
         if not super().validate_form(form):
