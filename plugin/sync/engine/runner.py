@@ -12,6 +12,7 @@ import time
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import update
 
 from ...models import LinkedAccount, SyncRun, utcnow
 from ...settings import get_settings
@@ -58,6 +59,7 @@ def sync_account(
     if account is None:
         raise LookupError(f"No linked account {account_id}")
     settings = get_settings()
+    _close_abandoned(s, account.id)
     run = SyncRun(linked_account_id=account.id, trigger=trigger, worker=worker, started_at=utcnow())
     s.add(run)
     s.commit()
@@ -123,6 +125,15 @@ def sync_account(
         account.lease_expires_at = None
     s.commit()
     return run
+
+
+def _close_abandoned(s, account_id: int) -> None:
+    """Runs left 'running' by a worker that died (we hold the lease now, so they are over)."""
+    s.execute(
+        update(SyncRun)
+        .where(SyncRun.linked_account_id == account_id, SyncRun.status == "running")
+        .values(status="abandoned", error="The worker stopped mid-run", finished_at=utcnow())
+    )
 
 
 def _finish(run, account, status, error, provider, began) -> None:
