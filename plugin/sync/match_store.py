@@ -103,7 +103,7 @@ def _store_interactions(session, row, drafts) -> None:
         i.start_at = d.start_at
         i.duration_minutes = d.duration_minutes
         i.source = d.source
-        i.participants = d.participants
+        i.participants = [dict(p) for p in d.participants]
     for i in existing.values():
         row.interactions.remove(i)
         session.delete(i)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ...models.base import normalize_domain, normalize_email
 
 
-@dataclass(frozen=True)
-class DirectoryUser:
+class DirectoryUser(NamedTuple):
     """A CRM user, and the CRM record (a contact, with its company, or a company) they are."""
 
     id: int
@@ -24,8 +24,7 @@ class DirectoryUser:
     account_id: int | None = None
 
 
-@dataclass(frozen=True)
-class DirectoryContact:
+class DirectoryContact(NamedTuple):
     id: int
     account_id: int | None = None
 
@@ -57,6 +56,13 @@ class Directory(ABC):
     @abstractmethod
     def accounts_by_domain(self, domains: Iterable[str]) -> Mapping[str, tuple[int, ...]]:
         """Ids of every account carrying each domain (several means ambiguous)."""
+
+    def people_by_email(
+        self, emails: Iterable[str]
+    ) -> tuple[Mapping[str, DirectoryUser], Mapping[str, DirectoryContact]]:
+        """Users and contacts in one go; override when one query can answer both."""
+        emails = list(emails)
+        return self.users_by_email(emails), self.contacts_by_email(emails)
 
     def defaults(self) -> Defaults | None:
         """Fall-backs that override the settings' ones; None keeps the settings'."""

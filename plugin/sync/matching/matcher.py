@@ -48,8 +48,7 @@ class Matcher:
         settings = self.settings
         emails = {e for item in items for e, _, _ in people(item)}
         emails = {e for e in emails if not is_blocked(e, settings)}
-        users = self.directory.users_by_email(emails)
-        contacts = self.directory.contacts_by_email(emails)
+        users, contacts = self.directory.people_by_email(emails)
         owners = {normalize_email(e) for item in items for e in item.owner_emails}
         domains = set()
         for e in emails:
@@ -69,7 +68,8 @@ class Matcher:
         if not items:
             return []
         lookup = self.lookup(items)
-        return [match_item(item, lookup, self.settings) for item in items]
+        cache: dict = {}
+        return [match_item(item, lookup, self.settings, cache) for item in items]
 
     def match(self, item: Item) -> MatchResult:
         return self.match_many([item])[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import Integer, literal, null, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from ...models import AccountDomain, Contact, ContactEmail, User, UserEmail
@@ -66,6 +66,52 @@ class ModelDirectory(Directory):
             for email, cid, aid in rows:
                 out[email] = DirectoryContact(cid, aid)
         return out
+
+    def people_by_email(self, emails):
+        """Users and contacts in one UNION ALL per chunk: half the round trips."""
+        cls = type(self)
+        if (
+            cls.users_by_email is not ModelDirectory.users_by_email
+            or cls.contacts_by_email is not ModelDirectory.contacts_by_email
+        ):
+            return super().people_by_email(emails)  # a host subclass replaced one of them
+        linked = aliased(Contact)
+        users: dict[str, DirectoryUser] = {}
+        contacts: dict[str, DirectoryContact] = {}
+        for batch in chunks(emails, self.chunk):
+            user_rows = (
+                select(
+                    literal(1).label("kind"),
+                    UserEmail.email,
+                    User.id,
+                    User.linked_contact_id,
+                    linked.account_id,
+                    User.linked_account_id,
+                )
+                .join(User, User.id == UserEmail.user_id)
+                .outerjoin(linked, linked.id == User.linked_contact_id)
+                .where(UserEmail.email.in_(batch))
+            )
+            contact_rows = (
+                select(
+                    literal(2),
+                    ContactEmail.email,
+                    Contact.id,
+                    null().cast(Integer),
+                    Contact.account_id,
+                    null().cast(Integer),
+                )
+                .join(Contact, Contact.id == ContactEmail.contact_id)
+                .where(ContactEmail.email.in_(batch))
+            )
+            for kind, email, id_, cid, aid, laid in self.session.execute(
+                union_all(user_rows, contact_rows)
+            ):
+                if kind == 1:
+                    users[email] = DirectoryUser(id_, cid, aid, laid)
+                else:
+                    contacts[email] = DirectoryContact(id_, aid)
+        return users, contacts
 
     def accounts_by_domain(self, domains):
         found: dict[str, set[int]] = {}

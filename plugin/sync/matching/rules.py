@@ -41,6 +41,8 @@ def domain_of(email: str) -> str:
 
 def is_blocked(email: str, settings: MatchSettings) -> bool:
     """An address on the blocklist, or one under a blocked @domain or any of its subdomains."""
+    if not settings.blocked_addresses and not settings.blocked_domains:
+        return False
     if email in settings.blocked_addresses:
         return True
     domain = domain_of(email)
@@ -177,7 +179,9 @@ def build_interactions(
     item: Item, matches: Iterable[ParticipantMatch]
 ) -> tuple[InteractionDraft, ...]:
     """One interaction per associated account; everyone (bar the blocklisted) is listed with
-    the whole duration, since no provider says who left early. Internal-only: none."""
+    the whole duration, since no provider says who left early. Internal-only: none.
+
+    The drafts of one item share one participants list: treat it as read-only."""
     matches = list(matches)
     accounts = sorted(
         {
@@ -194,9 +198,7 @@ def build_interactions(
     ]
     start_at = None if item.all_day else item.start
     return tuple(
-        InteractionDraft(
-            a, item.start.date(), start_at, minutes, item.source, [dict(p) for p in listed]
-        )
+        InteractionDraft(a, item.start.date(), start_at, minutes, item.source, listed)
         for a in accounts
     )
 
@@ -223,13 +225,23 @@ def what_syncs(matches: Sequence[ParticipantMatch], settings: MatchSettings) -> 
     return False, "matches no account"
 
 
-def match_item(item: Item, lookup: Lookup, settings: MatchSettings) -> MatchResult:
-    """Every rule of section 4 for one item."""
+def match_item(
+    item: Item, lookup: Lookup, settings: MatchSettings, cache: dict | None = None
+) -> MatchResult:
+    """Every rule of section 4 for one item. `cache` (one dict per batch and settings) keeps
+    each address's match so an address seen on many items is matched once."""
     owners = frozenset(normalize_email(e) for e in item.owner_emails)
-    matches = tuple(
-        match_participant(email, name, role, lookup, settings, owners)
-        for email, name, role in people(item)
-    )
+    if cache is None:
+        cache = {}
+    found = []
+    for email, name, role in people(item):
+        base = cache.get(email)
+        if base is None:
+            base = cache[email] = match_participant(email, None, "", lookup, settings)
+        if email in owners and base.method != "internal" and not base.blocked:
+            base = match_participant(email, None, "", lookup, settings, owners)
+        found.append(base._replace(name=name, role=role))
+    matches = tuple(found)
     booker = normalize_email(item.organizer.email) if item.organizer else None
     account_id, contact_id, method = event_client(booker, matches, lookup, settings)
     syncs, reason = what_syncs(matches, settings)

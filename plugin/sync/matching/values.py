@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from ...models.base import normalize_domain, normalize_email
 
@@ -35,10 +35,12 @@ class Item:
     owner_emails: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class ParticipantMatch:
+class ParticipantMatch(NamedTuple):
     """What the rules made of one person. method: direct, domain, none, ambiguous, internal
-    (a CRM user or the linked user's own address) or manual (set by an admin)."""
+    (a CRM user or the linked user's own address) or manual (set by an admin).
+
+    A NamedTuple rather than a dataclass: a batch makes one per participant, and this is
+    several times cheaper to build."""
 
     email: str
     name: str | None
@@ -55,8 +57,7 @@ class ParticipantMatch:
         return self.method != "internal" and not self.blocked
 
 
-@dataclass(frozen=True)
-class InteractionDraft:
+class InteractionDraft(NamedTuple):
     """One account interaction (Freshsuccess): one per (item, account)."""
 
     account_id: int
@@ -64,7 +65,7 @@ class InteractionDraft:
     start_at: datetime | None
     duration_minutes: int
     source: str
-    participants: list[dict[str, Any]] = field(default_factory=list, hash=False)
+    participants: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
