@@ -113,7 +113,7 @@ def test_details_of_other_users_items_are_404(client, world, sam):
     assert client.get("/crm-sync/calendar/events/999999").status_code == 404
     assert client.get(f"/crm-sync/calendar/?user_id={other.id}").status_code == 404
     assert (
-        client.get(f"/crm-sync/calendar/feed?user_id={other.id}", query_string=WEEK).status_code
+        client.get("/crm-sync/calendar/feed", query_string=WEEK | {"user_id": other.id}).status_code
         == 404
     )
 
