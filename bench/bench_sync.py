@@ -1,0 +1,355 @@
+"""Inbound sync throughput against the in-process Google sandbox, quotas enforced.
+
+    .venv/bin/python bench/bench_sync.py                 # 5,000 events + 5,000 emails, SQLite
+    .venv/bin/python bench/bench_sync.py --events 1000 --emails 500 --pg URL
+
+One user with N events (20% recurring occurrences) and M emails, a directory of 20,000
+contacts. Prints items/second end to end and for the engine alone (end to end minus the time
+inside provider calls), API calls against the minimum, peak Python memory (tracemalloc) of
+the calendar sync at two calendar sizes, the calls of an idle incremental sync, and a floor
+measured in the same run: parsing the same pages and bulk-inserting the same rows, no logic.
+The sandbox clock is frozen; when Gmail's quota (15,000 units/min) throttles the run, the
+bench advances the sandbox clock by Retry-After and runs again, as the scheduler would later.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import UTC, datetime, timedelta
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from sqlalchemy import delete, insert, select  # noqa: E402
+
+from plugin.models import (  # noqa: E402
+    Account,
+    AccountDomain,
+    Base,
+    CalendarEvent,
+    Contact,
+    ContactEmail,
+    Email,
+    EventLink,
+    LinkedAccount,
+    User,
+    UserEmail,
+)
+from plugin.sync import providers  # noqa: E402
+from plugin.sync.engine import sync_account  # noqa: E402
+from plugin.sync.engine.apply_util import naive_utc  # noqa: E402
+from plugin.sync.engine.events import instance_key  # noqa: E402
+from plugin.sync.providers.google_calendar import parse_event  # noqa: E402
+from sandbox.clock import Clock  # noqa: E402
+from sandbox.google import GoogleSandbox  # noqa: E402
+
+SCOPES = [
+    "https://www.googleapis.com/auth/calendar",
+    "https://www.googleapis.com/auth/gmail.readonly",
+]
+CONTACTS = 20_000
+
+
+class Timed:
+    """Wrap the registry's Google factory to measure time spent inside provider calls."""
+
+    def __init__(self):
+        self.seconds = 0.0
+        self.original = providers._REGISTRY["google"]
+
+    def factory(self, config, credentials, on_token=None):
+        provider = self.original(config, credentials, on_token=on_token)
+        for name in ("list_events", "list_messages"):
+            inner = getattr(provider, name)
+
+            def timed(*args, _inner=inner, **kwargs):
+                t = time.perf_counter()
+                try:
+                    return _inner(*args, **kwargs)
+                finally:
+                    self.seconds += time.perf_counter() - t
+
+            setattr(provider, name, timed)
+        return provider
+
+
+def seed_sandbox(sb, email, events, emails, domains):
+    sb.add_user(email)
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    series = events // 5 // 5  # 20% of occurrences, 5 per weekly series
+    singles = events - series * 5
+    for i in range(singles):
+        start = now + timedelta(hours=(i % 3000) - 500)
+        sb.calendar.insert_event(
+            email,
+            {
+                "summary": f"Meeting {i}",
+                "start": {"dateTime": start.isoformat()},
+                "end": {"dateTime": (start + timedelta(minutes=30)).isoformat()},
+                "attendees": [
+                    {"email": f"c{i % CONTACTS}@{domains[i % len(domains)]}"},
+                    {"email": email},
+                ],
+            },
+        )
+    for i in range(series):
+        start = now + timedelta(days=i % 20, hours=i % 9)
+        sb.calendar.insert_event(
+            email,
+            {
+                "summary": f"Series {i}",
+                "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=5"],
+                "start": {"dateTime": start.isoformat(), "timeZone": "UTC"},
+                "end": {"dateTime": (start + timedelta(hours=1)).isoformat(), "timeZone": "UTC"},
+                "attendees": [{"email": f"c{(i * 7) % CONTACTS}@{domains[i % len(domains)]}"}],
+            },
+        )
+    for i in range(emails):
+        sb.gmail.add_message(
+            email,
+            from_=f"c{i % CONTACTS}@{domains[i % len(domains)]}",
+            to=[email],
+            subject=f"Mail {i}",
+            body_text="hello " * 20,
+            date=now - timedelta(hours=i % 600),
+        )
+
+
+def seed_directory(db):
+    with db.engine.begin() as conn:
+        conn.execute(insert(Account), [{"id": i, "name": f"Co {i}"} for i in range(1, 201)])
+        conn.execute(
+            insert(AccountDomain),
+            [{"account_id": i, "domain": f"co{i}.com"} for i in range(1, 201)],
+        )
+        conn.execute(
+            insert(Contact),
+            [{"id": i, "name": f"C {i}", "account_id": i % 200 + 1} for i in range(CONTACTS)],
+        )
+        conn.execute(
+            insert(ContactEmail),
+            [
+                {"contact_id": i, "email": f"c{i}@co{i % 200 + 1}.com", "is_primary": True}
+                for i in range(CONTACTS)
+            ],
+        )
+
+
+def full_sync(sb, account_id, timer):
+    """Run until done, advancing the sandbox clock past each Retry-After."""
+    totals = {"created": 0, "api_calls": 0, "throttled": 0}
+    t0, fetch0 = time.perf_counter(), timer.seconds
+    while True:
+        run = sync_account(account_id)
+        totals["created"] += run.created
+        totals["api_calls"] += run.api_calls
+        if run.status == "throttled":
+            totals["throttled"] += 1
+            sb.clock.advance(61)
+            continue
+        assert run.status == "ok", run.error
+        break
+    totals["seconds"] = time.perf_counter() - t0
+    totals["fetch_seconds"] = timer.seconds - fetch0
+    return totals
+
+
+def make_account(sb, db, email, calendar=True, mail=True):
+    token = sb.issue_token(email, scopes=SCOPES, client_id="bench")
+    user = User(name=email, emails=[UserEmail(email=email, is_primary=True)])
+    acc = LinkedAccount(
+        user=user,
+        provider="google",
+        external_email=email,
+        credentials=token,
+        sync_calendar=calendar,
+        sync_email=mail,
+    )
+    db.session.add_all([user, acc])
+    db.session.commit()
+    return acc.id
+
+
+def calendar_floor(sb, db, email):
+    """Fetch the same pages once, then time parse + bulk insert of the same rows only."""
+    import requests
+
+    token = sb.issue_token(email, scopes=SCOPES, client_id="bench")["access_token"]
+    now = datetime.now(UTC)
+    params = {
+        "singleEvents": "true",
+        "maxResults": 2500,
+        "timeMin": (now - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "timeMax": (now + timedelta(days=180)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    pages, token_page = [], None
+    while True:
+        p = dict(params, **({"pageToken": token_page} if token_page else {}))
+        body = requests.get(
+            f"{sb.base_url}/calendar/v3/calendars/primary/events",
+            params=p,
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
+        pages.append(body)
+        token_page = body.get("nextPageToken")
+        if not token_page:
+            break
+    with db.engine.begin() as conn:
+        conn.execute(delete(EventLink))
+        conn.execute(delete(CalendarEvent))
+    t0 = time.perf_counter()
+    n = 0
+    with db.engine.begin() as conn:
+        next_id = 1
+        for body in pages:
+            remote = [parse_event(raw, "primary") for raw in body.get("items", [])]
+            rows, links = [], []
+            for r in remote:
+                rows.append(
+                    {
+                        "id": next_id,
+                        "ical_uid": r.ical_uid,
+                        "instance_key": instance_key(r),
+                        "title": r.title,
+                        "start_at": naive_utc(r.start),
+                        "end_at": naive_utc(r.end),
+                        "all_day": r.all_day,
+                        "origin": "google",
+                    }
+                )
+                links.append(
+                    {
+                        "event_id": next_id,
+                        "linked_account_id": 0,
+                        "external_id": r.external_id,
+                        "etag": r.etag,
+                    }
+                )
+                next_id += 1
+            conn.execute(insert(CalendarEvent), rows)
+            conn.execute(insert(EventLink), links)
+            n += len(rows)
+    return n, time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--events", type=int, default=5000)
+    ap.add_argument("--emails", type=int, default=5000)
+    ap.add_argument("--pg", help="PostgreSQL URL instead of a temporary SQLite file")
+    args = ap.parse_args()
+
+    from demo.app import create_app, db
+
+    url = args.pg or "sqlite:///" + os.path.join(tempfile.mkdtemp(), "bench.sqlite")
+    sb = GoogleSandbox(clock=Clock(frozen=True))
+    base = sb.start()
+    sb.add_client("bench", "secret", ["http://localhost/cb"])
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "CRM_SYNC_GOOGLE_BASE_URL": base,
+            "CRM_SYNC_GOOGLE_CLIENT_ID": "bench",
+            "CRM_SYNC_GOOGLE_CLIENT_SECRET": "secret",
+        }
+    )
+    with app.app_context():
+        Base.metadata.drop_all(db.engine)
+        Base.metadata.create_all(db.engine)
+        from plugin.settings import get_settings
+
+        get_settings().sync_scope = "everything"
+        db.session.commit()
+        seed_directory(db)
+        domains = [f"co{i}.com" for i in range(1, 201)]
+        t = time.perf_counter()
+        seed_sandbox(sb, "big@acme.com", args.events, args.emails, domains)
+        seed_sandbox(sb, "half@acme.com", args.events // 2, 0, domains)
+        print(
+            f"seeded sandbox in {time.perf_counter() - t:.1f}s; database {db.engine.dialect.name}"
+        )
+        timer = Timed()
+        providers.register("google", timer.factory)
+
+        # calendar, at half size first (memory comparison), then full size
+        half = make_account(sb, db, "half@acme.com", mail=False)
+        tracemalloc.start()
+        full_sync(sb, half, timer)
+        half_peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        big_cal = make_account(sb, db, "big@acme.com", mail=False)
+        sb.reset_calls()
+        tracemalloc.start()
+        cal = full_sync(sb, big_cal, timer)
+        big_peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        calls = sb.calls("big@acme.com")
+        n_events = db.session.scalar(
+            select(db.func.count())
+            .select_from(EventLink)
+            .where(EventLink.linked_account_id == big_cal)
+        )
+        engine_s = cal["seconds"] - cal["fetch_seconds"]
+        print(f"calendar: {n_events} occurrences stored")
+        print(f"  end to end   {n_events / cal['seconds']:8.0f} items/s ({cal['seconds']:.2f}s)")
+        print(f"  engine alone {n_events / engine_s:8.0f} items/s ({engine_s:.2f}s)")
+        print(
+            f"  events.list calls {calls.get('calendar.events.list', 0)} "
+            f"(minimum {math.ceil(n_events / 2500)}); all calls {sum(calls.values())}"
+        )
+        print(
+            f"  peak memory {half_peak / 1e6:.1f} MB at {args.events // 2} events, "
+            f"{big_peak / 1e6:.1f} MB at {args.events}"
+        )
+
+        # idle incremental
+        sb.reset_calls()
+        sync_account(big_cal)
+        idle = sb.calls("big@acme.com")
+        print(f"  idle incremental calls: {idle}")
+
+        # mail
+        # the mail feed of the same mailbox, as its own linked account row for clarity
+        acc = db.session.get(LinkedAccount, big_cal)
+        acc.sync_calendar, acc.sync_email = False, True
+        db.session.commit()
+        sb.reset_calls()
+        tracemalloc.start()
+        mail = full_sync(sb, big_cal, timer)
+        mail_peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        calls = sb.calls("big@acme.com")
+        n_mail = db.session.scalar(select(db.func.count()).select_from(Email))
+        engine_s = mail["seconds"] - mail["fetch_seconds"]
+        lists = calls.get("gmail.users.messages.list", 0)
+        gets = calls.get("gmail.users.messages.get", 0)
+        print(f"gmail: {n_mail} messages stored, throttled {mail['throttled']} time(s)")
+        print(f"  end to end   {n_mail / mail['seconds']:8.0f} items/s ({mail['seconds']:.2f}s)")
+        print(f"  engine alone {n_mail / engine_s:8.0f} items/s ({engine_s:.2f}s)")
+        print(
+            f"  messages.list {lists} (minimum {math.ceil(n_mail / 500)}), messages.get {gets} "
+            f"(minimum {n_mail}), getProfile {calls.get('gmail.users.getProfile', 0)}; "
+            f"peak memory {mail_peak / 1e6:.1f} MB"
+        )
+        sb.reset_calls()
+        sync_account(big_cal)
+        print(f"  idle incremental calls: {sb.calls('big@acme.com')}")
+
+        # floor
+        n_floor, floor_s = calendar_floor(sb, db, "big@acme.com")
+        print(
+            f"floor (parse + bulk insert, no logic): {n_floor / floor_s:8.0f} items/s "
+            f"({floor_s:.2f}s for {n_floor} events)"
+        )
+    sb.stop()
+
+
+if __name__ == "__main__":
+    main()
