@@ -3,6 +3,8 @@ alternate emails, an admin, ordinary users and a virtual assistant user."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
@@ -19,11 +21,17 @@ LOGINS = [
 ]
 
 
+@lru_cache(maxsize=1)
+def _demo_hash() -> str:
+    """Hashed once: every demo login shares the password, and hashing is slow on purpose."""
+    return generate_password_hash(DEMO_PASSWORD)
+
+
 def _user(name: str, emails: list[str], admin: bool = False, password: bool = True) -> User:
     user = User(
         name=name,
         is_admin=admin,
-        password_hash=generate_password_hash(DEMO_PASSWORD) if password else None,
+        password_hash=_demo_hash() if password else None,
     )
     user.emails = [UserEmail(email=e, is_primary=i == 0) for i, e in enumerate(emails)]
     db.session.add(user)

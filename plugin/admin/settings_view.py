@@ -31,17 +31,29 @@ def _active_users():
     return session().scalars(select(User).where(User.is_active.is_(True)).order_by(User.name))
 
 
-class ActiveUserField(QuerySelectField):
-    """A user chooser that says plainly why an inactive or unknown user is refused."""
+class StrictSelectField(QuerySelectField):
+    """A chooser that refuses an id outside its query instead of quietly saving "none"
+    (Flask-Admin's QuerySelectField's behaviour when blank is allowed)."""
 
-    def __init__(self, label: str, **kwargs):
-        super().__init__(label, query_factory=_active_users, allow_blank=True, **kwargs)
+    refusal = "{label}: not a valid choice."
 
     def pre_validate(self, form) -> None:
+        submitted = getattr(self, "_formdata", None)
+        if submitted is not None and self.data is None:
+            raise ValidationError(self.refusal.format(label=self.label.text))
         try:
             super().pre_validate(form)
         except ValidationError as exc:
-            raise ValidationError(f"{self.label.text} must be an active CRM user.") from exc
+            raise ValidationError(self.refusal.format(label=self.label.text)) from exc
+
+
+class ActiveUserField(StrictSelectField):
+    """A user chooser offering active users only, saying plainly why another is refused."""
+
+    refusal = "{label} must be an active CRM user."
+
+    def __init__(self, label: str, **kwargs):
+        super().__init__(label, query_factory=_active_users, allow_blank=True, **kwargs)
 
 
 def _days(label: str, description: str) -> IntegerField:
@@ -53,7 +65,7 @@ def _days(label: str, description: str) -> IntegerField:
 
 
 class SettingsForm(AdminForm):
-    default_account = QuerySelectField(
+    default_account = StrictSelectField(
         "Default account",
         query_factory=_accounts,
         allow_blank=True,

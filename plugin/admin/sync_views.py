@@ -1,6 +1,7 @@
 """Linked provider accounts with their sync status, and the record of sync runs and problems.
 
-Actions only change rows (status, next_sync_at); the scheduler does the talking to providers.
+Actions go through the engine's own functions (plugin.sync.linking, triggers): they change
+rows and wake the scheduler; only unlinking asks the provider to revoke the grant.
 Credentials are never listed, shown, exported or editable.
 """
 
@@ -11,9 +12,11 @@ from flask_admin.actions import action
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from ..models import LinkedAccount, utcnow
+from ..models import LinkedAccount
 from ..models.linked import PROVIDERS, STATUSES
 from ..state import session
+from ..sync.linking import pause, resume, unlink_account
+from ..sync.triggers import request_sync
 from .security import SecureModelView
 
 _ACCOUNT_COLUMNS = [
@@ -28,26 +31,20 @@ _ACCOUNT_COLUMNS = [
 ]
 
 
-def _pause(account: LinkedAccount) -> None:
-    account.status = "paused"
-    account.next_sync_at = None
-
-
-def _resume(account: LinkedAccount) -> None:
+def _sync_now(account: LinkedAccount) -> None:
     account.status = "active"
-    account.failure_count = 0
-    account.next_sync_at = utcnow()
+    session().commit()
+    request_sync(account.id)
 
 
-def _request_sync(account: LinkedAccount) -> None:
-    account.status = "active"
-    account.next_sync_at = utcnow()
+def _unlink_keep(account: LinkedAccount) -> None:
+    """Unlink; the meetings and emails already synced stay in the CRM."""
+    unlink_account(account, keep_items=True)
 
 
-def _unlink(account: LinkedAccount, keep_items: bool) -> None:
-    """Remove the link; with keep_items the synced meetings and emails stay in the CRM."""
-
-    session().delete(account)
+def _unlink_drop(account: LinkedAccount) -> None:
+    """Unlink and remove the meetings and emails only this account brought."""
+    unlink_account(account, keep_items=False)
 
 
 def _status_cell(view, context, model, name) -> Markup:
@@ -96,7 +93,7 @@ class LinkedAccountView(SecureModelView):
         )
         skipped = []
         for account in accounts:
-            if change is not _unlink_keep and account.status == "needs_relink":
+            if change not in (_unlink_keep, _unlink_drop) and account.status == "needs_relink":
                 skipped.append(account.external_email)
                 continue
             change(account)
@@ -110,15 +107,15 @@ class LinkedAccountView(SecureModelView):
 
     @action("sync_now", "Sync now")
     def action_sync_now(self, ids) -> None:
-        self._apply(ids, _request_sync, "Sync requested")
+        self._apply(ids, _sync_now, "Sync requested")
 
     @action("pause", "Pause")
     def action_pause(self, ids) -> None:
-        self._apply(ids, _pause, "Paused")
+        self._apply(ids, pause, "Paused")
 
     @action("resume", "Resume")
     def action_resume(self, ids) -> None:
-        self._apply(ids, _resume, "Resumed")
+        self._apply(ids, resume, "Resumed")
 
     @action(
         "unlink",
@@ -128,9 +125,13 @@ class LinkedAccountView(SecureModelView):
     def action_unlink(self, ids) -> None:
         self._apply(ids, _unlink_keep, "Unlinked")
 
-
-def _unlink_keep(account: LinkedAccount) -> None:
-    _unlink(account, keep_items=True)
+    @action(
+        "unlink_drop",
+        "Unlink and remove synced items",
+        "Unlink the selected accounts and delete the meetings and emails only they brought?",
+    )
+    def action_unlink_drop(self, ids) -> None:
+        self._apply(ids, _unlink_drop, "Unlinked and removed their items")
 
 
 class _ReadOnlyView(SecureModelView):
@@ -156,7 +157,12 @@ class SyncRunView(_ReadOnlyView):
         "duration_ms",
         "error",
     ]
-    column_labels = {"linked_account": "Account", "duration_ms": "ms", "full_sync": "Full"}
+    column_labels = {
+        "linked_account": "Account",
+        "linked_account.external_email": "Account",
+        "duration_ms": "ms",
+        "full_sync": "Full",
+    }
     column_default_sort = ("started_at", True)
     column_filters = ["linked_account.external_email", "status", "trigger", "started_at"]
 
@@ -171,6 +177,10 @@ class SyncProblemView(_ReadOnlyView):
         "message",
         "resolved_at",
     ]
-    column_labels = {"linked_account": "Account", "item_kind": "Item"}
+    column_labels = {
+        "linked_account": "Account",
+        "linked_account.external_email": "Account",
+        "item_kind": "Item",
+    }
     column_default_sort = ("created_at", True)
     column_filters = ["linked_account.external_email", "item_kind", "direction", "resolved_at"]

@@ -11,6 +11,7 @@ from ..models import (
     SystemSettings,
     User,
 )
+from .ambiguous import add_ambiguous_view
 from .people import AccountView, ContactView, UserView
 from .settings_view import SystemSettingsView
 from .sync_views import LinkedAccountView, SyncProblemView, SyncRunView
@@ -43,3 +44,4 @@ def add_views(admin, db) -> None:
             SyncProblem, db, name="Sync Problems", endpoint="crm_sync_problems", category=SYNC
         )
     )
+    add_ambiguous_view(admin, db)

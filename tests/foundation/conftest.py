@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 from flask import g
-from sqlalchemy import select
 
-from plugin.models import User, UserEmail
+from tests.foundation.people_helpers import user_id
 
 
 @pytest.fixture
@@ -16,10 +15,6 @@ def people(app, db):
 
     assert seed_demo()
     return db
-
-
-def user_id(db, email: str) -> int:
-    return db.session.scalar(select(User.id).join(UserEmail).where(UserEmail.email == email))
 
 
 @pytest.fixture
