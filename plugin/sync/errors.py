@@ -48,3 +48,12 @@ class TransientError(SyncError):
 
 class AccountLinkedElsewhere(Exception):
     """The external account is already linked by another CRM user."""
+
+
+class EditConflict(SyncError):
+    """A write's precondition failed (Google 412, Graph 412, EWS ErrorIrresolvableConflict):
+    the item changed at the provider since we last saw it. Refetch it and judge who wins."""
+
+
+class ItemGone(SyncError):
+    """A write found the item deleted at the provider (404/410)."""
