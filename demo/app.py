@@ -6,6 +6,7 @@ calendars, the link flow and the admin screens.
 
 from __future__ import annotations
 
+import json
 import os
 
 from flask import Flask, flash, redirect, render_template, request, url_for
@@ -13,10 +14,12 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash
 
 from plugin import CRMSync
-from plugin.models import User, UserEmail, normalize_email
+from plugin.config import DEFAULTS, GOOGLE_ENDPOINTS
+from plugin.models import Account, Contact, User, UserEmail, normalize_email
 
 db = SQLAlchemy()
 login_manager = LoginManager()
@@ -36,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
         CRM_SYNC_LOGIN_VIEW="login",
         CRM_SYNC_BASE_TEMPLATE="demo/base.html",
     )
+    app.config.update(env_config())
     if config:
         app.config.update(config)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -58,11 +62,33 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+def env_config(environ=None) -> dict:
+    """CRM_SYNC_* keys from the environment (the demo command sets them); JSON values such as
+    1, 0, true or 30 are parsed, anything else is kept as a string."""
+    environ = os.environ if environ is None else environ
+    keys = set(DEFAULTS) | {f"CRM_SYNC_GOOGLE_{name}" for name in GOOGLE_ENDPOINTS}
+    config = {}
+    for key in keys & set(environ):
+        try:
+            config[key] = json.loads(environ[key])
+        except ValueError:
+            config[key] = environ[key]
+    return config
+
+
 def register_routes(app: Flask) -> None:
     @app.route("/")
     @login_required
     def home():
-        return render_template("demo/home.html")
+        accounts = db.session.scalars(
+            select(Account)
+            .options(selectinload(Account.domains), selectinload(Account.contacts))
+            .order_by(Account.name)
+        ).all()
+        contacts = db.session.scalars(
+            select(Contact).options(selectinload(Contact.emails)).order_by(Contact.name)
+        ).all()
+        return render_template("demo/home.html", accounts=accounts, contacts=contacts)
 
     @app.route("/login", methods=["GET", "POST"])
     def login():
@@ -81,7 +107,14 @@ def register_routes(app: Flask) -> None:
                     target = url_for("home")
                 return redirect(target)
             flash("That email and password do not match a CRM user.", "danger")
-        return render_template("demo/login.html")
+        from .seed import DEMO_PASSWORD, LOGINS, SANDBOX_LOGINS
+
+        return render_template(
+            "demo/login.html",
+            logins=LOGINS,
+            password=DEMO_PASSWORD,
+            sandbox_logins=SANDBOX_LOGINS if app.config.get("CRM_SYNC_GOOGLE_BASE_URL") else [],
+        )
 
     @app.route("/logout", methods=["POST"])
     def logout():

@@ -1,5 +1,10 @@
 """Demo people: accounts with domains (one domain shared by two accounts), contacts with
-alternate emails, an admin, ordinary users and a virtual assistant user."""
+alternate emails, an admin, ordinary users and a virtual assistant user.
+
+Ann Lee and Bob Stone work at Acme, the company running this CRM; their Google accounts live
+in the Google sandbox (`python -m sandbox.google --seed-demo`), whose meetings and mail are
+with the customers below (Globex, Initech), so linking either shows real matching.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +20,14 @@ from .app import db
 
 DEMO_PASSWORD = "demo1234"
 LOGINS = [
-    ("admin@crm.example", "Avery Admin", True),
-    ("sam@crm.example", "Sam Seller", False),
-    ("riley@crm.example", "Riley Rep", False),
+    ("admin@crm.example", "Avery Admin", "admin"),
+    ("sam@crm.example", "Sam Seller", "user"),
+    ("riley@crm.example", "Riley Rep", "user"),
+    ("ann@acme.com", "Ann Lee", "user, has a sandbox Google account"),
+    ("bob@acme.com", "Bob Stone", "user, has a sandbox Google account"),
 ]
+# The Google sandbox's --seed-demo users (sandbox/google/demo_seed.py): (email, password).
+SANDBOX_LOGINS = [("ann@acme.com", "password"), ("bob@acme.com", "password")]
 
 
 @lru_cache(maxsize=1)
@@ -61,9 +70,11 @@ def seed_demo() -> bool:
     admin = _user("Avery Admin", ["admin@crm.example"], admin=True)
     sam = _user("Sam Seller", ["sam@crm.example", "sam.seller@gmail.com"])
     _user("Riley Rep", ["riley@crm.example"])
+    _user("Ann Lee", ["ann@acme.com"])
+    _user("Bob Stone", ["bob@acme.com"])
     assistant = _user("Virtual Assistant", ["assistant@crm.example"], password=False)
 
-    acme = _account("Acme", ["acme.com"])
+    hooli = _account("Hooli", ["hooli.com"])
     globex = _account("Globex", ["globex.com", "globex.io"])
     initech = _account("Initech", ["initech.com"])
     # One domain on two accounts: meetings with unknown people there associate neither.
@@ -71,8 +82,8 @@ def seed_demo() -> bool:
     umbrella_west = _account("Umbrella West", ["umbrella.com"])
     house = _account("Walk-in Customers", [])
 
-    _contact("Tess Tester", acme, "tester@acme.com", "tess@acme-labs.com")
-    _contact("Wile E. Coyote", acme, "wile@acme.com")
+    _contact("Tess Tester", hooli, "tess@hooli.com", "tess@hooli-labs.com")
+    _contact("Gavin Belson", hooli, "gavin@hooli.com")
     _contact("Hank Scorpio", globex, "hank@globex.com", "hank.scorpio@gmail.com")
     _contact("Peter Gibbons", initech, "peter@initech.com")
     _contact("Ada East", umbrella_east, "ada@umbrella.com")
