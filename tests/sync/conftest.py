@@ -4,31 +4,10 @@ accounts holding sandbox tokens, and helpers to run a sync and count rows."""
 from __future__ import annotations
 
 import pytest
+from sync_helpers import SCOPES, point_at_sandbox
 
 from plugin.models import LinkedAccount, User, UserEmail
 from plugin.settings import get_settings
-
-SCOPES = [
-    "openid",
-    "email",
-    "https://www.googleapis.com/auth/calendar",
-    "https://www.googleapis.com/auth/gmail.readonly",
-]
-
-
-def point_at_sandbox(config, base_url: str) -> dict:
-    """The config keys that send every Google call to the sandbox."""
-    keys = {
-        "CRM_SYNC_GOOGLE_BASE_URL": base_url,
-        "CRM_SYNC_GOOGLE_CLIENT_ID": "crm-test",
-        "CRM_SYNC_GOOGLE_CLIENT_SECRET": "crm-secret",
-        "CRM_SYNC_GOOGLE_TOKEN_URL": f"{base_url}/token",
-        "CRM_SYNC_GOOGLE_REVOKE_URL": f"{base_url}/revoke",
-        "CRM_SYNC_GOOGLE_CALENDAR_URL": f"{base_url}/calendar/v3",
-        "CRM_SYNC_GOOGLE_GMAIL_URL": f"{base_url}/gmail/v1",
-        "CRM_SYNC_RETRY_BASE_SECONDS": 0.01,
-    }
-    return keys
 
 
 @pytest.fixture

@@ -28,3 +28,26 @@ def timed(summary: str, days: float = 1, hours: float = 1, attendees=(), tz="UTC
 
 def count(db, model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+SCOPES = [
+    "openid",
+    "email",
+    "https://www.googleapis.com/auth/calendar",
+    "https://www.googleapis.com/auth/gmail.readonly",
+]
+
+
+def point_at_sandbox(config, base_url: str) -> dict:
+    """The config keys that send every Google call to the sandbox."""
+    keys = {
+        "CRM_SYNC_GOOGLE_BASE_URL": base_url,
+        "CRM_SYNC_GOOGLE_CLIENT_ID": "crm-test",
+        "CRM_SYNC_GOOGLE_CLIENT_SECRET": "crm-secret",
+        "CRM_SYNC_GOOGLE_TOKEN_URL": f"{base_url}/token",
+        "CRM_SYNC_GOOGLE_REVOKE_URL": f"{base_url}/revoke",
+        "CRM_SYNC_GOOGLE_CALENDAR_URL": f"{base_url}/calendar/v3",
+        "CRM_SYNC_GOOGLE_GMAIL_URL": f"{base_url}/gmail/v1",
+        "CRM_SYNC_RETRY_BASE_SECONDS": 0.01,
+    }
+    return keys

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SCOPES
 from sqlalchemy import select
-from sync_helpers import count, timed
+from sync_helpers import SCOPES, count, timed
 
 from plugin.models import CalendarEvent, LinkedAccount, User, UserEmail, utcnow
 from plugin.sync.engine import sync_account

@@ -11,9 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import point_at_sandbox
 from sqlalchemy import func, select
-from sync_helpers import count, timed
+from sync_helpers import count, point_at_sandbox, timed
 
 from plugin.models import CalendarEvent, EventLink, LinkedAccount, SyncCursor, SyncRun
 
