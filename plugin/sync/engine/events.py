@@ -12,6 +12,7 @@ from ..matching import Item, Person
 from ..providers.base import ChangeSet, RemoteEvent, Window
 from .apply_util import chunks, isolated, naive_utc
 from .context import SyncContext
+from .outbound import judge_inbound
 
 
 def instance_key(remote: RemoteEvent) -> str:
@@ -70,7 +71,7 @@ def _store(ctx: SyncContext, pairs: list) -> None:
             events[(ev.ical_uid, ev.instance_key)] = ev
     for remote, result in pairs:
         link = links.get(remote.external_id)
-        if not result.syncs:
+        if not result.syncs and not remote.crm_id:  # the CRM's own meetings always sync
             if link is not None:
                 ctx.run.deleted += _drop(s, [link])
             ctx.run.skipped += 1
@@ -84,6 +85,8 @@ def _store(ctx: SyncContext, pairs: list) -> None:
         if link is not None and link.etag == remote.etag and link.etag:
             link.seen_at = now  # unchanged since we last saw it
             continue
+        if link is not None and judge_inbound(ctx, event, link, remote):
+            continue  # both sides changed; the CRM's later edit wins and is pushed
         if event is None:
             event = CalendarEvent(
                 ical_uid=remote.ical_uid,
@@ -106,6 +109,8 @@ def _store(ctx: SyncContext, pairs: list) -> None:
         link.remote_updated_at = naive_utc(remote.updated) if remote.updated else None
         link.series_external_id = remote.recurring_event_id
         link.seen_at = now
+        # The copy and the CRM say the same now (a new row's version default comes at flush).
+        link.synced_version = event.version or 1
         store_match(s, event, result)
     s.flush()
 
@@ -165,6 +170,7 @@ def purge_unseen_events(ctx: SyncContext, since: datetime, window: Window) -> in
             .join(CalendarEvent)
             .where(
                 EventLink.linked_account_id == ctx.account.id,
+                EventLink.etag.is_not(None),  # a push the provider refused is not stale
                 or_(EventLink.seen_at.is_(None), EventLink.seen_at < since),
                 CalendarEvent.end_at >= window.start,
                 CalendarEvent.start_at < window.end,

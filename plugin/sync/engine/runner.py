@@ -23,6 +23,7 @@ from .context import SyncContext, owner_emails
 from .emails import apply_messages, purge_unseen_messages
 from .events import apply_events, purge_unseen_events
 from .feed import Feed, run_feed
+from .outbound import push_changes
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ def sync_account(
         )
         for feed in feeds_for(ctx):
             run_feed(ctx, feed)
+        push_changes(ctx)
     except Throttled as exc:
         s.rollback()
         wait = exc.retry_after if exc.retry_after is not None else 60

@@ -155,3 +155,72 @@ class Provider(ABC):
     def close(self) -> None:
         """Release connections (adapters holding none need not override this)."""
         return None
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    """What the CRM wants a calendar item to say when it pushes one (naive UTC times, or
+    dates with an exclusive end when all_day). `crm_id` tags the item so it is never imported
+    back as a new meeting."""
+
+    crm_id: str
+    title: str
+    start: datetime | date
+    end: datetime | date
+    all_day: bool = False
+    description: str | None = None
+    location: str | None = None
+    timezone: str | None = None
+    attendees: tuple[Person, ...] = ()
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """A provider's answer to an insert: the item as stored, and whether it was already
+    there (a retry after a crash adopted it instead of creating a second one)."""
+
+    remote: RemoteEvent
+    adopted: bool = False
+
+
+class CalendarWriter(ABC):
+    """Writes to a calendar, for adapters that push CRM appointments (two-way sync).
+
+    An adapter implements this beside :class:`Provider`; the engine pushes only to adapters
+    that do. Every method may also raise Throttled, AuthRevoked or TransientError.
+    """
+
+    @abstractmethod
+    def event_id_for(self, key: str) -> str:
+        """The client-chosen provider id for the CRM meeting keyed `key` (stable: a retry
+        asks for the same id, so the provider refuses a second copy)."""
+
+    @abstractmethod
+    def insert_event(self, event_id: str, draft: EventDraft, notify: bool) -> Pushed:
+        """Create the item under `event_id`; if it exists already (an earlier try got
+        through), answer it with adopted=True. `notify` sends invitations to the attendees.
+
+        :raises ItemRejected: the provider refused the content; retrying will not help.
+        """
+
+    @abstractmethod
+    def patch_event(
+        self, external_id: str, draft: EventDraft, etag: str | None, notify: bool
+    ) -> RemoteEvent:
+        """Overwrite the item's fields with the draft, only if it still has `etag`.
+
+        :raises EditConflict: the item changed at the provider since `etag`.
+        :raises ItemGone: the item was deleted at the provider.
+        :raises ItemRejected: the provider refused the content.
+        """
+
+    @abstractmethod
+    def delete_event(self, external_id: str, etag: str | None, notify: bool) -> None:
+        """Delete the item (already gone is success), only if it still has `etag`.
+
+        :raises EditConflict: the item changed at the provider since `etag`.
+        """
+
+    @abstractmethod
+    def get_event(self, external_id: str) -> RemoteEvent | None:
+        """The item as the provider holds it now (cancelled=True once deleted), or None."""

@@ -5,8 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from ..errors import AuthRevoked
-from .base import ChangeSet, Provider, RemoteEvent, RemoteMessage, Window
+from .base import (
+    CalendarWriter,
+    ChangeSet,
+    EventDraft,
+    Provider,
+    Pushed,
+    RemoteEvent,
+    RemoteMessage,
+    Window,
+)
 from .google_calendar import list_events
+from .google_calendar_write import GoogleCalendarWriter, event_id_for
 from .google_http import GoogleConfig, GoogleHttp
 from .google_mail import list_messages
 
@@ -28,7 +38,7 @@ def google_config(config: Mapping) -> GoogleConfig:
     )
 
 
-class GoogleProvider(Provider):
+class GoogleProvider(Provider, CalendarWriter):
     name = "google"
     calendar_source = "Google Calendar"
     mail_source = "Gmail"
@@ -45,6 +55,7 @@ class GoogleProvider(Provider):
             raise AuthRevoked("No Google token is stored for this account; please re-link.")
         self.calendar_id = calendar_id
         self.http = GoogleHttp(config, credentials, on_token)
+        self.writer = GoogleCalendarWriter(self.http, calendar_id)
 
     @property
     def api_calls(self) -> int:  # type: ignore[override]
@@ -63,6 +74,23 @@ class GoogleProvider(Provider):
         self, cursor: str | None, page_token: str | None, window: Window
     ) -> ChangeSet[RemoteMessage]:
         return list_messages(self.http, cursor, page_token, window)
+
+    def event_id_for(self, key: str) -> str:
+        return event_id_for(key)
+
+    def insert_event(self, event_id: str, draft: EventDraft, notify: bool) -> Pushed:
+        return self.writer.insert(event_id, draft, notify)
+
+    def patch_event(
+        self, external_id: str, draft: EventDraft, etag: str | None, notify: bool
+    ) -> RemoteEvent:
+        return self.writer.patch(external_id, draft, etag, notify)
+
+    def delete_event(self, external_id: str, etag: str | None, notify: bool) -> None:
+        self.writer.delete(external_id, etag, notify)
+
+    def get_event(self, external_id: str) -> RemoteEvent | None:
+        return self.writer.get(external_id)
 
     def revoke(self) -> None:
         token = self.http.session.token

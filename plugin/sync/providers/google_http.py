@@ -105,6 +105,47 @@ class GoogleHttp:
                 continue
             return self._classify(resp, sync_cursor)
 
+    def write(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        headers: dict | None = None,
+    ) -> requests.Response:
+        """Send a calendar write with the same 401-refresh, 5xx/timeout retries and throttling
+        and grant errors as get(); every other answer goes back to the caller, because 409,
+        410 and 412 mean something particular to a write. Retrying a write is safe here:
+        inserts carry a client-chosen id (a repeat gets 409) and patches an If-Match."""
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                resp = self._send(url, params, method=method, json=json, headers=headers)
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                if attempt >= self.config.retry_attempts:
+                    raise TransientError(f"Google unreachable: {type(exc).__name__}") from exc
+                self._backoff(attempt)
+                continue
+            if resp.status_code == 401 and not refreshed:
+                refreshed = True
+                self._refresh()
+                continue
+            if resp.status_code >= 500:
+                if attempt >= self.config.retry_attempts:
+                    raise TransientError(f"Google answered {resp.status_code} {attempt} times")
+                self._backoff(attempt)
+                continue
+            reason, message = _reason(resp) if resp.status_code >= 400 else ("", "")
+            code = resp.status_code
+            if code == 429 or (code == 403 and reason in RATE_REASONS):
+                raise Throttled(f"Google rate limit ({reason or code})", _retry_after(resp))
+            if code in (401, 403) and (code == 401 or reason in AUTH_REASONS):
+                raise AuthRevoked(f"Google refused access: {message or reason}. Please re-link.")
+            return resp
+
     def post_form(self, url: str, data: dict) -> requests.Response:
         self.calls += 1
         try:
@@ -112,14 +153,16 @@ class GoogleHttp:
         except (requests.Timeout, requests.ConnectionError) as exc:
             raise TransientError(f"Google unreachable: {type(exc).__name__}") from exc
 
-    def _send(self, url: str, params: Any) -> requests.Response:
+    def _send(self, url: str, params: Any, method: str = "GET", **kwargs) -> requests.Response:
         try:
             self.session.ensure_active_token(self.session.token)
         except OAuthError as exc:
             raise self._auth_error(exc) from exc
         self.calls += 1
         try:
-            return self.session.get(url, params=params, timeout=self.config.timeout)
+            return self.session.request(
+                method, url, params=params, timeout=self.config.timeout, **kwargs
+            )
         except InvalidTokenError as exc:
             raise AuthRevoked("The Google access token could not be renewed.") from exc
         except OAuthError as exc:

@@ -1,0 +1,133 @@
+"""Calendar v3 writes for two-way sync: insert with a client-chosen id, patch and delete with
+If-Match, and the event body a CRM draft becomes.
+
+https://developers.google.com/calendar/api/v3/reference/events/insert (id: base32hex, 5-1024
+characters, 409 when taken, even by a deleted event), .../events/patch, .../events/delete, and
+https://developers.google.com/calendar/api/guides/version-resources (If-Match -> 412).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+
+from ..errors import EditConflict, ItemGone, ItemRejected, SyncError
+from .base import EventDraft, Pushed, RemoteEvent
+from .google_calendar import CRM_ID_PROPERTY, parse_event
+from .google_http import GoogleHttp, _reason
+
+# Google's event ids are base32hex (a-v, 0-9); hex digits are a subset, so "crm" + a hex
+# digest is always valid and 43 characters long.
+ID_PREFIX = "crm"
+
+
+def event_id_for(key: str) -> str:
+    """A stable, valid Google event id for the CRM meeting keyed `key`."""
+    return ID_PREFIX + hashlib.sha1(key.encode()).hexdigest()
+
+
+def event_body(draft: EventDraft) -> dict:
+    """The event resource fields the CRM owns; a patch sends all of them."""
+    return {
+        "summary": draft.title,
+        "description": draft.description or "",
+        "location": draft.location or "",
+        "start": _when(draft.start, draft.all_day, draft.timezone),
+        "end": _when(draft.end, draft.all_day, draft.timezone),
+        "attendees": [
+            {"email": p.email, **({"displayName": p.name} if p.name else {})}
+            | ({"responseStatus": p.response_status} if p.response_status else {})
+            for p in draft.attendees
+        ],
+        "extendedProperties": {"private": {CRM_ID_PROPERTY: draft.crm_id}},
+    }
+
+
+def _when(value: datetime | date, all_day: bool, tz: str | None) -> dict:
+    if all_day:
+        day = value.date() if isinstance(value, datetime) else value
+        return {"date": day.isoformat()}
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    text = aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {"dateTime": text, "timeZone": tz or "UTC"}
+
+
+def _send_updates(notify: bool) -> dict:
+    return {"sendUpdates": "all" if notify else "none"}
+
+
+class GoogleCalendarWriter:
+    """The CalendarWriter half of the Google adapter, over the adapter's GoogleHttp."""
+
+    def __init__(self, http: GoogleHttp, calendar_id: str):
+        self.http = http
+        self.calendar_id = calendar_id
+
+    def _url(self, event_id: str | None = None) -> str:
+        base = f"{self.http.config.calendar_url}/calendars/{self.calendar_id}/events"
+        return f"{base}/{event_id}" if event_id else base
+
+    def insert(self, event_id: str, draft: EventDraft, notify: bool) -> Pushed:
+        body = {"id": event_id, **event_body(draft)}
+        resp = self.http.write("POST", self._url(), params=_send_updates(notify), json=body)
+        if resp.status_code == 409:
+            # Taken: our earlier try got through before its answer was stored. Adopt it.
+            existing = self.get(event_id)
+            if existing is None or (existing.crm_id and existing.crm_id != draft.crm_id):
+                raise ItemRejected("The event id is taken by another event", event_id)
+            return Pushed(existing, adopted=True)
+        return Pushed(self._parsed(resp, event_id))
+
+    def patch(
+        self, external_id: str, draft: EventDraft, etag: str | None, notify: bool
+    ) -> RemoteEvent:
+        resp = self.http.write(
+            "PATCH",
+            self._url(external_id),
+            params=_send_updates(notify),
+            json=event_body(draft),
+            headers={"If-Match": etag} if etag else None,
+        )
+        if resp.status_code == 412:
+            raise EditConflict(f"{external_id} changed in Google since it was last synced")
+        if resp.status_code in (404, 410):
+            raise ItemGone(f"{external_id} was deleted in Google")
+        return self._parsed(resp, external_id)
+
+    def delete(self, external_id: str, etag: str | None, notify: bool) -> None:
+        resp = self.http.write(
+            "DELETE",
+            self._url(external_id),
+            params=_send_updates(notify),
+            headers={"If-Match": etag} if etag else None,
+        )
+        if resp.status_code == 412:
+            raise EditConflict(f"{external_id} changed in Google since it was last synced")
+        if resp.status_code in (204, 200, 404, 410):
+            return  # gone either way
+        self._parsed(resp, external_id)  # raises the classified error
+
+    def get(self, external_id: str) -> RemoteEvent | None:
+        resp = self.http.write("GET", self._url(external_id))
+        if resp.status_code == 404:
+            return None
+        return self._parsed(resp, external_id)
+
+    def _parsed(self, resp, external_id: str) -> RemoteEvent:
+        code = resp.status_code
+        if code < 300:
+            try:
+                raw = resp.json()
+            except ValueError as exc:
+                raise SyncError("Google answered a body that is not JSON") from exc
+            return parse_event(raw, self.calendar_id)
+        reason, message = _reason(resp)
+        if code in (400, 403, 404):
+            # A bad value (400), a forbidden change (403 with a non-quota reason), or a
+            # calendar that is gone: this item will fail the same way until edited again.
+            raise ItemRejected(
+                f"Google refused the event: {message or reason}", external_id, resp.text[:2000]
+            )
+        raise SyncError(f"Google answered {code}: {message or reason}")
