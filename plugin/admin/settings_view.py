@@ -12,6 +12,7 @@ from flask_admin.contrib.sqla.fields import QuerySelectField
 from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
+from wtforms.widgets import Select
 
 from ..models import Account, SystemSettings, User
 from ..models.settings import INVITATION_POLICIES, SYNC_SCOPES
@@ -36,6 +37,10 @@ class StrictSelectField(QuerySelectField):
     (Flask-Admin's QuerySelectField's behaviour when blank is allowed)."""
 
     refusal = "{label}: not a valid choice."
+
+    def __init__(self, label: str, **kwargs):
+        kwargs.setdefault("widget", Select())  # a plain <select>: few rows, no search needed
+        super().__init__(label, **kwargs)
 
     def pre_validate(self, form) -> None:
         submitted = getattr(self, "_formdata", None)
