@@ -39,7 +39,8 @@
   }
 
   var lastView = null;
-  var calendar = new window.FullCalendar.Calendar(el, {
+  var calendar = null;
+  calendar = new window.FullCalendar.Calendar(el, {
     initialView: "dayGridMonth",
     timeZone: el.getAttribute("data-time-zone") || "local",
     headerToolbar: { left: "prev,next today", center: "title", right: "dayGridMonth,timeGridWeek,timeGridDay" },
@@ -51,7 +52,8 @@
       var url = new URL(feedUrl, window.location.href);
       url.searchParams.set("start", info.startStr);
       url.searchParams.set("end", info.endStr);
-      url.searchParams.set("view", calendar.view.type);
+      // The first fetch runs inside the constructor, before `calendar` is assigned.
+      url.searchParams.set("view", calendar ? calendar.view.type : "dayGridMonth");
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (r) { return r.ok ? r.json() : Promise.reject(new Error(String(r.status))); })
         .then(success, failure);

@@ -1,0 +1,317 @@
+"""The link flow and the calendars in a real browser (Debian's Chromium via playwright):
+profile dropdown -> provider screen -> Google sandbox consent -> synced meeting and email on
+the calendar, plus denial, re-link, the "Events" list, an inert script and another user's
+calendar. Saves the main screens to docs/screenshots/.
+
+The live server is the demo host with CSRF on, the in-process scheduler running (so the
+first sync starts at once, as in production), and Google pointed at a sandbox.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from sandbox.google import GoogleSandbox
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SAM_GOOGLE = "sam.seller@gmail.com"
+PASSWORD = "demo1234"
+TODAY = datetime.now(UTC).date()
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    sb = GoogleSandbox()
+    sb.start()
+    yield sb
+    sb.stop()
+
+
+@pytest.fixture(scope="module")
+def live(sandbox, tmp_path_factory):
+    """(base_url, app): the demo CRM on a free port, demo data seeded, CSRF on."""
+    from demo.app import create_app, db
+    from demo.seed import seed_demo
+    from plugin.models import Base
+
+    path = tmp_path_factory.mktemp("live") / "live.sqlite"
+    server = None
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "SECRET_KEY": "browser-secret",
+            "CRM_SYNC_GOOGLE_BASE_URL": sandbox.base_url,
+            "CRM_SYNC_GOOGLE_CLIENT_ID": "crm-live",
+            "CRM_SYNC_GOOGLE_CLIENT_SECRET": "crm-live-secret",
+            "CRM_SYNC_RUN_SCHEDULER": True,
+            "CRM_SYNC_DISPATCH_SECONDS": 1,
+            "DEBUG": True,
+        }
+    )
+    with app.app_context():
+        Base.metadata.create_all(db.engine)
+        seed_demo()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    sandbox.add_client(
+        "crm-live", "crm-live-secret", [f"{base}/crm-sync/link/google/callback"], name="CRM Sync"
+    )
+    sandbox.add_user(SAM_GOOGLE, name="Sam Seller", password="pw")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base, app
+    server.shutdown()
+    scheduler = app.extensions["crm_sync"].scheduler
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.dialogs = []
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    yield pg
+    context.close()
+
+
+def login_as(page, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("#login")
+    page.wait_for_url(f"{base}/")
+
+
+def open_menu(page, label: str) -> None:
+    page.click("#crm-sync-profile-toggle")
+    page.click(f"#crm-sync-profile-menu .dropdown-item:text-is('{label}')")
+
+
+def consent(page, action: str = "allow", email: str | None = None) -> None:
+    page.wait_for_selector("#password")
+    if email:
+        page.fill("#email", email)
+    page.fill("#password", "pw")
+    page.click(f"#{action}")
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / name), full_page=True)
+
+
+def db_do(app, fn):
+    from demo.app import db
+
+    with app.app_context():
+        result = fn(db.session)
+        db.session.commit()
+        return result
+
+
+def seed_google(sandbox) -> None:
+    """A customer meeting and a customer email (with a script) in Sam's Google, today."""
+    start = datetime.combine(TODAY, datetime.min.time()).replace(hour=10)
+    sandbox.calendar.insert_event(
+        SAM_GOOGLE,
+        {
+            "summary": "Globex renewal <review>",
+            "start": {"dateTime": start.isoformat() + "Z"},
+            "end": {"dateTime": (start + timedelta(hours=1)).isoformat() + "Z"},
+            "organizer": {"email": SAM_GOOGLE},
+            "attendees": [
+                {"email": SAM_GOOGLE, "responseStatus": "accepted"},
+                {"email": "hank@globex.com", "displayName": "Hank Scorpio"},
+            ],
+        },
+    )
+    sandbox.gmail.add_message(
+        SAM_GOOGLE,
+        from_="hank@globex.com",
+        to=[SAM_GOOGLE],
+        subject="Pricing question",
+        body_html='<p>Hello Sam</p><script>window.__pwned = 1; alert("xss")</script>'
+        '<img src="x" onerror="window.__pwned = 2">',
+        date=start - timedelta(hours=1),
+    )
+
+
+def wait_synced(app, timeout: float = 30.0):
+    from plugin.models import LinkedAccount
+
+    deadline = datetime.now() + timedelta(seconds=timeout)
+    while datetime.now() < deadline:
+        state = db_do(
+            app,
+            lambda s: s.execute(
+                select(LinkedAccount.initial_sync_done, LinkedAccount.lease_owner)
+            ).first(),
+        )
+        if state is not None and state[0] and state[1] is None:
+            return
+        threading.Event().wait(0.5)
+    raise AssertionError("the first sync did not finish")
+
+
+def test_link_sync_calendar_and_details(live, sandbox, page):
+    base, app = live
+    seed_google(sandbox)
+    login_as(page, base, "sam@crm.example")
+    open_menu(page, "Link External Calendar/Email")
+    page.wait_for_selector("#detected-provider")
+    assert page.text_content("#detected-provider") == "Google"
+    shot(page, "provider-picker.png")
+    page.click("#continue")
+    consent(page)
+    page.wait_for_url(f"{base}/crm-sync/settings/")
+    assert "Google account sam.seller@gmail.com linked" in page.text_content("body")
+    wait_synced(app)
+    page.reload()
+    page.wait_for_selector("#sync-runs")
+    assert "Active" in page.text_content(".crm-sync-linked")
+    shot(page, "profile-settings.png")
+
+    # The month view folds the busy day (meeting + email) into one "Events" item.
+    open_menu(page, "My Calendar")
+    page.wait_for_selector(".crm-sync-day-events")
+    assert page.text_content(".crm-sync-day-events").strip() == "Events"
+    shot(page, "calendar-month.png")
+    page.dblclick(".crm-sync-day-events")
+    page.wait_for_selector(".crm-sync-day-item")
+    items = page.locator(".crm-sync-day-item").all_text_contents()
+    assert any("Globex renewal <review>" in t for t in items)
+    assert any("Pricing question" in t for t in items)
+
+    # The week view lists the meeting itself; its title opens the appointment.
+    shot(page, "calendar-events-list.png")
+    page.click("#crm-sync-day-modal .btn-close")
+    page.wait_for_selector("#crm-sync-day-modal", state="hidden")
+    page.click(".fc-timeGridWeek-button")
+    page.click(".fc-event:has-text('Globex renewal')")
+    page.wait_for_selector("#appointment-detail")
+    assert page.text_content("#appointment-title") == "Globex renewal <review>"
+    assert "Globex" in page.text_content("#appointment-client")
+    assert "Hank Scorpio" in page.text_content("#appointment-attendees")
+    assert page.text_content("#appointment-source") == "Google Calendar"
+    shot(page, "appointment-detail.png")
+
+    # Account Calendar from the Accounts list.
+    open_menu(page, "Accounts")
+    page.click("#crm-sync-accounts-list tr:has-text('Globex') a")
+    page.wait_for_selector(".fc-event")
+    assert "Hank Scorpio" in page.text_content("#account-interactions")
+    shot(page, "account-calendar.png")
+    assert page.dialogs == [] and page.errors == []
+
+
+def test_email_script_is_inert(live, page):
+    """Even a stored body that still holds a script (sanitized again at display) stays inert."""
+    from plugin.models import Email
+
+    base, app = live
+    mail_id = db_do(
+        app, lambda s: s.scalar(select(Email.id).where(Email.subject == "Pricing question"))
+    )
+    assert mail_id is not None
+    db_do(
+        app,
+        lambda s: setattr(
+            s.get(Email, mail_id),
+            "body_html",
+            '<p>Raw</p><script>window.__pwned=3;alert("raw")</script>'
+            '<img src="x" onerror="window.__pwned=4">',
+        ),
+    )
+    login_as(page, base, "sam@crm.example")
+    page.goto(f"{base}/crm-sync/calendar/")
+    page.click(".fc-timeGridWeek-button")
+    page.click(".fc-event:has-text('Pricing question')")
+    page.wait_for_selector("#email-body")
+    page.wait_for_timeout(300)
+    assert "Raw" in page.text_content("#email-body")
+    assert page.evaluate("window.__pwned") is None
+    assert page.dialogs == []
+    assert page.locator("#email-body script").count() == 0
+
+
+def test_select_a_different_provider_and_denied_consent(live, page):
+    base, app = live
+    login_as(page, base, "riley@crm.example")
+    open_menu(page, "Link External Calendar/Email")
+    page.wait_for_url(f"{base}/crm-sync/link/providers")  # crm.example: no provider detected
+    login_as(page, base, "sam@crm.example")
+    page.goto(f"{base}/crm-sync/link/")
+    page.click("#select-different")
+    page.wait_for_selector("#crm-sync-choose")
+    assert page.locator("[data-provider]").all_text_contents()[0].strip().startswith("Google")
+    assert page.locator("[data-provider]").count() == 1
+    page.click("[data-provider='google']")
+    consent(page, action="deny", email=SAM_GOOGLE)
+    page.wait_for_url(f"{base}/crm-sync/link/")
+    assert "Google access was not allowed, so nothing was linked." in page.text_content("body")
+
+
+def test_needs_relink_and_relink_button(live, page):
+    from plugin.models import LinkedAccount
+
+    base, app = live
+    db_do(app, lambda s: setattr(s.scalar(select(LinkedAccount)), "status", "needs_relink"))
+    login_as(page, base, "sam@crm.example")
+    open_menu(page, "Calendar & Email Settings")
+    card = page.locator(".crm-sync-linked")
+    assert "Needs re-link" in card.text_content()
+    page.click(".relink")
+    page.wait_for_selector("#password")
+    assert page.input_value("#email") == SAM_GOOGLE  # login_hint pre-fills it
+    consent(page)
+    page.wait_for_url(f"{base}/crm-sync/settings/")
+    assert "re-linked" in page.text_content("body")
+    assert db_do(app, lambda s: s.scalar(select(LinkedAccount.status))) == "active"
+    assert db_do(app, lambda s: len(s.scalars(select(LinkedAccount)).all())) == 1
+
+
+def test_another_users_calendar_is_refused(live, page):
+    from plugin.models import CalendarEvent, User, UserEmail
+
+    base, app = live
+    event_id = db_do(app, lambda s: s.scalar(select(CalendarEvent.id)))
+    sam_id = db_do(
+        app,
+        lambda s: s.scalar(
+            select(User.id).join(UserEmail).where(UserEmail.email == "sam@crm.example")
+        ),
+    )
+    login_as(page, base, "riley@crm.example")
+    resp = page.goto(f"{base}/crm-sync/calendar/events/{event_id}")
+    assert resp.status == 404
+    assert page.goto(f"{base}/crm-sync/calendar/?user_id={sam_id}").status == 404
+    page.goto(f"{base}/crm-sync/calendar/")
+    page.wait_for_selector(".fc-daygrid-body")
+    page.wait_for_timeout(500)
+    assert page.locator(".fc-event").count() == 0
