@@ -1,0 +1,152 @@
+"""CRM-side changes to appointments, for the calendar screens and the admin: they write rows
+and mark them for the engine's outbound step (engine/outbound.py), never call a provider.
+
+A change bumps CalendarEvent.version (each link remembers the version it pushed); a deletion
+sets deleted_at and leaves the row as a tombstone until every calendar copy is gone. After
+the caller commits, `request_push` makes the owner's linked calendars due now.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from ..models import CalendarEvent, LinkedAccount, User, normalize_email, utcnow
+from .matching import Item, Matcher, Person
+
+
+@dataclass(frozen=True)
+class AppointmentFields:
+    """What a person can set on an appointment (naive UTC times, or dates when all_day)."""
+
+    title: str
+    start_at: datetime
+    end_at: datetime
+    all_day: bool = False
+    start_date: date | None = None
+    end_date: date | None = None  # exclusive
+    location: str | None = None
+    description: str | None = None
+    timezone: str | None = None
+    attendees: tuple[Person, ...] = ()
+    send_invitations: bool = True
+
+
+def new_appointment(session, owner: User, fields: AppointmentFields) -> CalendarEvent:
+    """A meeting created in the CRM, owned by `owner`, to be pushed to their calendar."""
+    event = CalendarEvent(
+        ical_uid=f"{uuid.uuid4().hex}@crm-sync",
+        instance_key="",
+        origin="crm",
+        owner_user_id=owner.id,
+        organizer_email=_primary_email(owner),
+        organizer_name=owner.name,
+        status="confirmed",
+        version=1,
+    )
+    session.add(event)
+    _apply(session, event, owner, fields)
+    return event
+
+
+def edit_appointment(session, event: CalendarEvent, fields: AppointmentFields) -> None:
+    """Change a meeting (whatever its origin) and mark it for pushing to every copy."""
+    owner = event.owner or session.get(User, event.owner_user_id)
+    _apply(session, event, owner, fields)
+    mark_changed(event)
+
+
+def mark_changed(event: CalendarEvent) -> None:
+    """A CRM edit: a new version for the engine, and the time last-writer-wins compares."""
+    event.version = (event.version or 1) + 1
+    event.updated_at = utcnow()
+
+
+def delete_appointment(session, event: CalendarEvent) -> None:
+    """Delete in the CRM: a tombstone while a calendar may hold a copy, else the row goes."""
+    if event.links or linked_calendars(session, event.owner_user_id):
+        event.deleted_at = utcnow()
+        mark_changed(event)
+    else:
+        session.delete(event)
+
+
+def linked_calendars(session, user_id: int | None) -> list[int]:
+    """The user's linked accounts that sync a calendar (the ones a push may go to)."""
+    if user_id is None:
+        return []
+    return list(
+        session.scalars(
+            select(LinkedAccount.id)
+            .where(
+                LinkedAccount.user_id == user_id,
+                LinkedAccount.sync_calendar.is_(True),
+                LinkedAccount.status.in_(("active", "error")),
+            )
+            .order_by(LinkedAccount.id)
+        )
+    )
+
+
+def accounts_to_push(session, event_ids: Iterable[int], owner_ids: Iterable[int]) -> set[int]:
+    """Collect before commit: the calendars that hold a copy of these meetings, or will."""
+    from ..models import EventLink
+
+    ids = set()
+    event_ids = [i for i in event_ids if i]
+    if event_ids:
+        ids.update(
+            session.scalars(
+                select(EventLink.linked_account_id).where(EventLink.event_id.in_(event_ids))
+            )
+        )
+    for owner_id in set(owner_ids):
+        ids.update(linked_calendars(session, owner_id))
+    return ids
+
+
+def request_push(account_ids: Iterable[int]) -> None:
+    """After commit: make these linked accounts due now, so the engine pushes at once."""
+    from .triggers import request_sync
+
+    for account_id in sorted(set(account_ids)):
+        request_sync(account_id)
+
+
+def _apply(session, event: CalendarEvent, owner: User | None, fields: AppointmentFields) -> None:
+    from .match_store import store_match
+
+    event.title = fields.title.strip()
+    event.description = fields.description or None
+    event.location = fields.location or None
+    event.all_day = fields.all_day
+    event.start_at, event.end_at = fields.start_at, fields.end_at
+    event.start_date = fields.start_date if fields.all_day else None
+    event.end_date = fields.end_date if fields.all_day else None
+    event.timezone = fields.timezone
+    event.send_invitations = fields.send_invitations
+    owner_emails = tuple(sorted(normalize_email(e.email) for e in owner.emails)) if owner else ()
+    organizer = (
+        Person(event.organizer_email, event.organizer_name) if event.organizer_email else None
+    )
+    item = Item(
+        kind="meeting",
+        organizer=organizer,
+        participants=tuple(fields.attendees),
+        start=fields.start_at,
+        end=fields.end_at,
+        all_day=fields.all_day,
+        source="CRM",
+        owner_emails=owner_emails,
+    )
+    session.flush()
+    store_match(session, event, Matcher().match(item))
+
+
+def _primary_email(user: User) -> str | None:
+    emails = sorted(user.emails, key=lambda e: (not e.is_primary, e.id or 0))
+    return emails[0].email if emails else None
