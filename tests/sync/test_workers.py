@@ -31,7 +31,7 @@ def start_worker(app, database_url, **extra) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, str(WORKER)], env=env)
 
 
-def wait_all(procs, timeout=90) -> None:
+def wait_all(procs, timeout=240) -> None:
     for p in procs:
         assert p.wait(timeout=timeout) == 0
 
