@@ -20,7 +20,7 @@ from ..permissions import (
 )
 from ..state import session
 from . import feed
-from .timefmt import date_text, local_text, user_zone
+from .timefmt import date_text, local_text, span_text, user_zone
 
 bp = Blueprint("crm_sync_calendar", __name__)
 
@@ -102,7 +102,7 @@ def event_detail(event_id: int):
         "crm_sync/calendar/event.html",
         event=event,
         zone=zone,
-        local_text=local_text,
+        span_text=span_text,
         date_text=date_text,
         back_account=back_account,
         # end_date is exclusive; people read the last day.

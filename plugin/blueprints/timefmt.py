@@ -55,3 +55,11 @@ def local_text(value: datetime | None, zone: ZoneInfo) -> str:
 
 def date_text(value: date | None) -> str:
     return value.strftime("%a %d %b %Y") if value else ""
+
+
+def span_text(start: datetime, end: datetime, zone: ZoneInfo) -> str:
+    """'Mon 23 Nov 2026, 10:00 – 11:00 UTC', naming the end's date only when it differs."""
+    a, b = to_local(start, zone), to_local(end, zone)
+    if a.date() == b.date():
+        return f"{a.strftime('%a %d %b %Y, %H:%M')} – {b.strftime('%H:%M %Z')}"
+    return f"{local_text(start, zone)} – {local_text(end, zone)}"

@@ -84,7 +84,7 @@ def test_appointment_details(client, world, sam):
     )
     page = client.get(f"/crm-sync/calendar/events/{event.id}").get_data(as_text=True)
     assert "Renewal &lt;b&gt;call&lt;/b&gt;" in page and "<b>call</b>" not in page
-    assert "Tue 10 Mar 2026, 11:00 EDT" in page and "Google Calendar" in page
+    assert "Tue 10 Mar 2026, 11:00 – 12:00 EDT" in page and "Google Calendar" in page
     assert "Tess Tester" in page and "Acme" in page
     assert 'id="appointment-booked-by">Sam<' in page
 
