@@ -13,6 +13,7 @@ import requests
 from authlib.integrations.base_client import OAuthError
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from joserfc.errors import JoseError
 from sqlalchemy import select
 
 from .. import oauth
@@ -112,6 +113,12 @@ def google_callback():
         return _fail(
             f"Google did not accept the sign-in ({exc.description or exc.error}); "
             "nothing was linked. Please try again."
+        )
+    except JoseError as exc:
+        log.warning("Google id_token rejected during link: %s", exc)
+        return _fail(
+            "Google's answer could not be verified (its ID token was invalid); nothing was "
+            "linked. Please try again."
         )
     except requests.RequestException:
         log.warning("Google token endpoint unreachable during link", exc_info=True)

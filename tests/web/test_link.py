@@ -188,3 +188,33 @@ def test_account_linked_by_another_user_is_refused(google, client, db, world, lo
     assert "pat@gmail.com is already linked by another CRM user" in page
     rows = db.session.scalars(select(LinkedAccount)).all()
     assert [(r.user_id, r.credentials["refresh_token"]) for r in rows] == [(other.id, "r")]
+
+
+def test_id_token_that_does_not_verify_links_nothing(
+    google, app, client, db, world, login, monkeypatch
+):
+    from joserfc.jwk import RSAKey
+
+    from plugin import oauth
+
+    login(world.user("pat@gmail.com"))
+    location = consent(start(client))
+    stranger = RSAKey.generate_key(2048, parameters={"kid": "not-google"})
+    with app.test_request_context():
+        google_client = oauth.client("crm_google")
+    monkeypatch.setattr(
+        google_client,
+        "fetch_jwk_set",
+        lambda force=False: {"keys": [stranger.as_dict(private=False)]},
+    )
+    page = come_back(client, location).get_data(as_text=True)
+    assert "could not be verified" in page and linked_count(db) == 0
+
+
+def test_other_provider_errors_are_reported(google, client, db, world, login):
+    login(world.user("pat@gmail.com"))
+    page = client.get(
+        "/crm-sync/link/google/callback?error=server_error&state=x", follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Google refused the request (server_error); nothing was linked." in page
+    assert linked_count(db) == 0
