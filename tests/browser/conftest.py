@@ -3,7 +3,8 @@ by playwright. Other browser tests reuse them:
 
     live_server          .url and .app of the running demo (CSRF on, demo data seeded)
     live_server_config   override in a test module to add config (module scope, a dict)
-    browser              one headless Chromium per session
+    browser              one headless Chromium per module (module scope, so a module that
+                         starts its own playwright never meets a running one)
     browser_page         a fresh context and page per test
     login_as(page, email, password="demo1234")   log in through the real login form
 
@@ -84,7 +85,7 @@ def live_server(database_url, live_server_config):
             db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
