@@ -335,3 +335,38 @@ def test_another_users_calendar_is_refused(linked, page):
     page.wait_for_selector(".fc-daygrid-body")
     page.wait_for_timeout(500)
     assert page.locator(".fc-event").count() == 0
+
+
+def test_first_sync_progress_refreshes_until_done(linked, page):
+    """While initial_sync_done is False the page polls the status endpoint and shows counts."""
+    from plugin.models import LinkedAccount, SyncRun
+
+    base, app = linked
+
+    def running(s):
+        account = s.scalar(select(LinkedAccount))
+        account.initial_sync_done = False
+        account.next_sync_at = None  # keep the scheduler away while the test plays the engine
+        s.add(SyncRun(linked_account_id=account.id, status="running", fetched=3, created=1))
+
+    db_do(app, running)
+    login_as(page, base, "sam@crm.example")
+    page.goto(f"{base}/crm-sync/settings/")
+    progress = page.locator(".crm-sync-progress")
+    assert progress.is_visible()
+    assert "3 items read, 1 added" in progress.text_content()
+
+    def more(s):
+        s.scalar(select(SyncRun).where(SyncRun.status == "running")).fetched = 40
+
+    db_do(app, more)
+    page.wait_for_function(
+        "document.querySelector('[data-field=progress_text]').textContent.includes('40 items')"
+    )
+
+    def finished(s):
+        s.scalar(select(SyncRun).where(SyncRun.status == "running")).status = "ok"
+        s.scalar(select(LinkedAccount)).initial_sync_done = True
+
+    db_do(app, finished)
+    page.wait_for_selector(".crm-sync-progress", state="hidden")
