@@ -9,10 +9,12 @@ from datetime import date, timedelta
 import nh3
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
-from ..models import Account
+from ..models import Account, User
 from ..permissions import (
     calendar_owner,
+    is_admin,
     user_email_clause,
     user_event_clause,
     visible_email,
@@ -52,9 +54,13 @@ def _items(owner, start, end) -> list[dict]:
 def index():
     owner = _owner()
     extra = _extra(owner)
+    users = []
+    if is_admin(current_user):  # admins may open anyone's calendar
+        users = list(session().scalars(select(User).order_by(User.name, User.id)))
     return render_template(
         "crm_sync/calendar/user.html",
         owner=owner,
+        users=users,
         zone=user_zone(current_user).key,
         feed_url=url_for(".events_feed", **extra),
     )

@@ -112,6 +112,7 @@ def test_details_of_other_users_items_are_404(client, world, sam):
     assert client.get(f"/crm-sync/calendar/emails/{mail.id}").status_code == 404
     assert client.get("/crm-sync/calendar/events/999999").status_code == 404
     assert client.get(f"/crm-sync/calendar/?user_id={other.id}").status_code == 404
+    assert 'id="calendar-user-picker"' not in client.get("/crm-sync/calendar/").get_data(True)
     assert (
         client.get("/crm-sync/calendar/feed", query_string=WEEK | {"user_id": other.id}).status_code
         == 404
@@ -126,6 +127,7 @@ def test_admin_sees_any_users_calendar(client, world, login):
     assert "Riley&#39;s Calendar" in client.get(f"/crm-sync/calendar/?user_id={other.id}").get_data(
         as_text=True
     )
+    assert 'id="calendar-user-picker"' in client.get("/crm-sync/calendar/").get_data(True)
     items = feed(client, WEEK | {"user_id": other.id})
     assert [i["title"] for i in items] == ["Riley's"]
     assert client.get(f"/crm-sync/calendar/events/{event.id}").status_code == 200

@@ -2,6 +2,10 @@
 // Titles come from providers, so everything is written with textContent, never innerHTML.
 (function () {
   "use strict";
+  var picker = document.getElementById("calendar-user");  // admins: whose calendar
+  if (picker) {
+    picker.addEventListener("change", function () { picker.form.submit(); });
+  }
   var el = document.getElementById("crm-sync-calendar");
   if (!el || !window.FullCalendar) { return; }
   var feedUrl = el.getAttribute("data-feed-url");
