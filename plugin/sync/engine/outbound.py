@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import selectinload
 
 from ...models import CalendarEvent, EventLink, LinkedAccount, SyncProblem, utcnow
 from ...settings import get_settings
@@ -25,17 +26,20 @@ from .apply_util import naive_utc
 from .context import SyncContext
 
 ORGANIZER_ROLES = ("organizer", "from")
+CREATE_BATCH = 50
 
 
 def push_changes(ctx: SyncContext) -> None:
-    """Push every pending create, edit and deletion of this account; commit item by item so
-    a crash or a throttle loses at most the item in flight (and that one is idempotent)."""
+    """Push every pending create, edit and deletion of this account. Edits and deletions
+    commit one by one (a repeated patch would meet its own etag change as a conflict);
+    creates commit in batches, since a repeated insert finds its copy by id and adopts it."""
     if not isinstance(ctx.provider, CalendarWriter) or not ctx.account.sync_calendar:
         return
     policy = get_settings().send_invitations
-    for event in _pending_creates(ctx):
+    for n, event in enumerate(_pending_creates(ctx), 1):
         _create(ctx, event, policy)
-        ctx.checkpoint()
+        if n % CREATE_BATCH == 0:
+            ctx.checkpoint()
     for link in _pending_links(ctx):
         if link.event.deleted_at is not None:
             _delete(ctx, link, policy)
@@ -82,6 +86,7 @@ def _pending_creates(ctx: SyncContext) -> list[CalendarEvent]:
                 CalendarEvent.end_at >= since,
                 ~linked,
             )
+            .options(selectinload(CalendarEvent.participants))
             .order_by(CalendarEvent.id)
         )
     )
@@ -324,14 +329,15 @@ def _drop_tombstones(ctx: SyncContext) -> None:
 
 
 def _uid_taken(ctx: SyncContext, remote: RemoteEvent) -> bool:
-    return (
-        ctx.session.scalar(
-            select(CalendarEvent.id).where(
-                CalendarEvent.ical_uid == remote.ical_uid, CalendarEvent.instance_key == ""
+    with ctx.session.no_autoflush:
+        return (
+            ctx.session.scalar(
+                select(CalendarEvent.id).where(
+                    CalendarEvent.ical_uid == remote.ical_uid, CalendarEvent.instance_key == ""
+                )
             )
+            is not None
         )
-        is not None
-    )
 
 
 def _same(remote: RemoteEvent, draft: EventDraft) -> bool:
