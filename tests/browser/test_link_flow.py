@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from sandbox.google import GoogleSandbox
 
@@ -23,7 +22,6 @@ pytestmark = pytest.mark.browser
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SAM_GOOGLE = "sam.seller@gmail.com"
-PASSWORD = "demo1234"
 TODAY = datetime.now(UTC).date()
 
 
@@ -36,77 +34,38 @@ def sandbox():
 
 
 @pytest.fixture(scope="module")
-def live(sandbox, tmp_path_factory):
-    """(base_url, app): the demo CRM on a free port, demo data seeded, CSRF on."""
-    from demo.app import create_app, db
-    from demo.seed import seed_demo
-    from plugin.models import Base
+def live_server_config(sandbox) -> dict:
+    """The shared live server, with Google at the sandbox and the in-process scheduler on."""
+    return {
+        "CRM_SYNC_GOOGLE_BASE_URL": sandbox.base_url,
+        "CRM_SYNC_GOOGLE_CLIENT_ID": "crm-live",
+        "CRM_SYNC_GOOGLE_CLIENT_SECRET": "crm-live-secret",
+        "CRM_SYNC_RUN_SCHEDULER": True,
+        "CRM_SYNC_DISPATCH_SECONDS": 1,
+    }
 
-    path = tmp_path_factory.mktemp("live") / "live.sqlite"
-    server = None
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-            "SECRET_KEY": "browser-secret",
-            "CRM_SYNC_GOOGLE_BASE_URL": sandbox.base_url,
-            "CRM_SYNC_GOOGLE_CLIENT_ID": "crm-live",
-            "CRM_SYNC_GOOGLE_CLIENT_SECRET": "crm-live-secret",
-            "CRM_SYNC_RUN_SCHEDULER": True,
-            "CRM_SYNC_DISPATCH_SECONDS": 1,
-            "DEBUG": True,
-        }
-    )
-    with app.app_context():
-        Base.metadata.create_all(db.engine)
-        seed_demo()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
+
+@pytest.fixture(scope="module")
+def live(live_server, sandbox):
+    """(base_url, app), with the CRM registered as a client at the sandbox and Sam's Google
+    account holding a customer meeting and email."""
+    base = live_server.url
     sandbox.add_client(
         "crm-live", "crm-live-secret", [f"{base}/crm-sync/link/google/callback"], name="CRM Sync"
     )
     sandbox.add_user(SAM_GOOGLE, name="Sam Seller", password="pw")
     seed_google(sandbox)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base, app
-    server.shutdown()
-    scheduler = app.extensions["crm_sync"].scheduler
-    if scheduler is not None:
-        scheduler.shutdown(wait=False)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
-        )
-        yield b
-        b.close()
+    return base, live_server.app
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    pg.dialogs = []
-    pg.errors = []
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
-    yield pg
-    context.close()
-
-
-def login_as(page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("#login")
-    page.wait_for_url(f"{base}/")
+def page(browser_page):
+    """browser_page, recording dialogs (dismissed) and uncaught page errors."""
+    browser_page.dialogs = []
+    browser_page.errors = []
+    browser_page.on("pageerror", lambda e: browser_page.errors.append(str(e)))
+    browser_page.on("dialog", lambda d: (browser_page.dialogs.append(d.message), d.dismiss()))
+    return browser_page
 
 
 def open_menu(page, label: str) -> None:
@@ -180,9 +139,9 @@ def wait_synced(app, timeout: float = 30.0):
     raise AssertionError("the first sync did not finish")
 
 
-def link_sam(page, base: str, app) -> None:
+def link_sam(page, base: str, app, login_as) -> None:
     """Sam links his Google account from the profile dropdown and the first sync finishes."""
-    login_as(page, base, "sam@crm.example")
+    login_as(page, "sam@crm.example")
     open_menu(page, "Link External Calendar/Email")
     page.wait_for_selector("#detected-provider")
     assert page.text_content("#detected-provider") == "Google"
@@ -197,21 +156,21 @@ def link_sam(page, base: str, app) -> None:
 
 
 @pytest.fixture
-def linked(live, browser):
+def linked(live, browser, login_as):
     """Sam's account linked and synced, whichever test runs first (or alone, or elsewhere)."""
     from plugin.models import LinkedAccount
 
     base, app = live
     if db_do(app, lambda s: s.scalar(select(LinkedAccount.id))) is None:
         context = browser.new_context()
-        link_sam(context.new_page(), base, app)
+        link_sam(context.new_page(), base, app, login_as)
         context.close()
     return live
 
 
-def test_link_sync_calendar_and_details(live, page):
+def test_link_sync_calendar_and_details(live, page, login_as):
     base, app = live
-    link_sam(page, base, app)
+    link_sam(page, base, app, login_as)
     page.reload()
     page.wait_for_selector("#sync-runs")
     assert "Active" in page.text_content(".crm-sync-linked")
@@ -250,7 +209,7 @@ def test_link_sync_calendar_and_details(live, page):
     assert page.dialogs == [] and page.errors == []
 
 
-def test_email_script_is_inert(linked, page):
+def test_email_script_is_inert(linked, page, login_as):
     """Even a stored body that still holds a script (sanitized again at display) stays inert."""
     from plugin.models import Email
 
@@ -268,7 +227,7 @@ def test_email_script_is_inert(linked, page):
             '<img src="x" onerror="window.__pwned=4">',
         ),
     )
-    login_as(page, base, "sam@crm.example")
+    login_as(page, "sam@crm.example")
     page.goto(f"{base}/crm-sync/calendar/")
     page.click(".fc-timeGridWeek-button")
     page.click(".fc-event:has-text('Pricing question')")
@@ -280,12 +239,12 @@ def test_email_script_is_inert(linked, page):
     assert page.locator("#email-body script").count() == 0
 
 
-def test_select_a_different_provider_and_denied_consent(live, page):
+def test_select_a_different_provider_and_denied_consent(live, page, login_as):
     base, app = live
-    login_as(page, base, "riley@crm.example")
+    login_as(page, "riley@crm.example")
     open_menu(page, "Link External Calendar/Email")
     page.wait_for_url(f"{base}/crm-sync/link/providers")  # crm.example: no provider detected
-    login_as(page, base, "sam@crm.example")
+    login_as(page, "sam@crm.example")
     page.goto(f"{base}/crm-sync/link/")
     page.click("#select-different")
     page.wait_for_selector("#crm-sync-choose")
@@ -297,12 +256,12 @@ def test_select_a_different_provider_and_denied_consent(live, page):
     assert "Google access was not allowed, so nothing was linked." in page.text_content("body")
 
 
-def test_needs_relink_and_relink_button(linked, page):
+def test_needs_relink_and_relink_button(linked, page, login_as):
     from plugin.models import LinkedAccount
 
     base, app = linked
     db_do(app, lambda s: setattr(s.scalar(select(LinkedAccount)), "status", "needs_relink"))
-    login_as(page, base, "sam@crm.example")
+    login_as(page, "sam@crm.example")
     open_menu(page, "Calendar & Email Settings")
     card = page.locator(".crm-sync-linked")
     assert "Needs re-link" in card.text_content()
@@ -316,7 +275,7 @@ def test_needs_relink_and_relink_button(linked, page):
     assert db_do(app, lambda s: len(s.scalars(select(LinkedAccount)).all())) == 1
 
 
-def test_another_users_calendar_is_refused(linked, page):
+def test_another_users_calendar_is_refused(linked, page, login_as):
     from plugin.models import CalendarEvent, User, UserEmail
 
     base, app = linked
@@ -327,7 +286,7 @@ def test_another_users_calendar_is_refused(linked, page):
             select(User.id).join(UserEmail).where(UserEmail.email == "sam@crm.example")
         ),
     )
-    login_as(page, base, "riley@crm.example")
+    login_as(page, "riley@crm.example")
     resp = page.goto(f"{base}/crm-sync/calendar/events/{event_id}")
     assert resp.status == 404
     assert page.goto(f"{base}/crm-sync/calendar/?user_id={sam_id}").status == 404
@@ -337,7 +296,7 @@ def test_another_users_calendar_is_refused(linked, page):
     assert page.locator(".fc-event").count() == 0
 
 
-def test_first_sync_progress_refreshes_until_done(linked, page):
+def test_first_sync_progress_refreshes_until_done(linked, page, login_as):
     """While initial_sync_done is False the page polls the status endpoint and shows counts."""
     from plugin.models import LinkedAccount, SyncRun
 
@@ -350,7 +309,7 @@ def test_first_sync_progress_refreshes_until_done(linked, page):
         s.add(SyncRun(linked_account_id=account.id, status="running", fetched=3, created=1))
 
     db_do(app, running)
-    login_as(page, base, "sam@crm.example")
+    login_as(page, "sam@crm.example")
     page.goto(f"{base}/crm-sync/settings/")
     progress = page.locator(".crm-sync-progress")
     assert progress.is_visible()
