@@ -8,6 +8,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
+    from .appointments import bp as appointments_bp
     from .calendar import bp as calendar_bp
     from .link import bp as link_bp
     from .menu import add_menu_item
@@ -19,6 +20,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(link_bp, url_prefix=f"{prefix}/link")
     app.register_blueprint(profile_bp, url_prefix=f"{prefix}/settings")
     app.register_blueprint(calendar_bp, url_prefix=f"{prefix}/calendar")
+    app.register_blueprint(appointments_bp, url_prefix=f"{prefix}/appointments")
     app.register_blueprint(accounts_bp, url_prefix=f"{prefix}/accounts")
     # The profile dropdown, in Navusoft's order.
     add_menu_item("Link External Calendar/Email", "crm_sync_link.index")
