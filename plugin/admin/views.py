@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..models import (
     Account,
+    CalendarEvent,
     Contact,
     LinkedAccount,
     SyncProblem,
@@ -12,6 +13,7 @@ from ..models import (
     User,
 )
 from .ambiguous import add_ambiguous_view
+from .appointments import AppointmentView
 from .people import AccountView, ContactView, UserView
 from .settings_view import SystemSettingsView
 from .sync_views import LinkedAccountView, SyncProblemView, SyncRunView
@@ -27,6 +29,11 @@ def add_views(admin, db) -> None:
     )
     admin.add_view(
         AccountView(Account, db, name="Accounts", endpoint="crm_accounts", category=PEOPLE)
+    )
+    admin.add_view(
+        AppointmentView(
+            CalendarEvent, db, name="Appointments", endpoint="crm_appointments", category=PEOPLE
+        )
     )
     admin.add_view(
         SystemSettingsView(SystemSettings, db, name="System Settings", endpoint="crm_settings")

@@ -95,3 +95,37 @@ def test_someone_elses_appointment_cannot_be_edited(sb, make_account, db, client
     prefix = app.config["CRM_SYNC_URL_PREFIX"].rstrip("/")
     assert client.get(f"{prefix}/appointments/{event.id}/edit").status_code == 404
     assert client.post(f"{prefix}/appointments/{event.id}/delete").status_code == 404
+
+
+def test_admin_edit_and_delete_are_pushed(sb, make_account, db, client, app):
+    from outbound_helpers import create
+
+    from plugin.models import User
+
+    acc = make_account(OWNER)
+    event = create(db, acc, "Admin me")
+    sync_account(acc.id)
+    admin = User(name="Root", is_admin=True)
+    db.session.add(admin)
+    db.session.commit()
+    _login(client, admin)
+    base = app.config["CRM_SYNC_ADMIN_URL"].rstrip("/")
+    assert b"Admin me" in client.get(f"{base}/crm_appointments/").data
+    form = {
+        "title": "Renamed by admin",
+        "start_at": event.start_at.strftime("%Y-%m-%d %H:%M:%S"),
+        "end_at": event.end_at.strftime("%Y-%m-%d %H:%M:%S"),
+        "location": "",
+        "description": "",
+    }
+    resp = client.post(f"{base}/crm_appointments/edit/?id={event.id}", data=form)
+    assert resp.status_code == 302, resp.data[:2000]
+    db.session.expire_all()
+    assert db.session.get(CalendarEvent, event.id).version == 2
+    sync_account(acc.id)
+    assert [e["summary"] for e in remote_events(sb)] == ["Renamed by admin"]
+
+    resp = client.post(f"{base}/crm_appointments/delete/", data={"id": event.id})
+    assert resp.status_code == 302
+    sync_account(acc.id)
+    assert remote_events(sb) == [] and db.session.scalar(select(CalendarEvent)) is None

@@ -1,0 +1,51 @@
+"""Appointments in the admin: edits and deletions are marked for the engine to push.
+
+on_model_change only bumps the version (and records the edit time last-writer-wins compares);
+a deletion leaves a tombstone while a calendar holds a copy. After the commit the calendars
+concerned are asked to sync. Nothing here calls a provider.
+"""
+
+from __future__ import annotations
+
+from flask import flash, g
+
+from ..state import session
+from ..sync.outbound import accounts_to_push, delete_appointment, mark_changed, request_push
+from .security import SecureModelView
+
+
+class AppointmentView(SecureModelView):
+    can_create = False  # new appointments come from the calendar screen, with their attendees
+    column_list = ["title", "start_at", "end_at", "owner", "origin", "version", "location"]
+    column_labels = {"start_at": "Start (UTC)", "end_at": "End (UTC)", "origin": "Source"}
+    column_searchable_list = ["title", "location"]
+    column_filters = ["origin", "start_at"]
+    column_default_sort = ("start_at", True)
+    form_columns = ["title", "start_at", "end_at", "location", "description", "send_invitations"]
+
+    def get_query(self):
+        return super().get_query().filter(self.model.deleted_at.is_(None))
+
+    def get_count_query(self):
+        return super().get_count_query().filter(self.model.deleted_at.is_(None))
+
+    def on_model_change(self, form, model, is_created):
+        mark_changed(model)
+        # Per request (views are shared between threads); pushed for after the commit.
+        g.crm_sync_push = accounts_to_push(session(), [model.id], [model.owner_user_id])
+
+    def after_model_change(self, form, model, is_created):
+        request_push(g.pop("crm_sync_push", ()))
+
+    def delete_model(self, model) -> bool:
+        try:
+            s = session()
+            targets = accounts_to_push(s, [model.id], [model.owner_user_id])
+            delete_appointment(s, model)
+            s.commit()
+        except Exception as exc:  # noqa: BLE001 - shown to the admin like Flask-Admin does
+            session().rollback()
+            flash(f"The appointment could not be deleted: {exc}", "error")
+            return False
+        request_push(targets)
+        return True
