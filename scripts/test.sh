@@ -13,7 +13,9 @@ fi
 ensure_venv test || exit 1
 
 PG_URL="${CRM_SYNC_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1/test}"
-PYTEST=(.venv/bin/pytest -n 2 -p no:cacheprovider -q)
+# loadfile: a module's tests stay on one worker, so module-scoped live servers and browsers
+# never interleave with another module's.
+PYTEST=(.venv/bin/pytest -n 2 --dist loadfile -p no:cacheprovider -q)
 failed=()
 step() {
     local name="$1"; shift

@@ -8,7 +8,6 @@ Create Date: 2026-11-23 16:28:41.741213
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "1260c8af0607"
 down_revision = "5a19c6738883"
 branch_labels = None
