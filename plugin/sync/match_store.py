@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import CalendarEvent, Email, Interaction, Participant, normalize_domain
@@ -40,6 +40,52 @@ def store_match(session: Session, row: CalendarEvent | Email, result: MatchResul
     item = result.item or item_from_row(row)
     drafts = build_interactions(item, merged) if (result.syncs or manual) else ()
     _store_interactions(session, row, drafts)
+
+
+def insert_new_matches(
+    session: Session, owner: str, entries: Sequence[tuple[int, MatchResult, object]]
+) -> None:
+    """store_match for rows just inserted in bulk, which have no participants or interactions
+    yet: the same rows, in one INSERT per table instead of the ORM's one per row.
+
+    `owner` is "event_id" or "email_id"; each entry is (row id, result, the date its
+    interactions fall on instead of their own: thread start, all-day date, or None)."""
+    kind = "email" if owner == "email_id" else "meeting"
+    people, interactions = [], []
+    for row_id, result, on in entries:
+        for m in result.participants:
+            people.append(
+                {
+                    owner: row_id,
+                    "email": m.email,
+                    "name": m.name,
+                    "role": m.role,
+                    "user_id": m.user_id,
+                    "contact_id": m.contact_id,
+                    "account_id": m.account_id,
+                    "method": m.method,
+                    "candidates": list(m.candidates) if m.candidates else None,
+                }
+            )
+        if not result.syncs:
+            continue
+        for d in build_interactions(result.item, result.participants):
+            interactions.append(
+                {
+                    owner: row_id,
+                    "account_id": d.account_id,
+                    "kind": kind,
+                    "occurred_on": on or d.occurred_on,
+                    "start_at": d.start_at,
+                    "duration_minutes": d.duration_minutes,
+                    "source": d.source,
+                    "participants": [dict(p) for p in d.participants],
+                }
+            )
+    if people:
+        session.execute(insert(Participant.__table__), people)
+    if interactions:
+        session.execute(insert(Interaction.__table__), interactions)
 
 
 def _store_participants(session, row, matches: Sequence[ParticipantMatch]):

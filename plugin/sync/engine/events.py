@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
+from sqlalchemy.orm import selectinload
 
 from ...models import CalendarEvent, EventLink, utcnow
+from ..match_store import insert_new_matches
 from ..matching import Item, Person
 from ..providers.base import ChangeSet, RemoteEvent, Window
 from .apply_util import chunks, isolated, naive_utc
@@ -55,20 +57,11 @@ def _store(ctx: SyncContext, pairs: list) -> None:
     from ..match_store import store_match
 
     s, account, now = ctx.session, ctx.account, utcnow()
-    ext_ids = [r.external_id for r, _ in pairs]
-    links: dict[str, EventLink] = {}
-    for part in chunks(ext_ids):
-        for link in s.scalars(
-            select(EventLink).where(
-                EventLink.linked_account_id == account.id, EventLink.external_id.in_(part)
-            )
-        ):
-            links[link.external_id] = link
-    uids = sorted({r.ical_uid for r, _ in pairs})
-    events: dict[tuple[str, str], CalendarEvent] = {}
-    for part in chunks(uids):
-        for ev in s.scalars(select(CalendarEvent).where(CalendarEvent.ical_uid.in_(part))):
-            events[(ev.ical_uid, ev.instance_key)] = ev
+    links, events = _known(s, account.id, pairs)
+    pairs = _insert_new(ctx, pairs, links, events, now)
+    if not pairs:
+        return
+    links, events = _known(s, account.id, pairs, eager=True)
     for remote, result in pairs:
         link = links.get(remote.external_id)
         if not result.syncs and not remote.crm_id:  # the CRM's own meetings always sync
@@ -113,6 +106,128 @@ def _store(ctx: SyncContext, pairs: list) -> None:
         link.synced_version = event.version or 1
         store_match(s, event, result)
     s.flush()
+
+
+def _known(s, account_id: int, pairs: list, eager: bool = False):
+    """This account's links to the page's items, and the meetings with their iCalUIDs.
+
+    `eager` loads each meeting's links, participants and interactions up front (a few
+    queries for the page) instead of lazily per item."""
+    links: dict[str, EventLink] = {}
+    for part in chunks([r.external_id for r, _ in pairs]):
+        for link in s.scalars(
+            select(EventLink).where(
+                EventLink.linked_account_id == account_id, EventLink.external_id.in_(part)
+            )
+        ):
+            links[link.external_id] = link
+    query = select(CalendarEvent)
+    if eager:
+        query = query.options(
+            selectinload(CalendarEvent.links),
+            selectinload(CalendarEvent.participants),
+            selectinload(CalendarEvent.interactions),
+        )
+    events: dict[tuple[str, str], CalendarEvent] = {}
+    for part in chunks(sorted({r.ical_uid for r, _ in pairs})):
+        for ev in s.scalars(query.where(CalendarEvent.ical_uid.in_(part))):
+            events[(ev.ical_uid, ev.instance_key)] = ev
+    return links, events
+
+
+def _insert_new(ctx: SyncContext, pairs: list, links: dict, events: dict, now) -> list:
+    """Insert the page's brand-new meetings (no copy, no meeting with their key, not a CRM
+    push coming back) in bulk, and return the other pairs for the item-by-item path.
+
+    A second item with the key or id of an earlier one in the page goes the slow way, after
+    the first is in, so it sees it exactly as if the page were applied one item at a time."""
+    account, fresh, rest = ctx.account, [], []
+    keys, ids = set(), set()
+    for remote, result in pairs:
+        key = (remote.ical_uid, instance_key(remote))
+        new = (
+            (result.syncs or remote.crm_id)
+            and result.item is not None
+            and not (remote.crm_id and remote.crm_id.isdigit())
+            and remote.external_id not in links
+            and key not in events
+            and key not in keys
+            and remote.external_id not in ids
+        )
+        keys.add(key)
+        ids.add(remote.external_id)
+        (fresh if new else rest).append((remote, result, key))
+    if not fresh:
+        return pairs
+    rows = [_row(ctx, remote, result, key, now) for remote, result, key in fresh]
+    new_ids = ctx.session.scalars(
+        insert(CalendarEvent.__table__).returning(
+            CalendarEvent.__table__.c.id, sort_by_parameter_order=True
+        ),
+        rows,
+    ).all()
+    ctx.session.execute(
+        insert(EventLink.__table__),
+        [
+            {
+                "event_id": event_id,
+                "linked_account_id": account.id,
+                "external_id": remote.external_id,
+                "calendar_id": remote.calendar_id,
+                "etag": remote.etag,
+                "remote_updated_at": naive_utc(remote.updated) if remote.updated else None,
+                "series_external_id": remote.recurring_event_id,
+                "seen_at": now,
+                "synced_version": 1,
+            }
+            for event_id, (remote, _, _) in zip(new_ids, fresh, strict=True)
+        ],
+    )
+    insert_new_matches(
+        ctx.session,
+        "event_id",
+        [
+            (event_id, result, row["start_date"] if row["all_day"] else None)
+            for event_id, (_, result, _), row in zip(new_ids, fresh, rows, strict=True)
+        ],
+    )
+    ctx.run.created += len(fresh)
+    return [(remote, result) for remote, result, _ in rest]
+
+
+def _row(ctx: SyncContext, remote: RemoteEvent, result, key, now) -> dict:
+    """The crm_events row _fill and store_match would make of a new meeting."""
+    start, end = naive_utc(remote.start), naive_utc(remote.end)
+    dated = remote.all_day and isinstance(remote.start, date)
+    return {
+        "ical_uid": remote.ical_uid,
+        "instance_key": key[1],
+        "origin": ctx.provider.name,
+        "owner_user_id": ctx.account.user_id,
+        "title": remote.title,
+        "description": remote.description,
+        "location": remote.location,
+        "all_day": remote.all_day,
+        "start_at": start,
+        "end_at": end,
+        "start_date": remote.start if dated else None,
+        "end_date": remote.end if dated else None,
+        "timezone": remote.timezone,
+        "status": remote.status,
+        "series_uid": remote.ical_uid if remote.recurring_event_id else None,
+        "organizer_email": remote.organizer.email if remote.organizer else None,
+        "organizer_name": remote.organizer.name if remote.organizer else None,
+        "deleted_at": None,
+        "client_account_id": result.client_account_id,
+        "client_contact_id": result.client_contact_id,
+        "client_method": result.client_method,
+        "client_manual": False,
+        "booked_by_user_id": result.booked_by_user_id,
+        "event_manager_id": result.event_manager_id,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def _fill(event: CalendarEvent, remote: RemoteEvent) -> None:

@@ -42,14 +42,17 @@ class Matcher:
             virtual_assistant_user_id=defaults.virtual_assistant_user_id,
         )
 
-    def lookup(self, items: Sequence[Item]) -> Lookup:
+    def lookup(self, items: Sequence[Item], listed: Sequence[list] | None = None) -> Lookup:
         """Ask the directory about every address of the batch at once: users and contacts by
-        email, then accounts only for the domains of people who are neither."""
+        email, then accounts only for the domains of people who are neither. `listed` is
+        people(item) for each item, when the caller has it already."""
         settings = self.settings
-        emails = {e for item in items for e, _, _ in people(item)}
+        if listed is None:
+            listed = [people(item) for item in items]
+        emails = {e for each in listed for e, _, _ in each}
         emails = {e for e in emails if not is_blocked(e, settings)}
         users, contacts = self.directory.people_by_email(emails)
-        owners = {normalize_email(e) for item in items for e in item.owner_emails}
+        owners = {normalize_email(e) for o in {i.owner_emails for i in items} for e in o}
         domains = set()
         for e in emails:
             if e in users or e in owners:
@@ -67,9 +70,14 @@ class Matcher:
         items = list(items)
         if not items:
             return []
-        lookup = self.lookup(items)
+        listed = [people(item) for item in items]
+        lookup = self.lookup(items, listed)
         cache: dict = {}
-        return [match_item(item, lookup, self.settings, cache) for item in items]
+        settings = self.settings
+        return [
+            match_item(item, lookup, settings, cache, each)
+            for item, each in zip(items, listed, strict=True)
+        ]
 
     def match(self, item: Item) -> MatchResult:
         return self.match_many([item])[0]

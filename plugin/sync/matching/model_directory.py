@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import Integer, literal, null, select, union_all
+from sqlalchemy import Integer, bindparam, literal, null, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from ...models import AccountDomain, Contact, ContactEmail, User, UserEmail
@@ -75,38 +75,11 @@ class ModelDirectory(Directory):
             or cls.contacts_by_email is not ModelDirectory.contacts_by_email
         ):
             return super().people_by_email(emails)  # a host subclass replaced one of them
-        linked = aliased(Contact)
         users: dict[str, DirectoryUser] = {}
         contacts: dict[str, DirectoryContact] = {}
         for batch in chunks(emails, self.chunk):
-            user_rows = (
-                select(
-                    literal(1).label("kind"),
-                    UserEmail.email,
-                    User.id,
-                    User.linked_contact_id,
-                    linked.account_id,
-                    User.linked_account_id,
-                )
-                .join(User, User.id == UserEmail.user_id)
-                .outerjoin(linked, linked.id == User.linked_contact_id)
-                .where(UserEmail.email.in_(batch))
-            )
-            contact_rows = (
-                select(
-                    literal(2),
-                    ContactEmail.email,
-                    Contact.id,
-                    null().cast(Integer),
-                    Contact.account_id,
-                    null().cast(Integer),
-                )
-                .join(Contact, Contact.id == ContactEmail.contact_id)
-                .where(ContactEmail.email.in_(batch))
-            )
-            for kind, email, id_, cid, aid, laid in self.session.execute(
-                union_all(user_rows, contact_rows)
-            ):
+            rows = self.session.execute(_PEOPLE, {"emails": batch}).all()
+            for kind, email, id_, cid, aid, laid in rows:
                 if kind == 1:
                     users[email] = DirectoryUser(id_, cid, aid, laid)
                 else:
@@ -116,14 +89,49 @@ class ModelDirectory(Directory):
     def accounts_by_domain(self, domains):
         found: dict[str, set[int]] = {}
         for batch in chunks(domains, self.chunk):
-            rows = self.session.execute(
-                select(AccountDomain.domain, AccountDomain.account_id).where(
-                    AccountDomain.domain.in_(batch)
-                )
-            )
+            rows = self.session.execute(_DOMAINS, {"domains": batch}).all()
             for domain, aid in rows:
                 found.setdefault(domain, set()).add(aid)
         return {d: tuple(sorted(ids)) for d, ids in found.items()}
+
+
+def _people_statement():
+    """Users and contacts having any of the :emails, one UNION ALL. Built once: the list is an
+    expanding bind, so a batch costs no statement building or coercion of 900 literals."""
+    linked = aliased(Contact)
+    emails = bindparam("emails", expanding=True)
+    user_rows = (
+        select(
+            literal(1).label("kind"),
+            UserEmail.email,
+            User.id,
+            User.linked_contact_id,
+            linked.account_id,
+            User.linked_account_id,
+        )
+        .join(User, User.id == UserEmail.user_id)
+        .outerjoin(linked, linked.id == User.linked_contact_id)
+        .where(UserEmail.email.in_(emails))
+    )
+    contact_rows = (
+        select(
+            literal(2),
+            ContactEmail.email,
+            Contact.id,
+            null().cast(Integer),
+            Contact.account_id,
+            null().cast(Integer),
+        )
+        .join(Contact, Contact.id == ContactEmail.contact_id)
+        .where(ContactEmail.email.in_(emails))
+    )
+    return union_all(user_rows, contact_rows)
+
+
+_PEOPLE = _people_statement()
+_DOMAINS = select(AccountDomain.domain, AccountDomain.account_id).where(
+    AccountDomain.domain.in_(bindparam("domains", expanding=True))
+)
 
 
 def default_directory() -> Directory:

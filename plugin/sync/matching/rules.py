@@ -66,11 +66,11 @@ def people(item: Item) -> list[tuple[str, str | None, str]]:
     first, rest = ("from", "to") if item.kind == "email" else ("organizer", "attendee")
     seen: dict[str, int] = {}
     out: list[tuple[str, str | None, str]] = []
-    listed = [(item.organizer, first)] if item.organizer else []
-    listed += [(p, rest) for p in item.participants]
-    for person, role in listed:
-        email = normalize_email(person.email)
+    role = first if item.organizer else rest
+    for person in (item.organizer, *item.participants) if item.organizer else item.participants:
+        email = (person.email or "").strip().lower()  # normalize_email, inlined: hot loop
         if not email:
+            role = rest
             continue
         if email in seen:
             # Keep the first role, but take a name the first mention lacked.
@@ -80,6 +80,7 @@ def people(item: Item) -> list[tuple[str, str | None, str]]:
             continue
         seen[email] = len(out)
         out.append((email, person.name, role))
+        role = rest
     return out
 
 
@@ -144,10 +145,11 @@ def event_client(
         if contact is not None:
             return contact.account_id, contact.id, "booker"
     if settings.client_from_attendees:
+        # m.external spelled out (method not "internal", not blocked): a hot loop.
         for m in matches:
-            if m.email != booker and m.external and m.method == "direct":
+            if m.method == "direct" and not m.blocked and m.email != booker:
                 return m.account_id, m.contact_id, "attendee"
-        by_domain = {m.account_id for m in matches if m.external and m.method == "domain"}
+        by_domain = {m.account_id for m in matches if m.method == "domain" and not m.blocked}
         if len(by_domain) == 1:
             return by_domain.pop(), None, "domain"
     if settings.default_account_id is not None:
@@ -183,11 +185,12 @@ def build_interactions(
 
     The drafts of one item share one participants list: treat it as read-only."""
     matches = list(matches)
+    # ACCOUNT_METHODS never include "internal", so m.external is just "not blocked" here.
     accounts = sorted(
         {
             m.account_id
             for m in matches
-            if m.external and m.method in ACCOUNT_METHODS and m.account_id is not None
+            if m.method in ACCOUNT_METHODS and not m.blocked and m.account_id is not None
         }
     )
     if not accounts:
@@ -205,10 +208,10 @@ def build_interactions(
 
 def what_syncs(matches: Sequence[ParticipantMatch], settings: MatchSettings) -> tuple[bool, str]:
     """Navusoft's setting: contacts (strict), accounts (contact or domain), or everything."""
-    external = [m for m in matches if m.external]
-    has_contact = any(m.method in ("direct", "manual") for m in external)
     if settings.sync_scope == "everything":
         return True, "everything syncs"
+    external = [m for m in matches if m.external]
+    has_contact = any(m.method in ("direct", "manual") for m in external)
     if settings.sync_scope == "contacts":
         if has_contact:
             return True, "includes an account contact"
@@ -226,21 +229,31 @@ def what_syncs(matches: Sequence[ParticipantMatch], settings: MatchSettings) -> 
 
 
 def match_item(
-    item: Item, lookup: Lookup, settings: MatchSettings, cache: dict | None = None
+    item: Item,
+    lookup: Lookup,
+    settings: MatchSettings,
+    cache: dict | None = None,
+    listed: list[tuple[str, str | None, str]] | None = None,
 ) -> MatchResult:
     """Every rule of section 4 for one item. `cache` (one dict per batch and settings) keeps
-    each address's match so an address seen on many items is matched once."""
-    owners = frozenset(normalize_email(e) for e in item.owner_emails)
+    each address's match so an address seen on many items is matched once; `listed` is
+    people(item) when the caller has it already."""
     if cache is None:
         cache = {}
+    # Every item of a sync page has the same owners: normalise them once per batch.
+    owners = cache.get(item.owner_emails)
+    if owners is None:
+        owners = cache[item.owner_emails] = frozenset(normalize_email(e) for e in item.owner_emails)
+    make = ParticipantMatch._make
     found = []
-    for email, name, role in people(item):
+    for email, name, role in people(item) if listed is None else listed:
         base = cache.get(email)
         if base is None:
             base = cache[email] = match_participant(email, None, "", lookup, settings)
-        if email in owners and base.method != "internal" and not base.blocked:
+        if owners and email in owners and base.method != "internal" and not base.blocked:
             base = match_participant(email, None, "", lookup, settings, owners)
-        found.append(base._replace(name=name, role=role))
+        # base._replace(name=name, role=role), without its keyword handling: a hot loop.
+        found.append(make((email, name, role) + base[3:]))
     matches = tuple(found)
     booker = normalize_email(item.organizer.email) if item.organizer else None
     account_id, contact_id, method = event_client(booker, matches, lookup, settings)
