@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 
 from ...models import Email, EmailLink, utcnow
 from ..matching import Item, Person
@@ -53,18 +53,11 @@ def _store(ctx: SyncContext, pairs: list) -> None:
     from ..match_store import store_match
 
     s, account, now = ctx.session, ctx.account, utcnow()
-    links: dict[str, EmailLink] = {}
-    for part in chunks([m.external_id for m, _ in pairs]):
-        for link in s.scalars(
-            select(EmailLink).where(
-                EmailLink.linked_account_id == account.id, EmailLink.external_id.in_(part)
-            )
-        ):
-            links[link.external_id] = link
-    mails: dict[str, Email] = {}
-    for part in chunks(sorted({m.message_id for m, _ in pairs})):
-        for mail in s.scalars(select(Email).where(Email.message_id.in_(part))):
-            mails[mail.message_id] = mail
+    links, mails = _known(s, account.id, pairs)
+    pairs = _insert_new(ctx, pairs, links, mails, now)
+    if not pairs:
+        return
+    links, mails = _known(s, account.id, pairs)
     starts = _thread_starts(s, {thread_key(m) for m, _ in pairs})
     for msg, result in pairs:
         link = links.get(msg.external_id)
@@ -111,6 +104,103 @@ def _store(ctx: SyncContext, pairs: list) -> None:
             )
         )
     s.flush()
+
+
+def _known(s, account_id: int, pairs: list):
+    """This account's links to the page's messages, and the emails with their Message-IDs."""
+    links: dict[str, EmailLink] = {}
+    for part in chunks([m.external_id for m, _ in pairs]):
+        for link in s.scalars(
+            select(EmailLink).where(
+                EmailLink.linked_account_id == account_id, EmailLink.external_id.in_(part)
+            )
+        ):
+            links[link.external_id] = link
+    mails: dict[str, Email] = {}
+    for part in chunks(sorted({m.message_id for m, _ in pairs})):
+        for mail in s.scalars(select(Email).where(Email.message_id.in_(part))):
+            mails[mail.message_id] = mail
+    return links, mails
+
+
+def _insert_new(ctx: SyncContext, pairs: list, links: dict, mails: dict, now) -> list:
+    """Insert the page's brand-new messages (no copy here, no email with their Message-ID) in
+    bulk, and return the other pairs for the item-by-item path.
+
+    Thread dates follow the page order exactly as the item-by-item path would: each new email
+    (and its interactions) starts on the earliest date known when it arrives, and a thread an
+    earlier message joins moves to that date, once per thread, after the insert."""
+    from ..match_store import insert_new_matches
+
+    fresh, rest, message_ids, ids = [], [], set(), set()
+    for msg, result in pairs:
+        new = (
+            result.syncs
+            and result.item is not None
+            and msg.external_id not in links
+            and msg.message_id not in mails
+            and msg.message_id not in message_ids
+            and msg.external_id not in ids
+        )
+        message_ids.add(msg.message_id)
+        ids.add(msg.external_id)
+        (fresh if new else rest).append((msg, result))
+    if not fresh:
+        return pairs
+    s, account = ctx.session, ctx.account
+    starts = _thread_starts(s, {thread_key(m) for m, _ in fresh})
+    restarts: dict[str, datetime] = {}
+    rows = []
+    for msg, _ in fresh:
+        key, when = thread_key(msg), sent_at(msg)
+        if key in starts and when < starts[key]:
+            restarts[key] = min(when, restarts.get(key, when))
+        starts[key] = min(when, starts.get(key, when))
+        rows.append(
+            {
+                "message_id": msg.message_id,
+                "thread_key": key,
+                "subject": msg.subject or "",
+                "from_email": msg.sender.email if msg.sender else None,
+                "from_name": msg.sender.name if msg.sender else None,
+                "sent_at": when,
+                "thread_started_on": starts[key].date(),
+                "snippet": (msg.snippet or "")[:400] or None,
+                "body_html": sanitize_html(msg.body_html),
+                "body_text": msg.body_text,
+                "source": ctx.provider.name,
+                "created_at": now,
+            }
+        )
+    new_ids = s.scalars(
+        insert(Email.__table__).returning(Email.__table__.c.id, sort_by_parameter_order=True),
+        rows,
+    ).all()
+    s.execute(
+        insert(EmailLink.__table__),
+        [
+            {
+                "email_id": mail_id,
+                "linked_account_id": account.id,
+                "external_id": msg.external_id,
+                "thread_external_id": msg.thread_id,
+                "seen_at": now,
+            }
+            for mail_id, (msg, _) in zip(new_ids, fresh, strict=True)
+        ],
+    )
+    insert_new_matches(
+        s,
+        "email_id",
+        [
+            (mail_id, result, row["thread_started_on"])
+            for mail_id, (_, result), row in zip(new_ids, fresh, rows, strict=True)
+        ],
+    )
+    for key, when in restarts.items():
+        _restart_thread(s, key, when)
+    ctx.run.created += len(fresh)
+    return rest
 
 
 def _thread_starts(s, keys: set[str]) -> dict[str, datetime]:
