@@ -76,3 +76,16 @@ def test_inactive_admin_is_refused(client, people, login, db):
     admin.is_active = False
     db.session.commit()
     assert client.get("/admin/crm_users/").status_code in (302, 403)
+
+
+def test_every_registered_view_refuses_others(app, client, people, login):
+    """Also the views other parts of the plugin add (ambiguous matches, appointments, ...)."""
+    admin = app.extensions["crm_sync"].admin
+    urls = [v.url.rstrip("/") + "/" for v in admin._views]
+    assert len(urls) >= len(VIEWS) + 1
+    for url in urls:
+        login(None)
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.location, url
+        login("sam@crm.example")
+        assert client.get(url).status_code == 403, url
