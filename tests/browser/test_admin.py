@@ -4,16 +4,15 @@ settings and linked-accounts screens."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
 from plugin.models import Account, LinkedAccount, SystemSettings, User, UserEmail, utcnow
+from tests.browser.shots import screenshot_dir
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = screenshot_dir()
 
 
 def _query(live_server, fn):

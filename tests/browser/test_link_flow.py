@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from sandbox.google import GoogleSandbox
+from tests.browser.shots import screenshot_dir
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = screenshot_dir()
 SAM_GOOGLE = "sam.seller@gmail.com"
 TODAY = datetime.now(UTC).date()
 
