@@ -172,10 +172,11 @@ def _insert_new(ctx: SyncContext, pairs: list, links: dict, mails: dict, now) ->
                 "created_at": now,
             }
         )
-    new_ids = s.scalars(
-        insert(Email.__table__).returning(Email.__table__.c.id, sort_by_parameter_order=True),
-        rows,
-    ).all()
+    # Ids by Message-ID rather than in parameter order: that lets SQLite batch this insert.
+    table = Email.__table__
+    made = s.execute(insert(table).returning(table.c.id, table.c.message_id), rows)
+    by_message_id = {message_id: id_ for id_, message_id in made}
+    new_ids = [by_message_id[msg.message_id] for msg, _ in fresh]
     s.execute(
         insert(EmailLink.__table__),
         [

@@ -160,12 +160,14 @@ def _insert_new(ctx: SyncContext, pairs: list, links: dict, events: dict, now) -
     if not fresh:
         return pairs
     rows = [_row(ctx, remote, result, key, now) for remote, result, key in fresh]
-    new_ids = ctx.session.scalars(
-        insert(CalendarEvent.__table__).returning(
-            CalendarEvent.__table__.c.id, sort_by_parameter_order=True
-        ),
-        rows,
-    ).all()
+    # Ids by key rather than in parameter order: that lets SQLite batch the RETURNING insert
+    # too (keys are unique among `fresh`).
+    table = CalendarEvent.__table__
+    made = ctx.session.execute(
+        insert(table).returning(table.c.id, table.c.ical_uid, table.c.instance_key), rows
+    )
+    by_key = {(uid, instance): id_ for id_, uid, instance in made}
+    new_ids = [by_key[key] for _, _, key in fresh]
     ctx.session.execute(
         insert(EventLink.__table__),
         [
