@@ -124,6 +124,12 @@ def visible_email(user, email_id: int, account_id: int | None = None) -> Email:
     abort(404)
 
 
+def may_read_body(user, email_id: int) -> bool:
+    """An email's body is for its mailbox owners and admins only; a colleague who reaches it
+    through an Account Calendar sees who wrote to whom and when, never the text."""
+    return is_admin(user) or _matches(Email, email_id, user_email_clause(user.id))
+
+
 def own_linked_account(user, linked_id: int) -> LinkedAccount:
     """A linked account of the current user; anyone else's is 404 (admins use the admin)."""
     account = session().get(LinkedAccount, linked_id)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import nh3
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -15,12 +14,14 @@ from ..models import Account, User
 from ..permissions import (
     calendar_owner,
     is_admin,
+    may_read_body,
     user_email_clause,
     user_event_clause,
     visible_email,
     visible_event,
 )
 from ..state import session
+from ..sync.sanitize import sanitize_html
 from . import feed
 from .timefmt import date_text, local_text, span_text, user_zone
 
@@ -121,11 +122,13 @@ def email_detail(email_id: int):
     """An email, its body sanitized again at display (never the stored HTML as is)."""
     account_id = request.args.get("account_id", type=int)
     mail = visible_email(current_user, email_id, account_id)
-    body = nh3.clean(mail.body_html) if mail.body_html else None
+    readable = may_read_body(current_user, mail.id)
+    body = sanitize_html(mail.body_html) if readable and mail.body_html else None
     return render_template(
         "crm_sync/calendar/email.html",
         mail=mail,
         body=body,
+        readable=readable,
         zone=user_zone(current_user),
         local_text=local_text,
         date_text=date_text,

@@ -20,6 +20,15 @@ ATTRIBUTES = {
     "font": {"color", "face", "size"},
 }
 URL_SCHEMES = {"http", "https", "mailto", "cid"}
+# Remote images are tracking pixels: opening an email must not tell the sender, so <img> may
+# only show parts of the message itself (cid:).
+IMAGE_SCHEMES = ("cid:",)
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src" and not value.strip().lower().startswith(IMAGE_SCHEMES):
+        return None
+    return value
 
 
 def sanitize_html(html: str | None) -> str | None:
@@ -33,4 +42,5 @@ def sanitize_html(html: str | None) -> str | None:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
+        attribute_filter=_filter_attribute,
     )

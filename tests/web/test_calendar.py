@@ -180,3 +180,30 @@ def test_account_permission_hook(app, client, world, sam, monkeypatch):
     )
     listing = client.get("/crm-sync/accounts/").get_data(as_text=True)
     assert "Acme" in listing and "Globex" not in listing
+
+
+def test_email_through_an_account_shows_header_but_not_body_to_colleagues(client, world, sam):
+    acme = world.account("Acme", "acme.com")
+    other = world.linked(world.user("riley@crm.example"), "riley@gmail.com")
+    mail = world.email(
+        "Riley's pricing", date(2026, 3, 10), other, body_html="<p>Our floor price is 42</p>"
+    )
+    world.interaction(acme, mail=mail)
+    page = client.get(f"/crm-sync/calendar/emails/{mail.id}?account_id={acme.id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Riley&#39;s pricing" in text
+    assert "floor price" not in text
+    assert 'id="email-body-private"' in text
+
+
+def test_remote_images_in_email_bodies_are_dropped(client, world, sam):
+    mail = world.email(
+        "Newsletter",
+        date(2026, 3, 10),
+        sam.test_link,
+        body_html='<p>Hi</p><img src="https://tracker.example/p.gif"><img src="cid:logo">',
+    )
+    text = client.get(f"/crm-sync/calendar/emails/{mail.id}").get_data(as_text=True)
+    assert "tracker.example" not in text
+    assert 'src="cid:logo"' in text
