@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from urllib.parse import urlsplit
 
 from flask import Flask, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
@@ -76,6 +77,12 @@ def env_config(environ=None) -> dict:
     return config
 
 
+def _is_local_path(target: str) -> bool:
+    """Only same-site paths after login: browsers read "/\\host" like "//host"."""
+    parts = urlsplit(target.replace("\\", "/"))
+    return target.startswith("/") and not parts.netloc and not parts.scheme
+
+
 def register_routes(app: Flask) -> None:
     @app.route("/")
     @login_required
@@ -103,7 +110,7 @@ def register_routes(app: Flask) -> None:
             ):
                 login_user(user)
                 target = request.args.get("next") or ""
-                if not target.startswith("/") or target.startswith("//"):
+                if not _is_local_path(target):
                     target = url_for("home")
                 return redirect(target)
             flash("That email and password do not match a CRM user.", "danger")

@@ -63,6 +63,7 @@ def test_wrong_password_and_inactive_user_cannot_log_in(client, people, db):
 def test_login_next_only_follows_local_paths(client, people):
     data = {"email": "sam@crm.example", "password": "demo1234"}
     assert client.post("/login?next=//evil.example/", data=data).location == "/"
+    assert client.post("/login?next=/\\evil.example/", data=data).location == "/"
     assert client.post("/login?next=/crm-sync/link/", data=data).location == "/crm-sync/link/"
 
 
