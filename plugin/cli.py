@@ -99,7 +99,11 @@ def sync_command(target: str) -> None:
 
     failed = False
     for account in _require(target):
+        label = str(account)
         run = sync_account(account.id, worker="cli", trigger="manual")
+        if run is None:
+            click.echo(f"{label}: unlinked (its unlinking was pending)")
+            continue
         click.echo(
             f"{account}: {run.status} fetched={run.fetched} created={run.created} "
             f"updated={run.updated} deleted={run.deleted} skipped={run.skipped} "
@@ -124,7 +128,11 @@ def resync_command(target: str) -> None:
     for account in _require(target):
         session().execute(delete(SyncCursor).where(SyncCursor.linked_account_id == account.id))
         session().commit()
+        label = str(account)
         run = sync_account(account.id, worker="cli", trigger="resync")
+        if run is None:
+            click.echo(f"{label}: unlinked (its unlinking was pending)")
+            continue
         click.echo(f"{account}: full resync {run.status} ({run.fetched} items)")
 
 

@@ -1,7 +1,8 @@
 """Linked provider accounts with their sync status, and the record of sync runs and problems.
 
 Actions go through the engine's own functions (plugin.sync.linking, triggers): they change
-rows and wake the scheduler; only unlinking asks the provider to revoke the grant.
+rows and wake the scheduler, never call a provider. Unlinking marks the accounts; the sync
+worker revokes their grants and removes them.
 Credentials are never listed, shown, exported or editable.
 """
 
@@ -13,7 +14,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from ..models import LinkedAccount
-from ..models.linked import PROVIDERS, STATUSES
+from ..models.linked import PROVIDERS, STATUSES, UNLINKING
 from ..state import session
 from ..sync.linking import pause, resume, unlink_account
 from ..sync.triggers import request_sync
@@ -48,9 +49,13 @@ def _unlink_drop(account: LinkedAccount) -> None:
 
 
 def _status_cell(view, context, model, name) -> Markup:
-    colour = {"active": "success", "paused": "secondary", "needs_relink": "warning"}.get(
-        model.status, "danger"
-    )
+    colour = {
+        "active": "success",
+        "paused": "secondary",
+        "needs_relink": "warning",
+        "unlinking": "secondary",
+        "unlinking_drop": "secondary",
+    }.get(model.status, "danger")
     return Markup('<span class="badge badge-{} bg-{}">{}</span>').format(
         colour, colour, escape(model.status_label)
     )
@@ -91,19 +96,24 @@ class LinkedAccountView(SecureModelView):
             .scalars(select(LinkedAccount).where(LinkedAccount.id.in_([int(i) for i in ids])))
             .all()
         )
-        skipped = []
+        skipped, unlinking = [], []
         for account in accounts:
+            if account.status in UNLINKING:
+                unlinking.append(account.external_email)
+                continue
             if change not in (_unlink_keep, _unlink_drop) and account.status == "needs_relink":
                 skipped.append(account.external_email)
                 continue
             change(account)
         session().commit()
-        flash(f"{done}: {len(accounts) - len(skipped)} account(s).", "success")
+        flash(f"{done}: {len(accounts) - len(skipped) - len(unlinking)} account(s).", "success")
         if skipped:
             flash(
                 "Needs re-link by its user first (the grant was revoked): " + ", ".join(skipped),
                 "warning",
             )
+        if unlinking:
+            flash("Already being unlinked: " + ", ".join(unlinking), "warning")
 
     @action("sync_now", "Sync now")
     def action_sync_now(self, ids) -> None:
@@ -123,7 +133,7 @@ class LinkedAccountView(SecureModelView):
         "Unlink the selected accounts? Meetings and emails already synced stay in the CRM.",
     )
     def action_unlink(self, ids) -> None:
-        self._apply(ids, _unlink_keep, "Unlinked")
+        self._apply(ids, _unlink_keep, "Unlinking")
 
     @action(
         "unlink_drop",
@@ -131,7 +141,7 @@ class LinkedAccountView(SecureModelView):
         "Unlink the selected accounts and delete the meetings and emails only they brought?",
     )
     def action_unlink_drop(self, ids) -> None:
-        self._apply(ids, _unlink_drop, "Unlinked and removed their items")
+        self._apply(ids, _unlink_drop, "Unlinking and removing their items")
 
 
 class _ReadOnlyView(SecureModelView):

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..models import LinkedAccount, SyncRun, utcnow
+from ..models.linked import UNLINKING
 from ..permissions import own_linked_account
 from ..state import session
 from .forms import ActionForm, StartLinkForm, SyncOptionsForm, UnlinkForm
@@ -28,10 +29,11 @@ def _require_login():
 
 
 def _accounts() -> list[LinkedAccount]:
+    """The user's linked accounts; one being unlinked is gone from their point of view."""
     return list(
         session().scalars(
             select(LinkedAccount)
-            .where(LinkedAccount.user_id == current_user.id)
+            .where(LinkedAccount.user_id == current_user.id, LinkedAccount.status.not_in(UNLINKING))
             .order_by(LinkedAccount.created_at, LinkedAccount.id)
         )
     )
@@ -181,16 +183,21 @@ def resume(linked_id: int):
 
 @bp.route("/accounts/<int:linked_id>/unlink", methods=["GET", "POST"])
 def unlink(linked_id: int):
-    """Ask whether to keep the items already synced, then unlink (revoking at the provider)."""
+    """Ask whether to keep the items already synced, then unlink: the account leaves the list
+    now, and the sync worker revokes the grant at the provider and removes it."""
     from ..sync import linking
 
     account = own_linked_account(current_user, linked_id)
+    if account.status in UNLINKING:
+        return _done(f"{account.external_email} is already being unlinked.", "info")
     form = UnlinkForm()
     if form.validate_on_submit():
         keep = form.keep_items.data == "keep"
         label, email = account.provider_label, account.external_email
         linking.unlink_account(account, keep_items=keep)
         session().commit()
-        kept = "The items already synced were kept." if keep else "Its synced items were removed."
+        kept = (
+            "The items already synced are kept." if keep else "Its synced items are being removed."
+        )
         return _done(f"{label} account {email} was unlinked. {kept}")
     return render_template("crm_sync/profile/unlink.html", account=account, form=form)

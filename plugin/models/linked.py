@@ -27,7 +27,12 @@ STATUSES = {
     "paused": "Paused",
     "needs_relink": "Needs re-link",
     "error": "Error",
+    # Unlink requested: the engine revokes the grant, then deletes the row. "unlinking" keeps
+    # the items already synced, "unlinking_drop" removes the ones only this account brought.
+    "unlinking": "Unlinking…",
+    "unlinking_drop": "Unlinking…",
 }
+UNLINKING = ("unlinking", "unlinking_drop")
 
 
 class LinkedAccount(Base):
@@ -37,7 +42,11 @@ class LinkedAccount(Base):
     __table_args__ = (
         # One external account is linked once, by one CRM user; re-linking updates this row.
         UniqueConstraint("provider", "external_email"),
-        CheckConstraint("status IN ('active', 'paused', 'needs_relink', 'error')", name="status"),
+        CheckConstraint(
+            "status IN ('active', 'paused', 'needs_relink', 'error', 'unlinking', "
+            "'unlinking_drop')",
+            name="status",
+        ),
         Index("ix_crm_linked_accounts_due", "status", "next_sync_at"),
     )
 

@@ -57,3 +57,8 @@ class EditConflict(SyncError):
 
 class ItemGone(SyncError):
     """A write found the item deleted at the provider (404/410)."""
+
+
+class LeaseLost(SyncError):
+    """Another worker holds this account's lease now (ours expired mid-run): stop at once,
+    write nothing more to the account, and leave it to the lease's owner."""

@@ -1,7 +1,7 @@
 """What the link flow and the profile pages call to link, unlink, pause and resume accounts.
 
-Views change rows through these functions; the one provider call (revoking the grant on
-unlink) goes through the adapter, never from a view.
+Views change rows through these functions and never call a provider: unlinking only marks
+the account; the engine revokes the grant and removes it (plugin.sync.engine.unlink).
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ import logging
 from sqlalchemy import delete, func, select
 
 from ..models import (
-    CalendarEvent,
-    Email,
     EmailLink,
     EventLink,
     LinkedAccount,
@@ -21,9 +19,9 @@ from ..models import (
     SyncRun,
     normalize_email,
 )
+from ..models.linked import UNLINKING
 from ..state import session
-from .errors import AccountLinkedElsewhere, SyncError
-from .providers import get_provider
+from .errors import AccountLinkedElsewhere
 from .triggers import request_sync
 
 log = logging.getLogger(__name__)
@@ -42,6 +40,12 @@ def link_account(user, provider: str, external_email: str, credentials: dict) ->
             func.lower(LinkedAccount.external_email) == email,
         )
     )
+    if account is not None and account.status in UNLINKING and account.user_id != user.id:
+        # Its old user is unlinking it: hand the row over clean. The grant is not revoked
+        # (it is the same Google grant the new user just gave), the old user's link rows go.
+        _handover(account, keep_items=account.status == "unlinking")
+        account.user_id = user.id
+        account.initial_sync_done = False
     if account is not None and account.user_id != user.id:
         raise AccountLinkedElsewhere(
             f"{external_email} is already linked by another CRM user; they must unlink it first."
@@ -59,55 +63,45 @@ def link_account(user, provider: str, external_email: str, credentials: dict) ->
 
 
 def unlink_account(account: LinkedAccount, keep_items: bool) -> None:
-    """Revoke the grant, stop syncing, and keep or remove what only this account brought."""
+    """Ask the engine to unlink: stop syncing now, revoke the grant and remove the account at
+    its next dispatch (keeping or removing what only this account brought).
+
+    Only rows change here; a worker syncing the account keeps its lease and finishes first.
+    Linking the same external account again before then takes the row back.
+    """
+    account.status = "unlinking" if keep_items else "unlinking_drop"
+    account.failure_count = 0
+    account.last_error = None
+    session().commit()
+    request_sync(account.id)
+
+
+def _handover(account: LinkedAccount, keep_items: bool) -> None:
+    """The local half of an unlink, for a row a new user takes over (no provider call)."""
+    from .engine.unlink import _remove_own_items
+
     s = session()
-    try:
-        provider = get_provider(account)
-        try:
-            provider.revoke()
-        finally:
-            provider.close()
-    except (SyncError, KeyError) as exc:
-        log.info("unlink %s: revoke skipped (%s)", account.id, exc)
     if not keep_items:
         _remove_own_items(account.id)
-    s.execute(delete(EventLink).where(EventLink.linked_account_id == account.id))
-    s.execute(delete(EmailLink).where(EmailLink.linked_account_id == account.id))
-    s.execute(delete(SyncProblem).where(SyncProblem.linked_account_id == account.id))
-    s.execute(delete(SyncRun).where(SyncRun.linked_account_id == account.id))
-    s.execute(delete(SyncCursor).where(SyncCursor.linked_account_id == account.id))
-    s.delete(account)
-    s.commit()
-
-
-def _remove_own_items(account_id: int) -> None:
-    s = session()
-    others = select(EventLink.event_id).where(EventLink.linked_account_id != account_id)
-    for event in s.scalars(
-        select(CalendarEvent)
-        .join(EventLink)
-        .where(EventLink.linked_account_id == account_id, CalendarEvent.id.not_in(others))
-    ):
-        s.delete(event)
-    other_mail = select(EmailLink.email_id).where(EmailLink.linked_account_id != account_id)
-    for mail in s.scalars(
-        select(Email)
-        .join(EmailLink)
-        .where(EmailLink.linked_account_id == account_id, Email.id.not_in(other_mail))
-    ):
-        s.delete(mail)
-    s.flush()
+    for model in (EventLink, EmailLink, SyncProblem, SyncRun, SyncCursor):
+        s.execute(delete(model).where(model.linked_account_id == account.id))
+    s.expire(account, ["cursors"])
 
 
 def pause(account: LinkedAccount) -> None:
-    """Stop scheduling the account; its items and cursors stay."""
+    """Stop scheduling the account; its items and cursors stay. (Not one being unlinked.)"""
+    if account.status in UNLINKING:
+        return
     account.status = "paused"
     account.next_sync_at = None
     session().commit()
 
 
 def resume(account: LinkedAccount) -> None:
-    """Schedule the account again, continuing from its cursors, and sync now."""
+    """Schedule the account again, continuing from its cursors, and sync now.
+    (Not one being unlinked: linking it again is how to take it back.)"""
+    if account.status in UNLINKING:
+        return
     account.status = "active"
     account.failure_count = 0
     session().commit()

@@ -18,15 +18,18 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import and_, bindparam, func, or_, select, text, update
 
 from ..models import LinkedAccount, utcnow
+from ..models.linked import UNLINKING
 from ..state import session
 
 log = logging.getLogger(__name__)
 
 DISPATCH_JOB_ID = "crm_sync_dispatch"
 SCHEDULABLE = ("active", "error")
+# Claimed like due accounts: the runner finishes the unlink (revoke, delete) under the lease.
+CLAIMABLE = SCHEDULABLE + UNLINKING
 
 
 def worker_id() -> str:
@@ -35,7 +38,7 @@ def worker_id() -> str:
 
 def _due(now):
     return and_(
-        LinkedAccount.status.in_(SCHEDULABLE),
+        LinkedAccount.status.in_(CLAIMABLE),
         LinkedAccount.next_sync_at.isnot(None),
         LinkedAccount.next_sync_at <= now,
         or_(LinkedAccount.lease_owner.is_(None), LinkedAccount.lease_expires_at < now),
@@ -54,12 +57,12 @@ def claim_due(worker: str, limit: int, lease_seconds: int) -> list[int]:
                 text(
                     "UPDATE crm_linked_accounts SET lease_owner = :w, lease_expires_at = :exp "
                     "WHERE id IN (SELECT id FROM crm_linked_accounts "
-                    "WHERE status IN ('active', 'error') AND next_sync_at IS NOT NULL "
+                    "WHERE status IN :claimable AND next_sync_at IS NOT NULL "
                     "AND next_sync_at <= :now "
                     "AND (lease_owner IS NULL OR lease_expires_at < :now) "
                     "ORDER BY next_sync_at LIMIT :n FOR UPDATE SKIP LOCKED) RETURNING id"
-                ),
-                {"w": worker, "exp": expires, "now": now, "n": limit},
+                ).bindparams(bindparam("claimable", expanding=True)),
+                {"w": worker, "exp": expires, "now": now, "n": limit, "claimable": CLAIMABLE},
             )
         ]
     else:
@@ -84,11 +87,11 @@ def claim_due(worker: str, limit: int, lease_seconds: int) -> list[int]:
 
 
 def due_count() -> int:
-    """Accounts waiting for a sync, leased or not (a worker is idle when this is 0)."""
+    """Accounts waiting for a sync or an unlink, leased or not (idle when this is 0)."""
     now = utcnow()
     return session().scalar(
         select(func.count(LinkedAccount.id)).where(
-            LinkedAccount.status.in_(SCHEDULABLE),
+            LinkedAccount.status.in_(CLAIMABLE),
             LinkedAccount.next_sync_at.isnot(None),
             LinkedAccount.next_sync_at <= now,
         )

@@ -94,21 +94,77 @@ def test_needs_relink_account_is_left_for_its_user(admin_client, db, linked):
     assert "Needs re-link by its user first" in page
 
 
-def test_unlink_keeps_synced_meetings(admin_client, db, linked):
+@pytest.fixture
+def revocable(app, google_sandbox, monkeypatch, db, linked):
+    """The first account holds a real sandbox grant, and the app's Google calls go there."""
+    base = google_sandbox.base_url
+    for key, value in {
+        "CRM_SYNC_GOOGLE_CLIENT_ID": "crm-test",
+        "CRM_SYNC_GOOGLE_CLIENT_SECRET": "crm-secret",
+        "CRM_SYNC_GOOGLE_TOKEN_URL": f"{base}/token",
+        "CRM_SYNC_GOOGLE_REVOKE_URL": f"{base}/revoke",
+        "CRM_SYNC_GOOGLE_CALENDAR_URL": f"{base}/calendar/v3",
+        "CRM_SYNC_GOOGLE_GMAIL_URL": f"{base}/gmail/v1",
+    }.items():
+        monkeypatch.setitem(app.config, key, value)
+    google_sandbox.add_client("crm-test", "crm-secret", ["http://localhost/cb"])
+    google_sandbox.add_user("sam@crm.example")
+    first, _ = linked
+    first.credentials = google_sandbox.issue_token(
+        "sam@crm.example", scopes=["openid", "email"], client_id="crm-test"
+    )
+    db.session.commit()
+    return google_sandbox, first.credentials["refresh_token"]
+
+
+def _revoked(sandbox, refresh_token: str) -> bool:
+    import requests
+
+    resp = requests.post(
+        f"{sandbox.base_url}/token",
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token,
+              "client_id": "crm-test", "client_secret": "crm-secret"},
+    )  # fmt: skip
+    return resp.status_code == 400 and resp.json()["error"] == "invalid_grant"
+
+
+@pytest.mark.parametrize("action", ["unlink", "unlink_drop"])
+def test_unlink_only_marks_then_the_worker_revokes_and_removes(
+    app, admin_client, db, linked, revocable, action
+):
+    from plugin.sync.scheduler import dispatch
+
+    sandbox, token = revocable
+    first, second = linked
+    first_id = first.id
+    page = _action(admin_client, action, first, second)
+    db.session.expire_all()
+    # the admin request changed rows only: both marked, nothing revoked or deleted yet
+    expected = "unlinking" if action == "unlink" else "unlinking_drop"
+    assert {first.status, second.status} == {expected}
+    assert first.next_sync_at <= utcnow() and not _revoked(sandbox, token)
+    assert db.session.scalar(select(CalendarEvent.title)) == "Kick-off"
+    assert "Unlinking" in admin_client.get("/admin/crm_linked_accounts/").text
+    assert page.status_code == 302
+    # the dispatcher claims both (even the one needing re-link) and finishes them
+    assert dispatch(app, "w1") == 2
+    db.session.expire_all()
+    assert db.session.get(LinkedAccount, first_id) is None
+    assert db.session.scalar(select(LinkedAccount)) is None
+    assert db.session.scalar(select(EventLink)) is None
+    titles = list(db.session.scalars(select(CalendarEvent.title)))
+    assert titles == (["Kick-off"] if action == "unlink" else [])
+    assert _revoked(sandbox, token)
+
+
+def test_other_actions_leave_unlinking_accounts_alone(admin_client, db, linked):
     first, _ = linked
     _action(admin_client, "unlink", first)
+    resp = _action(admin_client, "sync_now", first)
+    assert resp.status_code == 302
     db.session.expire_all()
-    assert db.session.get(LinkedAccount, first.id) is None
-    assert db.session.scalar(select(EventLink)) is None
-    assert db.session.scalar(select(CalendarEvent.title)) == "Kick-off"
-
-
-def test_unlink_and_remove_items(admin_client, db, linked):
-    first, _ = linked
-    _action(admin_client, "unlink_drop", first)
-    db.session.expire_all()
-    assert db.session.get(LinkedAccount, first.id) is None
-    assert db.session.scalar(select(CalendarEvent)) is None
+    assert first.status == "unlinking"
+    assert "Already being unlinked" in admin_client.get("/admin/crm_linked_accounts/").text
 
 
 def test_runs_and_problems_are_read_only_newest_first(admin_client, db, linked):

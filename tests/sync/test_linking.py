@@ -53,8 +53,22 @@ def test_pause_and_resume(sb, make_account, db):
     assert claim_due("w", 5, 60) == [acc.id]
 
 
+def _grant_is_revoked(sb, token: str) -> bool:
+    """Refreshing with the token fails once Google revoked the grant."""
+    import requests
+
+    resp = requests.post(
+        f"{sb.base_url}/token",
+        data={"grant_type": "refresh_token", "refresh_token": token,
+              "client_id": "crm-test", "client_secret": "crm-secret"},
+    )  # fmt: skip
+    return resp.status_code == 400 and resp.json()["error"] == "invalid_grant"
+
+
 @pytest.mark.parametrize("keep", [True, False])
-def test_unlink_revokes_and_keeps_or_drops_own_items(sb, make_account, db, keep):
+def test_unlink_marks_then_the_engine_revokes_and_keeps_or_drops_own_items(
+    sb, make_account, db, app, keep
+):
     ann = make_account("ann@acme.com", sync_email=False)
     bob = make_account("bob@acme.com", sync_email=False)
     shared = timed("Shared", iCalUID="shared@x")
@@ -64,16 +78,136 @@ def test_unlink_revokes_and_keeps_or_drops_own_items(sb, make_account, db, keep)
     sync_account(ann.id)
     sync_account(bob.id)
     token = ann.credentials["refresh_token"]
+    ann_id = ann.id
     unlink_account(ann, keep_items=keep)
+    # the request only changed rows: nothing revoked or removed yet, and no sync of it
+    assert not _grant_is_revoked(sb, token)
+    assert count(db, LinkedAccount) == 2 and count(db, CalendarEvent) == 2
+    assert ann.status == ("unlinking" if keep else "unlinking_drop")
+    assert ann.next_sync_at <= utcnow()
+    assert dispatch(app, "w1") == 1  # the dispatcher claims it like a due account
+    db.session.expire_all()
     titles = sorted(db.session.scalars(select(CalendarEvent.title)))
     assert titles == (["Ann only", "Shared"] if keep else ["Shared"])
+    assert db.session.get(LinkedAccount, ann_id) is None
     assert count(db, LinkedAccount) == 1
-    # the grant is revoked at Google: refreshing with it now fails
-    import requests
+    assert _grant_is_revoked(sb, token)
 
-    resp = requests.post(
-        f"{sb.base_url}/token",
-        data={"grant_type": "refresh_token", "refresh_token": token,
-              "client_id": "crm-test", "client_secret": "crm-secret"},
-    )  # fmt: skip
-    assert resp.status_code == 400 and resp.json()["error"] == "invalid_grant"
+
+def test_unlinking_account_is_not_synced_pause_resume_leave_it(sb, make_account, db):
+    acc = make_account("ann@acme.com", sync_email=False)
+    sb.calendar.insert_event("ann@acme.com", timed("New"))
+    unlink_account(acc, keep_items=True)
+    resume(acc)
+    pause(acc)
+    assert acc.status == "unlinking"
+    assert sync_account(acc.id) is None
+    assert count(db, CalendarEvent) == 0 and count(db, LinkedAccount) == 0
+
+
+def test_unlink_while_a_worker_holds_the_lease_waits_for_it(sb, make_account, db, app):
+    """The request never deletes under the worker; the worker finishes the unlink itself."""
+    import threading
+
+    import plugin.sync.engine.runner as runner
+
+    acc = make_account("ann@acme.com", sync_email=False)
+    sb.calendar.insert_event("ann@acme.com", timed("Ann only"))
+    token, acc_id = acc.credentials["refresh_token"], acc.id
+    assert claim_due("w1", 5, 60) == [acc_id]
+    seen = {}
+    real_push = runner.push_changes
+
+    def push_then_user_unlinks(ctx):
+        real_push(ctx)
+
+        def view():  # the profile page, in its own thread and session
+            with app.app_context():
+                from plugin.state import session
+
+                unlink_account(session().get(LinkedAccount, acc_id), keep_items=False)
+                seen["claimed_by_w2"] = claim_due("w2", 5, 60)
+                seen["row"] = session().get(LinkedAccount, acc_id) is not None
+                seen["revoked"] = _grant_is_revoked(sb, token)
+                session().remove()
+
+        thread = threading.Thread(target=view)
+        thread.start()
+        thread.join()
+
+    runner.push_changes = push_then_user_unlinks
+    try:
+        assert sync_account(acc_id, worker="w1") is None
+    finally:
+        runner.push_changes = real_push
+    assert seen == {"claimed_by_w2": [], "row": True, "revoked": False}
+    db.session.expire_all()
+    assert db.session.get(LinkedAccount, acc_id) is None
+    assert count(db, CalendarEvent) == 0
+    assert _grant_is_revoked(sb, token)
+
+
+def test_unreachable_provider_retries_the_revoke_later(sb, make_account, db, monkeypatch):
+    from plugin.sync.errors import TransientError
+    from plugin.sync.providers.google import GoogleProvider
+
+    real_revoke, state = GoogleProvider.revoke, {"down": True}
+
+    def revoke(self):
+        if state["down"]:
+            raise TransientError("Google unreachable")
+        real_revoke(self)
+
+    monkeypatch.setattr(GoogleProvider, "revoke", revoke)
+    acc = make_account("ann@acme.com")
+    unlink_account(acc, keep_items=True)
+    assert claim_due("w1", 5, 60) == [acc.id]
+    assert sync_account(acc.id, worker="w1") is None
+    db.session.expire_all()
+    assert acc.status == "unlinking" and acc.failure_count == 1 and acc.lease_owner is None
+    assert acc.next_sync_at > utcnow() and "unreachable" in acc.last_error
+    state["down"] = False
+    acc.next_sync_at = utcnow()
+    db.session.commit()
+    assert claim_due("w1", 5, 60) == [acc.id]
+    sync_account(acc.id, worker="w1")
+    assert count(db, LinkedAccount) == 0
+
+
+def test_relinking_an_unlinking_account_takes_the_row_back(sb, make_account, db):
+    acc = make_account("ann@acme.com")
+    unlink_account(acc, keep_items=False)
+    again = link_account(acc.user, "google", "ann@acme.com", {"access_token": "new"})
+    assert again.id == acc.id and again.status == "active"
+    other = _user(db, "bob@acme.com")
+    unlink_account(again, keep_items=True)
+    theirs = link_account(other, "google", "ann@acme.com", {"access_token": "bob"})
+    assert theirs.id == acc.id and theirs.user_id == other.id and theirs.status == "active"
+
+
+def test_lost_lease_stops_the_run_without_touching_the_account(sb, make_account, db):
+    import plugin.sync.engine.runner as runner
+
+    acc = make_account("ann@acme.com", sync_email=False)
+    sb.calendar.insert_event("ann@acme.com", timed("One"))
+    assert claim_due("w1", 5, 60) == [acc.id]
+    real_push = runner.push_changes
+
+    def stolen(ctx):
+        # w1's lease expired and w2 took the account over before w1's next checkpoint
+        db.session.execute(
+            LinkedAccount.__table__.update()
+            .where(LinkedAccount.id == acc.id)
+            .values(lease_owner="w2")
+        )
+        db.session.commit()
+        real_push(ctx)
+
+    runner.push_changes = stolen
+    try:
+        run = sync_account(acc.id, worker="w1")
+    finally:
+        runner.push_changes = real_push
+    assert run.status == "lease_lost" and "lease lost" in run.error
+    db.session.expire_all()
+    assert acc.lease_owner == "w2" and acc.failure_count == 0 and acc.last_sync_at is None

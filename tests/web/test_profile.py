@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from plugin.models import CalendarEvent, LinkedAccount, SyncRun, utcnow
 
+CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar"
+
 
 def test_statuses_in_words_and_relink_button(client, world, login):
     user = login(world.user("sam@crm.example"))
@@ -107,10 +109,50 @@ def test_another_users_account_cannot_be_touched(client, world, login, db):
     assert theirs.status == "active"
 
 
-def test_unlink_asks_then_keeps_or_removes_items(client, world, login, db, google_sandbox):
+def _sandbox_token(app, google_sandbox, monkeypatch, *emails) -> dict:
+    """The app's Google calls sent to the sandbox; a sandbox grant for each address."""
+    base = google_sandbox.base_url
+    for key, value in {
+        "CRM_SYNC_GOOGLE_CLIENT_ID": "crm-test",
+        "CRM_SYNC_GOOGLE_CLIENT_SECRET": "crm-secret",
+        "CRM_SYNC_GOOGLE_TOKEN_URL": f"{base}/token",
+        "CRM_SYNC_GOOGLE_REVOKE_URL": f"{base}/revoke",
+        "CRM_SYNC_GOOGLE_CALENDAR_URL": f"{base}/calendar/v3",
+        "CRM_SYNC_GOOGLE_GMAIL_URL": f"{base}/gmail/v1",
+    }.items():
+        monkeypatch.setitem(app.config, key, value)
+    google_sandbox.add_client("crm-test", "crm-secret", ["http://localhost/cb"])
+    tokens = {}
+    for email in emails:
+        google_sandbox.add_user(email)
+        tokens[email] = google_sandbox.issue_token(
+            email, scopes=["openid", "email", CALENDAR_SCOPE], client_id="crm-test"
+        )
+    return tokens
+
+
+def _revoked(google_sandbox, token: dict) -> bool:
+    import requests
+
+    resp = requests.post(
+        f"{google_sandbox.base_url}/token",
+        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"],
+              "client_id": "crm-test", "client_secret": "crm-secret"},
+    )  # fmt: skip
+    return resp.status_code == 400 and resp.json()["error"] == "invalid_grant"
+
+
+def test_unlink_asks_then_the_worker_revokes_and_keeps_or_removes_items(
+    app, client, world, login, db, google_sandbox, monkeypatch
+):
+    from plugin.sync.scheduler import dispatch
+
+    tokens = _sandbox_token(app, google_sandbox, monkeypatch, "keep@gmail.com", "drop@gmail.com")
     user = login(world.user("sam@crm.example"))
-    keep = world.linked(user, "keep@gmail.com")
-    drop = world.linked(user, "drop@gmail.com")
+    keep = world.linked(user, "keep@gmail.com", next_sync_at=None)
+    drop = world.linked(user, "drop@gmail.com", next_sync_at=None)
+    keep.credentials, drop.credentials = tokens["keep@gmail.com"], tokens["drop@gmail.com"]
+    db.session.commit()
     start = utcnow().replace(microsecond=0)
     world.event("Kept meeting", start, start + timedelta(hours=1), keep)
     world.event("Dropped meeting", start, start + timedelta(hours=1), drop)
@@ -121,11 +163,25 @@ def test_unlink_asks_then_keeps_or_removes_items(client, world, login, db, googl
         data={"keep_items": "keep"},
         follow_redirects=True,
     )
-    assert "was unlinked. The items already synced were kept." in resp.get_data(as_text=True)
+    assert "was unlinked. The items already synced are kept." in resp.get_data(as_text=True)
     client.post(f"/crm-sync/settings/accounts/{drop.id}/unlink", data={"keep_items": "remove"})
+    # the views only marked the accounts: they left the user's list, nothing was revoked yet
+    assert client.get("/crm-sync/settings/status.json").get_json() == {"accounts": []}
+    assert 'data-field="status_text"' not in client.get("/crm-sync/settings/").get_data(
+        as_text=True
+    )
+    db.session.expire_all()
+    assert {a.status for a in db.session.scalars(select(LinkedAccount))} == {
+        "unlinking",
+        "unlinking_drop",
+    }
+    assert not _revoked(google_sandbox, tokens["keep@gmail.com"])
+    assert dispatch(app, "w1") == 2  # the worker revokes and removes
     db.session.expire_all()
     assert db.session.scalars(select(LinkedAccount)).all() == []
     assert [e.title for e in db.session.scalars(select(CalendarEvent))] == ["Kept meeting"]
+    assert _revoked(google_sandbox, tokens["keep@gmail.com"])
+    assert _revoked(google_sandbox, tokens["drop@gmail.com"])
 
 
 def test_recent_runs_are_listed(client, world, login, db):

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
+
 from ...models import LinkedAccount, SyncProblem, SyncRun, normalize_email, utcnow
+from ..errors import LeaseLost
 from ..providers.base import Provider, Window
 
 
@@ -20,6 +23,8 @@ class SyncContext:
     lease_seconds: int = 300
     owner_emails: tuple[str, ...] = field(default_factory=tuple)
     matcher_factory: object = None
+    # The lease holder running this sync; None when called directly (tests, CLI), no lease.
+    worker: str | None = None
 
     def window(self, started: datetime) -> Window:
         """The full-sync span, anchored at the sync's start so a resumed listing repeats
@@ -50,10 +55,26 @@ class SyncContext:
         self.run.problems += 1
 
     def checkpoint(self) -> None:
-        """Commit the page with its cursor, the run's counts and a renewed lease."""
+        """Commit the page with its cursor, the run's counts and a renewed lease.
+
+        The lease is renewed only while this worker still owns it; when another worker took
+        it (ours expired), the page is rolled back and the run stops.
+
+        :raises LeaseLost: the lease now belongs to someone else.
+        """
         self.run.api_calls = self.provider.api_calls
-        if self.account.lease_owner:
-            self.account.lease_expires_at = utcnow() + timedelta(seconds=self.lease_seconds)
+        if self.worker is not None:
+            renewed = self.session.execute(
+                update(LinkedAccount)
+                .where(
+                    LinkedAccount.id == self.account.id, LinkedAccount.lease_owner == self.worker
+                )
+                .values(lease_expires_at=utcnow() + timedelta(seconds=self.lease_seconds))
+                .execution_options(synchronize_session=False)
+            )
+            if renewed.rowcount != 1:
+                self.session.rollback()
+                raise LeaseLost(f"Linked account {self.account.id}: lease lost by {self.worker}")
         self.session.commit()
 
 

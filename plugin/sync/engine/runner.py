@@ -2,7 +2,12 @@
 
 What each error class does (DESIGN section 5):
 Throttled -> stop, come back after Retry-After, continue from the saved page token;
-AuthRevoked -> needs_relink, no retries; anything else -> backoff by failure_count.
+AuthRevoked -> needs_relink, no retries; LeaseLost -> stop, the lease's new owner goes on;
+anything else -> backoff by failure_count.
+
+An account whose user asked to unlink it (status "unlinking"/"unlinking_drop") is not synced:
+its run revokes the grant at the provider, removes what only it brought unless the items are
+kept, and deletes it, all while holding the lease (views never call a provider).
 """
 
 from __future__ import annotations
@@ -15,9 +20,10 @@ from flask import current_app
 from sqlalchemy import update
 
 from ...models import LinkedAccount, SyncRun, utcnow
+from ...models.linked import UNLINKING
 from ...settings import get_settings
 from ...state import session
-from ..errors import AuthRevoked, SyncError, Throttled
+from ..errors import AuthRevoked, LeaseLost, SyncError, Throttled
 from ..providers import get_provider
 from .context import SyncContext, owner_emails
 from .emails import apply_messages, purge_unseen_messages
@@ -53,13 +59,24 @@ def sync_account(
     worker: str | None = None,
     trigger: str = "schedule",
     matcher_factory=None,
-) -> SyncRun:
-    """Sync one linked account now, committing page by page, and record the run."""
+) -> SyncRun | None:
+    """Sync one linked account now, committing page by page, and record the run.
+
+    An account being unlinked is finished instead (see finish_unlink), and None returned;
+    so is one whose unlinking was asked for while this run went on.
+    """
     s = session()
     account = s.get(LinkedAccount, account_id)
     if account is None:
         raise LookupError(f"No linked account {account_id}")
+    if account.status in UNLINKING:
+        from .unlink import finish_unlink
+
+        finish_unlink(account_id, worker)
+        return None
     settings = get_settings()
+    # Renew (and check) the lease only when this worker claimed it; a direct call holds none.
+    lease_holder = worker if worker is not None and account.lease_owner == worker else None
     _close_abandoned(s, account.id)
     run = SyncRun(linked_account_id=account.id, trigger=trigger, worker=worker, started_at=utcnow())
     s.add(run)
@@ -85,10 +102,24 @@ def sync_account(
             lease_seconds=int(current_app.config["CRM_SYNC_LEASE_SECONDS"]),
             owner_emails=owner_emails(account),
             matcher_factory=matcher_factory,
+            worker=lease_holder,
         )
         for feed in feeds_for(ctx):
             run_feed(ctx, feed)
         push_changes(ctx)
+    except LeaseLost as exc:
+        # Another worker owns the account now: record the run's end, touch nothing else.
+        s.rollback()
+        log.warning("sync of linked account %s stopped: %s", account_id, exc)
+        run.status = "lease_lost"
+        run.error = str(exc)
+        run.finished_at = utcnow()
+        run.duration_ms = int((time.monotonic() - began) * 1000)
+        run.api_calls = provider.api_calls if provider is not None else 0
+        if provider is not None:
+            provider.close()
+        s.commit()
+        return run
     except Throttled as exc:
         s.rollback()
         wait = exc.retry_after if exc.retry_after is not None else 60
@@ -97,8 +128,9 @@ def sync_account(
     except AuthRevoked as exc:
         s.rollback()
         _finish(run, account, "failed", str(exc), provider, began)
-        account.status = "needs_relink"
-        account.next_sync_at = None
+        if account.status not in UNLINKING:
+            account.status = "needs_relink"
+            account.next_sync_at = None
     except (SyncError, Exception) as exc:  # noqa: BLE001 - every failure is recorded on the run
         s.rollback()
         if not isinstance(exc, SyncError):
@@ -106,7 +138,8 @@ def sync_account(
         message = str(exc) or type(exc).__name__
         _finish(run, account, "failed", message, provider, began)
         account.failure_count = (account.failure_count or 0) + 1
-        account.status = "error" if account.failure_count >= 3 else account.status
+        if account.failure_count >= 3 and account.status not in UNLINKING:
+            account.status = "error"
         account.next_sync_at = utcnow() + backoff_delay(account.failure_count, interval)
     else:
         _finish(run, account, "ok", None, provider, began)
@@ -122,6 +155,14 @@ def sync_account(
             provider.close()
     if account.status == "paused":
         account.next_sync_at = None
+    if account.status in UNLINKING:
+        # Unlinking was asked for during the run: finish it now, still holding the lease.
+        account.next_sync_at = utcnow()
+        s.commit()
+        from .unlink import finish_unlink
+
+        finish_unlink(account_id, worker)
+        return None  # the run's record went with the account
     if account.lease_owner == worker:
         account.lease_owner = None
         account.lease_expires_at = None
