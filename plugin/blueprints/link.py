@@ -167,17 +167,15 @@ def _link(provider: str, email: str, credentials: dict, calendar_ok: bool, mail_
         is not None
     )
     try:
-        account = linking.link_account(current_user, provider, email, credentials)
+        account = linking.link_account(
+            current_user, provider, email, credentials, calendar_ok, mail_ok
+        )
     except AccountLinkedElsewhere:
         s.rollback()
         return _fail(
             f"{email} is already linked by another CRM user, so it cannot be linked here. "
             "Ask them to unlink it first."
         )
-    if not (calendar_ok and mail_ok):
-        account.sync_calendar = account.sync_calendar and calendar_ok
-        account.sync_email = account.sync_email and mail_ok
-        s.commit()
     verb = "re-linked" if relink else "linked"
     flash(
         f"{account.provider_label} account {email} {verb}. The first sync has started.",

@@ -27,8 +27,18 @@ from .triggers import request_sync
 log = logging.getLogger(__name__)
 
 
-def link_account(user, provider: str, external_email: str, credentials: dict) -> LinkedAccount:
+def link_account(
+    user,
+    provider: str,
+    external_email: str,
+    credentials: dict,
+    calendar_granted: bool = True,
+    mail_granted: bool = True,
+) -> LinkedAccount:
     """Link (or re-link) an external account to `user` and start its first sync at once.
+
+    A feed the user did not grant is switched off in the same commit, so the first sync never
+    asks for a scope it does not hold.
 
     :raises AccountLinkedElsewhere: another CRM user already linked this external account.
     """
@@ -57,6 +67,10 @@ def link_account(user, provider: str, external_email: str, credentials: dict) ->
     account.status = "active"
     account.last_error = None
     account.failure_count = 0
+    if not calendar_granted:
+        account.sync_calendar = False
+    if not mail_granted:
+        account.sync_email = False
     s.commit()
     request_sync(account.id)
     return account

@@ -33,6 +33,18 @@ def test_link_makes_the_account_due_now_and_relink_updates_the_row(sb, db, app):
         link_account(other, "google", "ann@acme.com", {"access_token": "x"})
 
 
+def test_calendar_only_grant_never_syncs_mail_even_on_the_first_run(sb, db, app):
+    sb.add_user("ann@acme.com")
+    user = _user(db, "ann@acme.com")
+    calendar_only = [s for s in SCOPES if "gmail" not in s]
+    token = sb.issue_token("ann@acme.com", calendar_only)
+    acc = link_account(user, "google", "ann@acme.com", token, mail_granted=False)
+    assert acc.sync_calendar and not acc.sync_email
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert not any(k.startswith("gmail.") for k in sb.calls("ann@acme.com"))
+
+
 def test_dispatch_syncs_linked_accounts_in_process(sb, db, app):
     sb.add_user("ann@acme.com")
     sb.calendar.insert_event("ann@acme.com", timed("First"))
