@@ -82,28 +82,7 @@ class GoogleHttp:
         `sync_cursor` says the request carried an incremental cursor, so 410 (Calendar) or
         404 (Gmail history) mean the cursor expired.
         """
-        refreshed = False
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                resp = self._send(url, params)
-            except (requests.Timeout, requests.ConnectionError) as exc:
-                if attempt >= self.config.retry_attempts:
-                    raise TransientError(f"Google unreachable: {type(exc).__name__}") from exc
-                self._backoff(attempt)
-                continue
-            if resp.status_code == 401 and not refreshed:
-                # Google may end an access token early; refresh once and repeat.
-                refreshed = True
-                self._refresh()
-                continue
-            if resp.status_code >= 500:
-                if attempt >= self.config.retry_attempts:
-                    raise TransientError(f"Google answered {resp.status_code} {attempt} times")
-                self._backoff(attempt)
-                continue
-            return self._classify(resp, sync_cursor)
+        return self._classify(self._retrying("GET", url, params), sync_cursor)
 
     def write(
         self,
@@ -118,12 +97,24 @@ class GoogleHttp:
         and grant errors as get(); every other answer goes back to the caller, because 409,
         410 and 412 mean something particular to a write. Retrying a write is safe here:
         inserts carry a client-chosen id (a repeat gets 409) and patches an If-Match."""
+        resp = self._retrying(method, url, params, json=json, headers=headers)
+        reason, message = _reason(resp) if resp.status_code >= 400 else ("", "")
+        code = resp.status_code
+        if code == 429 or (code == 403 and reason in RATE_REASONS):
+            raise Throttled(f"Google rate limit ({reason or code})", _retry_after(resp))
+        if code in (401, 403) and (code == 401 or reason in AUTH_REASONS):
+            raise AuthRevoked(f"Google refused access: {message or reason}. Please re-link.")
+        return resp
+
+    def _retrying(self, method: str, url: str, params: Any, **kwargs) -> requests.Response:
+        """One request, repeated on timeouts and 5xx with jittered backoff, and once after a
+        401 with a refreshed token (Google may end an access token early)."""
         refreshed = False
         attempt = 0
         while True:
             attempt += 1
             try:
-                resp = self._send(url, params, method=method, json=json, headers=headers)
+                resp = self._send(url, params, method=method, **kwargs)
             except (requests.Timeout, requests.ConnectionError) as exc:
                 if attempt >= self.config.retry_attempts:
                     raise TransientError(f"Google unreachable: {type(exc).__name__}") from exc
@@ -138,12 +129,6 @@ class GoogleHttp:
                     raise TransientError(f"Google answered {resp.status_code} {attempt} times")
                 self._backoff(attempt)
                 continue
-            reason, message = _reason(resp) if resp.status_code >= 400 else ("", "")
-            code = resp.status_code
-            if code == 429 or (code == 403 and reason in RATE_REASONS):
-                raise Throttled(f"Google rate limit ({reason or code})", _retry_after(resp))
-            if code in (401, 403) and (code == 401 or reason in AUTH_REASONS):
-                raise AuthRevoked(f"Google refused access: {message or reason}. Please re-link.")
             return resp
 
     def post_form(self, url: str, data: dict) -> requests.Response:
