@@ -55,3 +55,22 @@ def isolated(
             except DBAPIError as exc:
                 ctx.problem(kind, external_id(pair), "The database refused it", str(exc.orig))
                 break
+
+
+def apply_page(
+    ctx: SyncContext,
+    kind: str,
+    page,
+    to_item: Callable,
+    drop: Callable,
+    store: Callable,
+) -> None:
+    """The shape every feed's page takes: deletions first, then one matching batch for the
+    page's items, stored together (one bad item becomes a problem, not a failed page)."""
+    if page.deleted_ids:
+        ctx.run.deleted += drop(ctx, page.deleted_ids)
+    if not page.items:
+        return
+    results = ctx.matcher().match_many([to_item(ctx, item) for item in page.items])
+    pairs = list(zip(page.items, results, strict=True))
+    isolated(ctx, kind, pairs, lambda batch: store(ctx, batch), lambda p: p[0].external_id)

@@ -11,7 +11,7 @@ from ...models import Email, EmailLink, utcnow
 from ..matching import Item, Person
 from ..providers.base import ChangeSet, RemoteMessage, Window
 from ..sanitize import sanitize_html
-from .apply_util import chunks, isolated, naive_utc
+from .apply_util import apply_page, chunks, naive_utc
 from .context import SyncContext
 
 
@@ -40,13 +40,7 @@ def to_item(ctx: SyncContext, msg: RemoteMessage) -> Item:
 
 
 def apply_messages(ctx: SyncContext, page: ChangeSet) -> None:
-    if page.deleted_ids:
-        ctx.run.deleted += drop_links(ctx, page.deleted_ids)
-    if not page.items:
-        return
-    results = ctx.matcher().match_many([to_item(ctx, m) for m in page.items])
-    pairs = list(zip(page.items, results, strict=True))
-    isolated(ctx, "email", pairs, lambda batch: _store(ctx, batch), lambda p: p[0].external_id)
+    apply_page(ctx, "email", page, to_item, drop_links, _store)
 
 
 def _store(ctx: SyncContext, pairs: list) -> None:

@@ -12,7 +12,7 @@ from ...models import CalendarEvent, EventLink, utcnow
 from ..match_store import insert_new_matches
 from ..matching import Item, Person
 from ..providers.base import ChangeSet, RemoteEvent, Window
-from .apply_util import chunks, isolated, naive_utc
+from .apply_util import apply_page, chunks, naive_utc
 from .context import SyncContext
 from .outbound import judge_inbound
 
@@ -44,13 +44,7 @@ def to_item(ctx: SyncContext, remote: RemoteEvent) -> Item:
 
 
 def apply_events(ctx: SyncContext, page: ChangeSet) -> None:
-    if page.deleted_ids:
-        ctx.run.deleted += drop_links(ctx, page.deleted_ids)
-    if not page.items:
-        return
-    results = ctx.matcher().match_many([to_item(ctx, e) for e in page.items])
-    pairs = list(zip(page.items, results, strict=True))
-    isolated(ctx, "event", pairs, lambda batch: _store(ctx, batch), lambda p: p[0].external_id)
+    apply_page(ctx, "event", page, to_item, drop_links, _store)
 
 
 def _store(ctx: SyncContext, pairs: list) -> None:
