@@ -18,20 +18,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from _common import bench_app  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from plugin.models import Base, CalendarEvent, EventLink, LinkedAccount, User, UserEmail  # noqa: E402
+from plugin.models import CalendarEvent, EventLink, LinkedAccount, User, UserEmail  # noqa: E402
 from plugin.sync.engine import sync_account  # noqa: E402
 from plugin.sync.matching import Person  # noqa: E402
 from plugin.sync.outbound import AppointmentFields, new_appointment  # noqa: E402
-from sandbox.clock import Clock  # noqa: E402
-from sandbox.google import GoogleSandbox  # noqa: E402
 
 OWNER = "booker@acme.com"
 SCOPES = ["https://www.googleapis.com/auth/calendar"]
@@ -58,25 +56,8 @@ def main() -> None:
     ap.add_argument("--pg", help="PostgreSQL URL instead of a temporary SQLite file")
     args = ap.parse_args()
 
-    from demo.app import create_app, db
-
-    url = args.pg or "sqlite:///" + os.path.join(tempfile.mkdtemp(), "bench.sqlite")
-    sb = GoogleSandbox(clock=Clock(frozen=True))
-    base = sb.start()
-    sb.add_client("bench", "secret", ["http://localhost/cb"])
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "bench",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "CRM_SYNC_GOOGLE_BASE_URL": base,
-            "CRM_SYNC_GOOGLE_CLIENT_ID": "bench",
-            "CRM_SYNC_GOOGLE_CLIENT_SECRET": "secret",
-        }
-    )
+    sb, app, db = bench_app(args.pg)
     with app.app_context():
-        Base.metadata.drop_all(db.engine)
-        Base.metadata.create_all(db.engine)
         sb.add_user(OWNER, name="Booker")
         user = User(name="Booker", emails=[UserEmail(email=OWNER, is_primary=True)])
         account = LinkedAccount(

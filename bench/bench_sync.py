@@ -21,19 +21,18 @@ import gc
 import math
 import os
 import sys
-import tempfile
 import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from _common import bench_app  # noqa: E402
 from sqlalchemy import delete, insert, select  # noqa: E402
 
 from plugin.models import (  # noqa: E402
     Account,
     AccountDomain,
-    Base,
     CalendarEvent,
     Contact,
     ContactEmail,
@@ -48,8 +47,6 @@ from plugin.sync.engine import sync_account  # noqa: E402
 from plugin.sync.engine.apply_util import naive_utc  # noqa: E402
 from plugin.sync.engine.events import instance_key  # noqa: E402
 from plugin.sync.providers.google_calendar import parse_event  # noqa: E402
-from sandbox.clock import Clock  # noqa: E402
-from sandbox.google import GoogleSandbox  # noqa: E402
 
 SCOPES = [
     "https://www.googleapis.com/auth/calendar",
@@ -247,25 +244,8 @@ def main() -> None:
     ap.add_argument("--pg", help="PostgreSQL URL instead of a temporary SQLite file")
     args = ap.parse_args()
 
-    from demo.app import create_app, db
-
-    url = args.pg or "sqlite:///" + os.path.join(tempfile.mkdtemp(), "bench.sqlite")
-    sb = GoogleSandbox(clock=Clock(frozen=True))
-    base = sb.start()
-    sb.add_client("bench", "secret", ["http://localhost/cb"])
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "bench",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "CRM_SYNC_GOOGLE_BASE_URL": base,
-            "CRM_SYNC_GOOGLE_CLIENT_ID": "bench",
-            "CRM_SYNC_GOOGLE_CLIENT_SECRET": "secret",
-        }
-    )
+    sb, app, db = bench_app(args.pg)
     with app.app_context():
-        Base.metadata.drop_all(db.engine)
-        Base.metadata.create_all(db.engine)
         from plugin.settings import get_settings
 
         get_settings().sync_scope = "everything"

@@ -74,3 +74,18 @@ def apply_page(
     results = ctx.matcher().match_many([to_item(ctx, item) for item in page.items])
     pairs = list(zip(page.items, results, strict=True))
     isolated(ctx, kind, pairs, lambda batch: store(ctx, batch), lambda p: p[0].external_id)
+
+
+def drop_copies(session, links: list, parent: str) -> int:
+    """Remove these copies (EventLink / EmailLink); a meeting or email that no other calendar
+    or mailbox holds goes with them. Returns how many parents went."""
+    removed = 0
+    for link in links:
+        owner = getattr(link, parent)
+        owner.links.remove(link)
+        session.delete(link)
+        if not owner.links:
+            session.delete(owner)
+            removed += 1
+    session.flush()
+    return removed

@@ -11,7 +11,7 @@ from ...models import Email, EmailLink, utcnow
 from ..matching import Item, Person
 from ..providers.base import ChangeSet, RemoteMessage, Window
 from ..sanitize import sanitize_html
-from .apply_util import apply_page, chunks, naive_utc
+from .apply_util import apply_page, chunks, drop_copies, naive_utc
 from .context import SyncContext
 
 
@@ -235,16 +235,7 @@ def drop_links(ctx: SyncContext, external_ids) -> int:
 
 
 def _drop(s, links: list[EmailLink]) -> int:
-    removed = 0
-    for link in links:
-        mail = link.mail
-        mail.links.remove(link)
-        s.delete(link)
-        if not mail.links:
-            s.delete(mail)
-            removed += 1
-    s.flush()
-    return removed
+    return drop_copies(s, links, "mail")
 
 
 def purge_unseen_messages(ctx: SyncContext, since: datetime, window: Window) -> int:

@@ -12,7 +12,7 @@ from ...models import CalendarEvent, EventLink, utcnow
 from ..match_store import insert_new_matches
 from ..matching import Item, Person
 from ..providers.base import ChangeSet, RemoteEvent, Window
-from .apply_util import apply_page, chunks, naive_utc
+from .apply_util import apply_page, chunks, drop_copies, naive_utc
 from .context import SyncContext
 from .outbound import judge_inbound
 
@@ -261,16 +261,7 @@ def drop_links(ctx: SyncContext, external_ids) -> int:
 
 
 def _drop(s, links: list[EventLink]) -> int:
-    removed = 0
-    for link in links:
-        event = link.event
-        event.links.remove(link)
-        s.delete(link)
-        if not event.links:
-            s.delete(event)
-            removed += 1
-    s.flush()
-    return removed
+    return drop_copies(s, links, "event")
 
 
 def purge_unseen_events(ctx: SyncContext, since: datetime, window: Window) -> int:
