@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-
-from sqlalchemy import Integer, bindparam, literal, null, select, union_all
+from sqlalchemy import Integer, bindparam, literal_column, null, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from ...models import AccountDomain, Contact, ContactEmail, User, UserEmail
+from . import value_lists
 from .directory import Directory, DirectoryContact, DirectoryUser
-
-# Below SQLite's old 999-variable limit, and small enough that PostgreSQL plans stay simple.
-CHUNK = 900
-
-
-def chunks(values: Iterable[str], size: int = CHUNK) -> Iterator[list[str]]:
-    batch = sorted(set(values))
-    for i in range(0, len(batch), size):
-        yield batch[i : i + size]
+from .value_lists import chunks
 
 
 class ModelDirectory(Directory):
-    """Bulk IN queries over crm_user_emails, crm_contact_emails and crm_account_domains."""
+    """Bulk lookups over crm_user_emails, crm_contact_emails and crm_account_domains: one
+    statement per few thousand addresses, each an index probe per address (value_lists)."""
 
-    def __init__(self, session: Session | None = None, chunk: int = CHUNK):
+    def __init__(self, session: Session | None = None, chunk: int | None = None):
         self._session = session
         self.chunk = chunk
 
@@ -35,37 +27,27 @@ class ModelDirectory(Directory):
             return session()
         return self._session
 
+    def _run(self, name: str, values, param: str):
+        """Rows of the statement `name` for every chunk of `values`."""
+        dialect = self.session.get_bind(ContactEmail).dialect.name
+        statement = _statement(name, dialect)
+        native = value_lists.supports(dialect)
+        size = self.chunk or (value_lists.CHUNK if native else value_lists.IN_CHUNK)
+        for batch in chunks(values, size):
+            value = value_lists.bind(dialect, batch) if native else batch
+            yield from self.session.execute(statement, {param: value}).all()
+
     def users_by_email(self, emails):
-        linked = aliased(Contact)
-        out: dict[str, DirectoryUser] = {}
-        for batch in chunks(emails, self.chunk):
-            rows = self.session.execute(
-                select(
-                    UserEmail.email,
-                    User.id,
-                    User.linked_contact_id,
-                    linked.account_id,
-                    User.linked_account_id,
-                )
-                .join(User, User.id == UserEmail.user_id)
-                .outerjoin(linked, linked.id == User.linked_contact_id)
-                .where(UserEmail.email.in_(batch))
-            )
-            for email, uid, cid, caid, aid in rows:
-                out[email] = DirectoryUser(uid, cid, caid, aid)
-        return out
+        return {
+            email: DirectoryUser(uid, cid, caid, aid)
+            for _, email, uid, cid, caid, aid in self._run("users", emails, "emails")
+        }
 
     def contacts_by_email(self, emails):
-        out: dict[str, DirectoryContact] = {}
-        for batch in chunks(emails, self.chunk):
-            rows = self.session.execute(
-                select(ContactEmail.email, Contact.id, Contact.account_id)
-                .join(Contact, Contact.id == ContactEmail.contact_id)
-                .where(ContactEmail.email.in_(batch))
-            )
-            for email, cid, aid in rows:
-                out[email] = DirectoryContact(cid, aid)
-        return out
+        return {
+            email: DirectoryContact(cid, aid)
+            for _, email, cid, _, aid, _ in self._run("contacts", emails, "emails")
+        }
 
     def people_by_email(self, emails):
         """Users and contacts in one UNION ALL per chunk: half the round trips."""
@@ -77,61 +59,80 @@ class ModelDirectory(Directory):
             return super().people_by_email(emails)  # a host subclass replaced one of them
         users: dict[str, DirectoryUser] = {}
         contacts: dict[str, DirectoryContact] = {}
-        for batch in chunks(emails, self.chunk):
-            rows = self.session.execute(_PEOPLE, {"emails": batch}).all()
-            for kind, email, id_, cid, aid, laid in rows:
-                if kind == 1:
-                    users[email] = DirectoryUser(id_, cid, aid, laid)
-                else:
-                    contacts[email] = DirectoryContact(id_, aid)
+        for kind, email, id_, cid, aid, laid in self._run("people", emails, "emails"):
+            if kind == 1:
+                users[email] = DirectoryUser(id_, cid, aid, laid)
+            else:
+                contacts[email] = DirectoryContact(id_, aid)
         return users, contacts
 
     def accounts_by_domain(self, domains):
         found: dict[str, set[int]] = {}
-        for batch in chunks(domains, self.chunk):
-            rows = self.session.execute(_DOMAINS, {"domains": batch}).all()
-            for domain, aid in rows:
-                found.setdefault(domain, set()).add(aid)
+        for domain, aid in self._run("domains", domains, "domains"):
+            found.setdefault(domain, set()).add(aid)
         return {d: tuple(sorted(ids)) for d, ids in found.items()}
 
 
-def _people_statement():
-    """Users and contacts having any of the :emails, one UNION ALL. Built once: the list is an
-    expanding bind, so a batch costs no statement building or coercion of 900 literals."""
+def _where_in(query, column, dialect: str, param: str):
+    """Restrict `query` to rows whose `column` is one of the parameter's values: a join on
+    the one-parameter value list where the dialect has one, else an expanding IN."""
+    if value_lists.supports(dialect):
+        q = value_lists.values_table(dialect, param)
+        return query.select_from(q).join(column.table, column == q.c.value)
+    return query.where(column.in_(bindparam(param, expanding=True)))
+
+
+def _users(dialect: str):
     linked = aliased(Contact)
-    emails = bindparam("emails", expanding=True)
-    user_rows = (
-        select(
-            literal(1).label("kind"),
-            UserEmail.email,
-            User.id,
-            User.linked_contact_id,
-            linked.account_id,
-            User.linked_account_id,
-        )
+    columns = (
+        literal_column("1", Integer).label("kind"),
+        UserEmail.email,
+        User.id,
+        User.linked_contact_id,
+        linked.account_id,
+        User.linked_account_id,
+    )
+    return (
+        _where_in(select(*columns), UserEmail.email, dialect, "emails")
         .join(User, User.id == UserEmail.user_id)
         .outerjoin(linked, linked.id == User.linked_contact_id)
-        .where(UserEmail.email.in_(emails))
     )
-    contact_rows = (
-        select(
-            literal(2),
-            ContactEmail.email,
-            Contact.id,
-            null().cast(Integer),
-            Contact.account_id,
-            null().cast(Integer),
-        )
-        .join(Contact, Contact.id == ContactEmail.contact_id)
-        .where(ContactEmail.email.in_(emails))
-    )
-    return union_all(user_rows, contact_rows)
 
 
-_PEOPLE = _people_statement()
-_DOMAINS = select(AccountDomain.domain, AccountDomain.account_id).where(
-    AccountDomain.domain.in_(bindparam("domains", expanding=True))
-)
+def _contacts(dialect: str):
+    columns = (
+        literal_column("2", Integer).label("kind"),
+        ContactEmail.email,
+        Contact.id,
+        null().cast(Integer),
+        Contact.account_id,
+        null().cast(Integer),
+    )
+    return _where_in(select(*columns), ContactEmail.email, dialect, "emails").join(
+        Contact, Contact.id == ContactEmail.contact_id
+    )
+
+
+def _domains(dialect: str):
+    columns = (AccountDomain.domain, AccountDomain.account_id)
+    return _where_in(select(*columns), AccountDomain.domain, dialect, "domains")
+
+
+_BUILDERS = {
+    "users": _users,
+    "contacts": _contacts,
+    "people": lambda dialect: union_all(_users(dialect), _contacts(dialect)),
+    "domains": _domains,
+}
+_STATEMENTS: dict[tuple[str, str], object] = {}
+
+
+def _statement(name: str, dialect: str):
+    """Built once per dialect: a chunk then costs no statement building or coercion."""
+    key = (name, dialect)
+    if key not in _STATEMENTS:
+        _STATEMENTS[key] = _BUILDERS[name](dialect)
+    return _STATEMENTS[key]
 
 
 def default_directory() -> Directory:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ...models.base import normalize_email
 from .directory import DirectoryContact, DirectoryUser
@@ -84,6 +85,47 @@ def people(item: Item) -> list[tuple[str, str | None, str]]:
     return out
 
 
+# What classify() says of an address, without the person's email, name and role:
+# (user_id, contact_id, account_id, method, candidates, blocked), ParticipantMatch's tail.
+Classified = tuple[int | None, int | None, int | None, str, tuple[int, ...] | None, bool]
+_BLOCKED: Classified = (None, None, None, "none", None, True)
+_OWNER: Classified = (None, None, None, "internal", None, False)
+
+
+def classify(
+    email: str,
+    lookup: Lookup,
+    settings: MatchSettings,
+    owner_emails: frozenset[str] = frozenset(),
+) -> Classified:
+    """Freshsuccess order: a CRM user is internal; a contact is a direct match; else the
+    account when exactly one has the domain; several accounts leave it ambiguous.
+
+    A plain tuple (ParticipantMatch's fields after email, name, role): the matcher classifies
+    each address of a batch once and shares the answer between everyone who has it."""
+    if is_blocked(email, settings):
+        return _BLOCKED
+    user = lookup.users.get(email)
+    if user is not None:
+        return (user.id, None, None, "internal", None, False)
+    if email in owner_emails:
+        return _OWNER
+    contact = lookup.contacts.get(email)
+    if contact is not None:
+        if contact.account_id is not None:
+            return (None, contact.id, contact.account_id, "direct", None, False)
+        contact_id = contact.id
+    else:
+        contact_id = None
+    domain = domain_candidates(email, settings)
+    accounts = lookup.domains.get(domain, ()) if domain else ()
+    if len(accounts) == 1:
+        return (None, contact_id, accounts[0], "domain", None, False)
+    if len(accounts) > 1:
+        return (None, contact_id, None, "ambiguous", tuple(sorted(accounts)), False)
+    return (None, contact_id, None, "none", None, False)
+
+
 def match_participant(
     email: str,
     name: str | None,
@@ -92,47 +134,63 @@ def match_participant(
     settings: MatchSettings,
     owner_emails: frozenset[str] = frozenset(),
 ) -> ParticipantMatch:
-    """Freshsuccess order: a CRM user is internal; a contact is a direct match; else the
-    account when exactly one has the domain; several accounts leave it ambiguous."""
-    if is_blocked(email, settings):
-        return ParticipantMatch(email, name, role, method="none", blocked=True)
-    user = lookup.users.get(email)
-    if user is not None or email in owner_emails:
-        return ParticipantMatch(
-            email, name, role, user_id=user.id if user else None, method="internal"
-        )
-    contact = lookup.contacts.get(email)
-    contact_id = contact.id if contact else None
-    if contact is not None and contact.account_id is not None:
-        return ParticipantMatch(
-            email,
-            name,
-            role,
-            contact_id=contact_id,
-            account_id=contact.account_id,
-            method="direct",
-        )
-    domain = domain_candidates(email, settings)
-    accounts = lookup.domains.get(domain, ()) if domain else ()
-    if len(accounts) == 1:
-        return ParticipantMatch(
-            email, name, role, contact_id=contact_id, account_id=accounts[0], method="domain"
-        )
-    if len(accounts) > 1:
-        return ParticipantMatch(
-            email,
-            name,
-            role,
-            contact_id=contact_id,
-            method="ambiguous",
-            candidates=tuple(sorted(accounts)),
-        )
-    return ParticipantMatch(email, name, role, contact_id=contact_id, method="none")
+    """One person's match (see classify)."""
+    return ParticipantMatch(email, name, role, *classify(email, lookup, settings, owner_emails))
+
+
+class Tally(NamedTuple):
+    """What the item-level rules need to know of an item's matches, gathered in one pass."""
+
+    accounts: frozenset[int]  # every account a participant ties the item to
+    first_direct: ParticipantMatch | None  # first attendee (not the booker) who is a contact
+    domain_accounts: frozenset[int]  # accounts matched by domain only
+    has_contact: bool  # an external participant matched directly (or by an admin)
+    has_domain: bool
+    has_ambiguous: bool
+    has_external: bool
+
+
+def tally(matches: Iterable[ParticipantMatch], booker: str | None = None) -> Tally:
+    """One pass over the matches: blocked people count for nothing, internal ones (users,
+    the mailbox owner) for nothing but themselves."""
+    accounts: set[int] = set()
+    domain_accounts: set[int] = set()
+    first_direct = None
+    has_contact = has_domain = has_ambiguous = has_external = False
+    for m in matches:
+        if m.blocked:
+            continue
+        method = m.method
+        if method == "internal":
+            continue
+        has_external = True
+        if method == "direct" or method == "manual":
+            has_contact = True
+            if m.account_id is not None:
+                accounts.add(m.account_id)
+            if method == "direct" and first_direct is None and m.email != booker:
+                first_direct = m
+        elif method == "domain":
+            has_domain = True
+            if m.account_id is not None:
+                accounts.add(m.account_id)
+                domain_accounts.add(m.account_id)
+        elif method == "ambiguous":
+            has_ambiguous = True
+    return Tally(
+        frozenset(accounts),
+        first_direct,
+        frozenset(domain_accounts),
+        has_contact,
+        has_domain,
+        has_ambiguous,
+        has_external,
+    )
 
 
 def event_client(
     booker: str | None,
-    matches: Sequence[ParticipantMatch],
+    matches: Sequence[ParticipantMatch] | Tally,
     lookup: Lookup,
     settings: MatchSettings,
 ) -> tuple[int | None, int | None, str]:
@@ -145,13 +203,11 @@ def event_client(
         if contact is not None:
             return contact.account_id, contact.id, "booker"
     if settings.client_from_attendees:
-        # m.external spelled out (method not "internal", not blocked): a hot loop.
-        for m in matches:
-            if m.method == "direct" and not m.blocked and m.email != booker:
-                return m.account_id, m.contact_id, "attendee"
-        by_domain = {m.account_id for m in matches if m.method == "domain" and not m.blocked}
-        if len(by_domain) == 1:
-            return by_domain.pop(), None, "domain"
+        t = matches if isinstance(matches, Tally) else tally(matches, booker)
+        if t.first_direct is not None:
+            return t.first_direct.account_id, t.first_direct.contact_id, "attendee"
+        if len(t.domain_accounts) == 1:
+            return next(iter(t.domain_accounts)), None, "domain"
     if settings.default_account_id is not None:
         return settings.default_account_id, None, "default"
     return None, None, "none"
@@ -178,52 +234,46 @@ def duration_minutes(item: Item) -> int:
 
 
 def build_interactions(
-    item: Item, matches: Iterable[ParticipantMatch]
+    item: Item, matches: Iterable[ParticipantMatch], counted: Tally | None = None
 ) -> tuple[InteractionDraft, ...]:
     """One interaction per associated account; everyone (bar the blocklisted) is listed with
     the whole duration, since no provider says who left early. Internal-only: none.
 
     The drafts of one item share one participants list: treat it as read-only."""
-    matches = list(matches)
-    # ACCOUNT_METHODS never include "internal", so m.external is just "not blocked" here.
-    accounts = sorted(
-        {
-            m.account_id
-            for m in matches
-            if m.method in ACCOUNT_METHODS and not m.blocked and m.account_id is not None
-        }
-    )
+    matches = tuple(matches)
+    accounts = (counted or tally(matches)).accounts
     if not accounts:
         return ()
     minutes = duration_minutes(item)
     listed = [
         {"name": m.name, "email": m.email, "minutes": minutes} for m in matches if not m.blocked
     ]
-    start_at = None if item.all_day else item.start
+    on, start_at, source = item.start.date(), None if item.all_day else item.start, item.source
+    new = tuple.__new__
     return tuple(
-        InteractionDraft(a, item.start.date(), start_at, minutes, item.source, listed)
-        for a in accounts
+        new(InteractionDraft, (a, on, start_at, minutes, source, listed)) for a in sorted(accounts)
     )
 
 
-def what_syncs(matches: Sequence[ParticipantMatch], settings: MatchSettings) -> tuple[bool, str]:
+def what_syncs(
+    matches: Sequence[ParticipantMatch] | Tally, settings: MatchSettings
+) -> tuple[bool, str]:
     """Navusoft's setting: contacts (strict), accounts (contact or domain), or everything."""
     if settings.sync_scope == "everything":
         return True, "everything syncs"
-    external = [m for m in matches if m.external]
-    has_contact = any(m.method in ("direct", "manual") for m in external)
+    t = matches if isinstance(matches, Tally) else tally(matches)
     if settings.sync_scope == "contacts":
-        if has_contact:
+        if t.has_contact:
             return True, "includes an account contact"
         return False, "no account contact among the participants"
-    if has_contact:
+    if t.has_contact:
         return True, "includes an account contact"
-    if any(m.method == "domain" for m in external):
+    if t.has_domain:
         return True, "matches an account by domain"
-    if any(m.method == "ambiguous" for m in external):
+    if t.has_ambiguous:
         # Kept so an admin can pick the account from the ambiguous list.
         return True, "domain on several accounts, waiting for an admin"
-    if not external:
+    if not t.has_external:
         return False, "internal only"
     return False, "matches no account"
 
@@ -236,28 +286,30 @@ def match_item(
     listed: list[tuple[str, str | None, str]] | None = None,
 ) -> MatchResult:
     """Every rule of section 4 for one item. `cache` (one dict per batch and settings) keeps
-    each address's match so an address seen on many items is matched once; `listed` is
-    people(item) when the caller has it already."""
+    each address's classification, so an address seen on many items is classified once;
+    `listed` is people(item) when the caller has it already."""
     if cache is None:
         cache = {}
     # Every item of a sync page has the same owners: normalise them once per batch.
     owners = cache.get(item.owner_emails)
     if owners is None:
         owners = cache[item.owner_emails] = frozenset(normalize_email(e) for e in item.owner_emails)
-    make = ParticipantMatch._make
+    new = tuple.__new__
     found = []
-    for email, name, role in people(item) if listed is None else listed:
+    for entry in people(item) if listed is None else listed:
+        email = entry[0]
         base = cache.get(email)
         if base is None:
-            base = cache[email] = match_participant(email, None, "", lookup, settings)
-        if owners and email in owners and base.method != "internal" and not base.blocked:
-            base = match_participant(email, None, "", lookup, settings, owners)
-        # base._replace(name=name, role=role), without its keyword handling: a hot loop.
-        found.append(make((email, name, role) + base[3:]))
+            base = cache[email] = classify(email, lookup, settings)
+        if owners and email in owners and base[3] != "internal" and not base[5]:
+            base = classify(email, lookup, settings, owners)
+        # ParticipantMatch(*entry, *base), without its argument handling: a hot loop.
+        found.append(new(ParticipantMatch, entry + base))
     matches = tuple(found)
     booker = normalize_email(item.organizer.email) if item.organizer else None
-    account_id, contact_id, method = event_client(booker, matches, lookup, settings)
-    syncs, reason = what_syncs(matches, settings)
+    counted = tally(matches, booker)
+    account_id, contact_id, method = event_client(booker, counted, lookup, settings)
+    syncs, reason = what_syncs(counted, settings)
     return MatchResult(
         syncs=syncs,
         reason=reason,
@@ -267,6 +319,6 @@ def match_item(
         booked_by_user_id=booked_by(booker, lookup, settings),
         event_manager_id=event_manager(booker, lookup, settings),
         participants=matches,
-        interactions=build_interactions(item, matches) if syncs else (),
+        interactions=build_interactions(item, matches, counted) if syncs else (),
         item=item,
     )
