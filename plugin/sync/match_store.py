@@ -67,9 +67,7 @@ def insert_new_matches(
                     "candidates": list(m.candidates) if m.candidates else None,
                 }
             )
-        if not result.syncs:
-            continue
-        for d in build_interactions(result.item, result.participants):
+        for d in result.interactions:  # empty unless the item syncs
             interactions.append(
                 {
                     owner: row_id,
@@ -79,7 +77,8 @@ def insert_new_matches(
                     "start_at": d.start_at,
                     "duration_minutes": d.duration_minutes,
                     "source": d.source,
-                    "participants": [dict(p) for p in d.participants],
+                    # Shared between the item's drafts, but only read: serialised right here.
+                    "participants": d.participants,
                 }
             )
     if people:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, or_, select, update
 
 from ...models import Email, EmailLink, utcnow
-from ..matching import Item, Person
+from ..matching import Item
 from ..providers.base import ChangeSet, RemoteMessage, Window
 from ..sanitize import sanitize_html
 from .apply_util import apply_page, chunks, drop_copies, naive_utc
@@ -30,8 +30,8 @@ def to_item(ctx: SyncContext, msg: RemoteMessage) -> Item:
     when = sent_at(msg)
     return Item(
         kind="email",
-        organizer=Person(msg.sender.email, msg.sender.name) if msg.sender else None,
-        participants=tuple(Person(p.email, p.name) for p in msg.to + msg.cc),
+        organizer=msg.sender,
+        participants=msg.to + msg.cc,
         start=when,
         end=when,
         source=ctx.provider.mail_source,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ...models import CalendarEvent, EventLink, utcnow
 from ..match_store import insert_new_matches
-from ..matching import Item, Person
+from ..matching import Item
 from ..providers.base import ChangeSet, RemoteEvent, Window
 from .apply_util import apply_page, chunks, drop_copies, naive_utc
 from .context import SyncContext
@@ -28,13 +28,10 @@ def instance_key(remote: RemoteEvent) -> str:
 
 
 def to_item(ctx: SyncContext, remote: RemoteEvent) -> Item:
-    def person(p):
-        return Person(p.email, p.name)
-
     return Item(
         kind="meeting",
-        organizer=person(remote.organizer) if remote.organizer else None,
-        participants=tuple(person(a) for a in remote.attendees),
+        organizer=remote.organizer,
+        participants=remote.attendees,
         start=naive_utc(remote.start),
         end=naive_utc(remote.end),
         all_day=remote.all_day,

@@ -11,7 +11,15 @@ from .directory import Defaults, Directory, DirectoryContact, DirectoryUser, Mem
 from .matcher import Matcher
 from .model_directory import ModelDirectory, default_directory
 from .rules import ACCOUNT_METHODS, CLIENT_METHODS, Lookup, match_item
-from .values import InteractionDraft, Item, MatchResult, MatchSettings, ParticipantMatch, Person
+from .values import (
+    InteractionDraft,
+    Item,
+    MatchResult,
+    MatchSettings,
+    Named,
+    ParticipantMatch,
+    Person,
+)
 
 __all__ = [
     "ACCOUNT_METHODS",
@@ -27,6 +35,7 @@ __all__ = [
     "MatchSettings",
     "Matcher",
     "MemoryDirectory",
+    "Named",
     "ModelDirectory",
     "ParticipantMatch",
     "Person",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from ...models.base import normalize_domain, normalize_email
 
@@ -17,6 +17,17 @@ class Person:
     name: str | None = None
 
 
+class Named(Protocol):
+    """Anyone with an address and maybe a name: a Person, or a provider's own value object
+    (the engine hands those over as they are rather than copying each attendee)."""
+
+    @property
+    def email(self) -> str: ...
+
+    @property
+    def name(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class Item:
     """A meeting or an email as the rules see it.
@@ -26,8 +37,8 @@ class Item:
     """
 
     kind: str  # "meeting" | "email"
-    organizer: Person | None
-    participants: tuple[Person, ...]
+    organizer: Named | None
+    participants: tuple[Named, ...]
     start: datetime
     end: datetime
     all_day: bool = False

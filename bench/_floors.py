@@ -1,0 +1,159 @@
+"""The floors bench_sync.py compares the engine with: the same pages parsed into the same
+value objects, and the same rows bulk-inserted with Core, with no matching, no ORM and no
+decisions. The rows the engine derived (participants, interactions, sanitized bodies) are
+read back beforehand and inserted as they are, so the floor writes exactly what it wrote."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import requests
+from sqlalchemy import delete, insert, select
+
+from plugin.models import CalendarEvent, Email, EmailLink, EventLink, Interaction, Participant
+from plugin.sync.engine.apply_util import naive_utc
+from plugin.sync.engine.events import instance_key
+from plugin.sync.providers.google_calendar import parse_event
+from plugin.sync.providers.google_mail import parse_message
+from sandbox.google.gmail_api import render_message
+
+SCOPES = [
+    "https://www.googleapis.com/auth/calendar",
+    "https://www.googleapis.com/auth/gmail.readonly",
+]
+
+
+def _read(conn, table, where) -> list[dict]:
+    return [dict(r._mapping) for r in conn.execute(select(table).where(where))]
+
+
+def _derived(db, owner_column, ids) -> tuple[list[dict], list[dict]]:
+    """The participant and interaction rows the engine stored for these meetings / emails."""
+    with db.engine.connect() as conn:
+        people = _read(conn, Participant.__table__, owner_column(Participant).in_(ids))
+        interactions = _read(conn, Interaction.__table__, owner_column(Interaction).in_(ids))
+    return people, interactions
+
+
+def _clear(db, owner: str, *models) -> None:
+    """Delete the meetings' (owner "event_id") or the emails' ("email_id") rows."""
+    with db.engine.begin() as conn:
+        for model in (Interaction, Participant):
+            conn.execute(delete(model).where(getattr(model, owner).is_not(None)))
+        for model in models:
+            conn.execute(delete(model))
+
+
+def calendar_pages(sb, email: str) -> list[dict]:
+    """events.list pages as the engine's full sync got them (fetched once, untimed)."""
+    token = sb.issue_token(email, scopes=SCOPES, client_id="bench")["access_token"]
+    now = datetime.now(UTC)
+    params = {
+        "singleEvents": "true",
+        "maxResults": 2500,
+        "timeMin": (now - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "timeMax": (now + timedelta(days=180)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    pages, page_token = [], None
+    while True:
+        p = dict(params, **({"pageToken": page_token} if page_token else {}))
+        body = requests.get(
+            f"{sb.base_url}/calendar/v3/calendars/primary/events",
+            params=p,
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
+        pages.append(body)
+        page_token = body.get("nextPageToken")
+        if not page_token:
+            return pages
+
+
+def calendar_floor(db, pages: list[dict], account_id: int, repeat: int = 3):
+    """(meetings, rows, best seconds of `repeat`): parse the pages, insert meetings, links
+    and the stored participants and interactions. Replaces the account's synced meetings."""
+    ids = select(EventLink.event_id).where(EventLink.linked_account_id == account_id)
+    with db.engine.connect() as conn:
+        keys = {
+            (uid, key): id_
+            for id_, uid, key in conn.execute(
+                select(CalendarEvent.id, CalendarEvent.ical_uid, CalendarEvent.instance_key).where(
+                    CalendarEvent.id.in_(ids)
+                )
+            )
+        }
+    people, interactions = _derived(db, lambda m: m.event_id, list(keys.values()))
+    return best(repeat, lambda: _calendar_once(db, pages, account_id, keys, people, interactions))
+
+
+def _calendar_once(db, pages, account_id, keys, people, interactions):
+    _clear(db, "event_id", EventLink, CalendarEvent)
+    t0 = time.perf_counter()
+    n = 0
+    with db.engine.begin() as conn:
+        for body in pages:
+            rows, links = [], []
+            for raw in body.get("items", []):
+                r = parse_event(raw, "primary")
+                key = instance_key(r)
+                event_id = keys[(r.ical_uid, key)]
+                rows.append(
+                    {
+                        "id": event_id,
+                        "ical_uid": r.ical_uid,
+                        "instance_key": key,
+                        "title": r.title,
+                        "start_at": naive_utc(r.start),
+                        "end_at": naive_utc(r.end),
+                        "all_day": r.all_day,
+                        "origin": "google",
+                    }
+                )
+                links.append(
+                    {
+                        "event_id": event_id,
+                        "linked_account_id": account_id,
+                        "external_id": r.external_id,
+                        "etag": r.etag,
+                    }
+                )
+            conn.execute(insert(CalendarEvent), rows)
+            conn.execute(insert(EventLink), links)
+            n += len(rows)
+        conn.execute(insert(Participant), people)
+        conn.execute(insert(Interaction), interactions)
+    return n, 2 * n + len(people) + len(interactions), time.perf_counter() - t0
+
+
+def mail_floor(sb, db, email: str, account_id: int, repeat: int = 3):
+    """(messages, rows, best seconds of `repeat`): parse every message resource as
+    messages.get format=full returns it, insert the stored emails, their links and their
+    participants and interactions."""
+    box = sb.gmail_store.mailbox(email)
+    resources = [json.loads(json.dumps(render_message(m, "full"))) for m in box.messages.values()]
+    ids = select(EmailLink.email_id).where(EmailLink.linked_account_id == account_id)
+    with db.engine.connect() as conn:
+        emails = _read(conn, Email.__table__, Email.id.in_(ids))
+        links = _read(conn, EmailLink.__table__, EmailLink.linked_account_id == account_id)
+    people, interactions = _derived(db, lambda m: m.email_id, [e["id"] for e in emails])
+    rows = emails, links, people, interactions
+    return best(repeat, lambda: _mail_once(db, resources, *rows))
+
+
+def _mail_once(db, resources, emails, links, people, interactions):
+    _clear(db, "email_id", EmailLink, Email)
+    t0 = time.perf_counter()
+    with db.engine.begin() as conn:
+        parsed = [parse_message(raw) for raw in resources]
+        conn.execute(insert(Email), emails)
+        conn.execute(insert(EmailLink), links)
+        conn.execute(insert(Participant), people)
+        conn.execute(insert(Interaction), interactions)
+    rows = len(emails) + len(links) + len(people) + len(interactions)
+    return len(parsed), rows, time.perf_counter() - t0
+
+
+def best(repeat: int, run) -> tuple:
+    """The fastest of `repeat` runs of run() -> (..., seconds)."""
+    return min((run() for _ in range(repeat)), key=lambda r: r[-1])
