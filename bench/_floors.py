@@ -1,7 +1,8 @@
 """The floors bench_sync.py compares the engine with: the same pages parsed into the same
 value objects, and the same rows bulk-inserted with Core, with no matching, no ORM and no
-decisions. The rows the engine derived (participants, interactions, sanitized bodies) are
-read back beforehand and inserted as they are, so the floor writes exactly what it wrote."""
+decisions. The rows are the engine's own, read back beforehand (every column: meetings and
+emails, their links, participants and interactions) and inserted as they are, so the floor
+writes exactly what the engine wrote."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import requests
 from sqlalchemy import delete, insert, select
 
 from plugin.models import CalendarEvent, Email, EmailLink, EventLink, Interaction, Participant
-from plugin.sync.engine.apply_util import naive_utc
 from plugin.sync.engine.events import instance_key
 from plugin.sync.providers.google_calendar import parse_event
 from plugin.sync.providers.google_mail import parse_message
@@ -71,55 +71,32 @@ def calendar_pages(sb, email: str) -> list[dict]:
 
 
 def calendar_floor(db, pages: list[dict], account_id: int, repeat: int = 3):
-    """(meetings, rows, best seconds of `repeat`): parse the pages, insert meetings, links
-    and the stored participants and interactions. Replaces the account's synced meetings."""
+    """(meetings, rows, best seconds of `repeat`): parse the pages, then insert the stored
+    meeting and link row of each parsed event, and the stored participants and interactions.
+    Replaces the account's synced meetings."""
     ids = select(EventLink.event_id).where(EventLink.linked_account_id == account_id)
     with db.engine.connect() as conn:
-        keys = {
-            (uid, key): id_
-            for id_, uid, key in conn.execute(
-                select(CalendarEvent.id, CalendarEvent.ical_uid, CalendarEvent.instance_key).where(
-                    CalendarEvent.id.in_(ids)
-                )
-            )
-        }
-    people, interactions = _derived(db, lambda m: m.event_id, list(keys.values()))
-    return best(repeat, lambda: _calendar_once(db, pages, account_id, keys, people, interactions))
+        events = _read(conn, CalendarEvent.__table__, CalendarEvent.id.in_(ids))
+        links = _read(conn, EventLink.__table__, EventLink.linked_account_id == account_id)
+    people, interactions = _derived(db, lambda m: m.event_id, [e["id"] for e in events])
+    by_key = {(e["ical_uid"], e["instance_key"]): e for e in events}
+    link_of = {link["event_id"]: link for link in links}
+    rows = by_key, link_of, people, interactions
+    return best(repeat, lambda: _calendar_once(db, pages, *rows))
 
 
-def _calendar_once(db, pages, account_id, keys, people, interactions):
+def _calendar_once(db, pages, by_key, link_of, people, interactions):
     _clear(db, "event_id", EventLink, CalendarEvent)
     t0 = time.perf_counter()
     n = 0
     with db.engine.begin() as conn:
         for body in pages:
-            rows, links = [], []
+            rows = []
             for raw in body.get("items", []):
                 r = parse_event(raw, "primary")
-                key = instance_key(r)
-                event_id = keys[(r.ical_uid, key)]
-                rows.append(
-                    {
-                        "id": event_id,
-                        "ical_uid": r.ical_uid,
-                        "instance_key": key,
-                        "title": r.title,
-                        "start_at": naive_utc(r.start),
-                        "end_at": naive_utc(r.end),
-                        "all_day": r.all_day,
-                        "origin": "google",
-                    }
-                )
-                links.append(
-                    {
-                        "event_id": event_id,
-                        "linked_account_id": account_id,
-                        "external_id": r.external_id,
-                        "etag": r.etag,
-                    }
-                )
+                rows.append(by_key[(r.ical_uid, instance_key(r))])
             conn.execute(insert(CalendarEvent), rows)
-            conn.execute(insert(EventLink), links)
+            conn.execute(insert(EventLink), [link_of[row["id"]] for row in rows])
             n += len(rows)
         conn.execute(insert(Participant), people)
         conn.execute(insert(Interaction), interactions)

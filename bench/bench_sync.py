@@ -52,6 +52,7 @@ SCOPES = [
     "https://www.googleapis.com/auth/gmail.readonly",
 ]
 CONTACTS = 20_000
+TWINS = ("twin1@acme.com", "twin2@acme.com")  # calendars like big@'s, for a best of three
 
 
 class Timed:
@@ -192,9 +193,10 @@ def main() -> None:
         domains = [f"co{i}.com" for i in range(1, 201)]
         t = time.perf_counter()
         seed_sandbox(sb, "big@acme.com", args.events, args.emails, domains)
-        seed_sandbox(sb, "half@acme.com", args.events // 2, 0, domains)
         seed_sandbox(sb, "mem@acme.com", args.events, 0, domains)
-        seed_sandbox(sb, "twin@acme.com", args.events, 0, domains)
+        seed_sandbox(sb, "double@acme.com", args.events * 2, 0, domains)
+        for twin in TWINS:
+            seed_sandbox(sb, twin, args.events, 0, domains)
         print(
             f"seeded sandbox in {time.perf_counter() - t:.1f}s; database {db.engine.dialect.name}"
         )
@@ -206,18 +208,17 @@ def main() -> None:
         timer = Timed()
         providers.register("google", timer.factory)
 
-        # calendar memory at half and at full size (traced, untimed), then the timed full sync
+        # calendar memory at full and at double size (traced, untimed), then the timed full sync
         peaks = []
-        for mailbox in ("half@acme.com", "mem@acme.com"):
+        for mailbox in ("mem@acme.com", "double@acme.com"):
             acc_id = make_account(sb, db, mailbox, mail=False)
             tracemalloc.start()
             full_sync(sb, acc_id, timer)
             peaks.append(tracemalloc.get_traced_memory()[1])
             tracemalloc.stop()
-        half_peak, big_peak = peaks
-        # the timed full sync, twice on identical calendars (best of the two)
-        twin_cal = make_account(sb, db, "twin@acme.com", mail=False)
-        twin = full_sync(sb, twin_cal, timer)
+        full_peak, double_peak = peaks
+        # the timed full sync on three identical calendars (the best of the three counts)
+        twins = [full_sync(sb, make_account(sb, db, t, mail=False), timer) for t in TWINS]
         big_cal = make_account(sb, db, "big@acme.com", mail=False)
         sb.reset_calls()
         cal = full_sync(sb, big_cal, timer)
@@ -227,7 +228,7 @@ def main() -> None:
             .select_from(EventLink)
             .where(EventLink.linked_account_id == big_cal)
         )
-        cal = min(cal, twin, key=lambda run: run["seconds"] - run["fetch_seconds"])
+        cal = min([cal, *twins], key=lambda run: run["seconds"] - run["fetch_seconds"])
         cal_engine_s = engine_s = cal["seconds"] - cal["fetch_seconds"]
         print(f"calendar: {n_events} occurrences stored")
         print(f"  end to end   {n_events / cal['seconds']:8.0f} items/s ({cal['seconds']:.2f}s)")
@@ -237,8 +238,8 @@ def main() -> None:
             f"(minimum {math.ceil(n_events / 2500)}); all calls {sum(calls.values())}"
         )
         print(
-            f"  peak memory {half_peak / 1e6:.1f} MB at {args.events // 2} events, "
-            f"{big_peak / 1e6:.1f} MB at {args.events}"
+            f"  peak memory {full_peak / 1e6:.1f} MB at {args.events} events, "
+            f"{double_peak / 1e6:.1f} MB at {args.events * 2}"
         )
 
         # idle incremental

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sync_helpers import at, count
 
-from plugin.models import Email, EmailLink
+from plugin.models import Email, EmailLink, SyncCursor
 from plugin.sync.engine import sync_account
 
 
@@ -175,3 +175,82 @@ def test_window_bounds_the_full_sync(sb, make_account, db):
     )
     sync_account(acc.id)
     assert list(db.session.scalars(select(Email.subject))) == ["Recent"]
+
+
+def _messages(sb, n: int) -> list[dict]:
+    return [
+        sb.gmail.add_message(
+            "ann@acme.com",
+            from_=f"c{i}@customer.com",
+            to=["ann@acme.com"],
+            subject=f"M{i}",
+            body_text="x",
+            date=at(days=-1 - i / 24),
+        )
+        for i in range(n)
+    ]
+
+
+def test_throttled_mid_page_keeps_what_was_fetched_and_resumes_there(sb, make_account, db):
+    """Gmail's quota runs out halfway through a page of messages.get: the messages already
+    fetched are stored, and the next run fetches only the rest (each message once)."""
+    acc = mail_only(make_account, "ann@acme.com")
+    _messages(sb, 8)
+    # getProfile (1) + messages.list (5) + 4 x messages.get (5 each) = 26 units.
+    sb.quota.gmail_units_per_minute = 26
+    run = sync_account(acc.id)
+    assert run.status == "throttled", run.error
+    assert count(db, Email) == 4 and run.created == 4
+    sb.clock.advance(61)
+    sb.quota.gmail_units_per_minute = 15_000
+    sb.reset_calls()
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert run.created == 4
+    calls = sb.calls("ann@acme.com")
+    assert calls["gmail.users.messages.get"] == 4  # not the 4 stored before the throttle
+    assert calls["gmail.users.messages.list"] == 1
+    assert count(db, Email) == 8 and count(db, EmailLink) == 8
+    assert len(set(db.session.scalars(select(Email.message_id)))) == 8
+
+
+def test_full_resync_does_not_download_stored_messages_again(sb, make_account, db):
+    """After a 404 on history, the full listing names every message again; those the CRM
+    holds (Gmail messages never change) are kept without a messages.get each."""
+    acc = mail_only(make_account, "ann@acme.com")
+    _messages(sb, 5)
+    sync_account(acc.id)
+    sb.gmail.add_message(
+        "ann@acme.com", from_="new@customer.com", to=["ann@acme.com"], subject="New", body_text="n"
+    )
+    sb.gmail.expire_history("ann@acme.com")
+    sb.reset_calls()
+    run = sync_account(acc.id)
+    assert run.status == "ok" and run.full_sync, run.error
+    assert sb.calls("ann@acme.com")["gmail.users.messages.get"] == 1
+    assert run.created == 1 and run.deleted == 0
+    assert count(db, Email) == 6 and count(db, EmailLink) == 6
+
+
+def test_throttled_history_page_resumes_from_the_cursor_without_refetching(sb, make_account, db):
+    """Incremental: throttled after two of six new messages, the next run lists the same
+    history again and downloads only the four it lacks; the cursor moves only at the end."""
+    acc = mail_only(make_account, "ann@acme.com")
+    sync_account(acc.id)
+    cursor = db.session.scalar(select(SyncCursor.cursor).where(SyncCursor.feed == "mail"))
+    _messages(sb, 6)
+    sb.quota.gmail_units_per_minute = 2 + 2 * 5  # history.list + two messages.get
+    sb.clock.advance(61)
+    run = sync_account(acc.id)
+    assert run.status == "throttled" and run.created == 2
+    db.session.expire_all()
+    assert db.session.scalar(select(SyncCursor.cursor).where(SyncCursor.feed == "mail")) == cursor
+    sb.quota.gmail_units_per_minute = 15_000
+    sb.clock.advance(61)
+    sb.reset_calls()
+    run = sync_account(acc.id)
+    assert run.status == "ok" and run.created == 4, run.error
+    assert sb.calls("ann@acme.com")["gmail.users.messages.get"] == 4
+    assert count(db, Email) == 6 and count(db, EmailLink) == 6
+    db.session.expire_all()
+    assert db.session.scalar(select(SyncCursor.cursor).where(SyncCursor.feed == "mail")) != cursor

@@ -41,6 +41,36 @@ def to_item(ctx: SyncContext, msg: RemoteMessage) -> Item:
 
 def apply_messages(ctx: SyncContext, page: ChangeSet) -> None:
     apply_page(ctx, "email", page, to_item, drop_links, _store)
+    if page.unchanged_ids:
+        _seen(ctx, page.unchanged_ids)
+
+
+def known_messages(ctx: SyncContext, external_ids) -> set[str]:
+    """Which of these provider ids this account holds already (Feed.known)."""
+    found: set[str] = set()
+    for part in chunks(list(external_ids)):
+        found.update(
+            ctx.session.scalars(
+                select(EmailLink.external_id).where(
+                    EmailLink.linked_account_id == ctx.account.id,
+                    EmailLink.external_id.in_(part),
+                )
+            )
+        )
+    return found
+
+
+def _seen(ctx: SyncContext, external_ids) -> None:
+    """Listed again but not downloaded: still in the mailbox, so not unseen at the end of a
+    full sync (purge_unseen_messages)."""
+    now = utcnow()
+    for part in chunks(list(external_ids)):
+        ctx.session.execute(
+            update(EmailLink)
+            .where(EmailLink.linked_account_id == ctx.account.id, EmailLink.external_id.in_(part))
+            .values(seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _store(ctx: SyncContext, pairs: list) -> None:

@@ -6,8 +6,9 @@ together, so a crash resumes from the last committed page with nothing lost or d
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import select
 
@@ -19,13 +20,22 @@ from .context import SyncContext
 
 @dataclass(frozen=True)
 class Feed:
-    """One stream of changes: how to fetch a page, apply it, and drop what a full sync missed."""
+    """One stream of changes: how to fetch a page, apply it, and drop what a full sync missed.
+
+    `known`, when set, tells the provider which listed ids this account holds already, so an
+    adapter that downloads items one by one can skip them (its fetch then takes known=)."""
 
     name: str
     kind: str  # SyncProblem.item_kind
-    fetch: Callable[[str | None, str | None, Window], ChangeSet]
+    fetch: Callable[..., ChangeSet]
     apply: Callable[[SyncContext, ChangeSet], None]
     purge_unseen: Callable[[SyncContext, object, Window], int]
+    known: Callable[[SyncContext, Sequence[str]], Collection[str]] | None = None
+
+    def page(self, ctx: SyncContext, cursor, page_token, window: Window) -> ChangeSet:
+        if self.known is None:
+            return self.fetch(cursor, page_token, window)
+        return self.fetch(cursor, page_token, window, known=partial(self.known, ctx))
 
 
 def cursor_row(ctx: SyncContext, feed: str) -> SyncCursor:
@@ -54,7 +64,7 @@ def run_feed(ctx: SyncContext, feed: Feed) -> None:
             ctx.run.full_sync = True
         window = ctx.window(cur.full_sync_started_at or utcnow())
         try:
-            page = feed.fetch(cur.cursor, cur.page_token, window)
+            page = feed.page(ctx, cur.cursor, cur.page_token, window)
         except SyncTokenInvalid as exc:
             if resynced or full:
                 raise SyncError(f"{feed.name}: the provider refused a full listing") from exc
@@ -65,10 +75,17 @@ def run_feed(ctx: SyncContext, feed: Feed) -> None:
             cur.page_token = None
             cur.full_sync_started_at = None
             continue
-        ctx.run.fetched += len(page.items) + len(page.deleted_ids) + len(page.rejected)
+        ctx.run.fetched += (
+            len(page.items) + len(page.deleted_ids) + len(page.rejected) + len(page.unchanged_ids)
+        )
         for rejected in page.rejected:
             ctx.problem(feed.kind, rejected.external_id, rejected.message, rejected.detail)
         feed.apply(ctx, page)
+        if page.stopped is not None:
+            # Throttled part-way: keep what came, come back to this page (cursor unchanged).
+            cur.page_token = page.next_page_token
+            ctx.checkpoint()
+            raise page.stopped
         if page.next_page_token:
             cur.page_token = page.next_page_token
             ctx.checkpoint()

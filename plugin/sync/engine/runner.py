@@ -26,7 +26,7 @@ from ...state import session
 from ..errors import AuthRevoked, LeaseLost, SyncError, Throttled
 from ..providers import get_provider
 from .context import SyncContext, owner_emails
-from .emails import apply_messages, purge_unseen_messages
+from .emails import apply_messages, known_messages, purge_unseen_messages
 from .events import apply_events, purge_unseen_events
 from .feed import Feed, run_feed
 from .outbound import push_changes
@@ -43,7 +43,14 @@ def feeds_for(ctx: SyncContext) -> list[Feed]:
         )
     if account.sync_email:
         feeds.append(
-            Feed("mail", "email", provider.list_messages, apply_messages, purge_unseen_messages)
+            Feed(
+                "mail",
+                "email",
+                provider.list_messages,
+                apply_messages,
+                purge_unseen_messages,
+                known=known_messages,
+            )
         )
     return feeds
 

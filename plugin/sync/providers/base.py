@@ -13,9 +13,12 @@ ChangeSet of frozen value objects. The shape fits every backend we plan for:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Generic, TypeVar
+
+from ..errors import Throttled
 
 T = TypeVar("T")
 
@@ -93,10 +96,16 @@ class Rejected:
 
 @dataclass(frozen=True)
 class ChangeSet(Generic[T]):
-    """One page of changes. Exactly one of next_page_token / next_cursor is set.
+    """One page of changes. Exactly one of next_page_token / next_cursor is set, except on a
+    page that `stopped` early.
 
     `deleted_ids` are provider ids of items that are gone; a deleted id may name a whole
     series, which the engine matches against each link's series id as well.
+    `unchanged_ids` are listed items the engine said it holds already (see `known`), left
+    unfetched: still there, so a full sync must not treat them as unseen.
+    `stopped` is set when the provider throttled part-way through the page: the engine keeps
+    what came (items, deletions), saves `next_page_token` (None: the listing's start) with
+    the cursor unchanged, and then raises it, so the next run continues from there.
     """
 
     items: tuple[T, ...] = ()
@@ -104,6 +113,12 @@ class ChangeSet(Generic[T]):
     next_page_token: str | None = None
     next_cursor: str | None = None
     rejected: tuple[Rejected, ...] = field(default_factory=tuple)
+    unchanged_ids: tuple[str, ...] = ()
+    stopped: Throttled | None = None
+
+
+# Which of these listed ids the CRM holds already (and so need not be downloaded again).
+Known = Callable[[Sequence[str]], Collection[str]]
 
 
 class Provider(ABC):
@@ -136,9 +151,17 @@ class Provider(ABC):
 
     @abstractmethod
     def list_messages(
-        self, cursor: str | None, page_token: str | None, window: Window
+        self,
+        cursor: str | None,
+        page_token: str | None,
+        window: Window,
+        known: Known | None = None,
     ) -> ChangeSet[RemoteMessage]:
         """One page of mailbox changes, full within `window` or since `cursor`.
+
+        Messages do not change once sent, so an adapter that downloads each listed message
+        separately asks `known` first and lists those in `unchanged_ids` instead; when the
+        provider throttles part-way, it answers what it has with `stopped` set.
 
         :raises SyncTokenInvalid: the cursor expired; call again with cursor=None.
         :raises Throttled, AuthRevoked, TransientError: as list_events.

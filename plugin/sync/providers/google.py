@@ -9,6 +9,7 @@ from .base import (
     CalendarWriter,
     ChangeSet,
     EventDraft,
+    Known,
     Provider,
     Pushed,
     RemoteEvent,
@@ -71,9 +72,13 @@ class GoogleProvider(Provider, CalendarWriter):
         return list_events(self.http, self.calendar_id, cursor, page_token, window)
 
     def list_messages(
-        self, cursor: str | None, page_token: str | None, window: Window
+        self,
+        cursor: str | None,
+        page_token: str | None,
+        window: Window,
+        known: Known | None = None,
     ) -> ChangeSet[RemoteMessage]:
-        return list_messages(self.http, cursor, page_token, window)
+        return list_messages(self.http, cursor, page_token, window, known)
 
     def event_id_for(self, key: str) -> str:
         return event_id_for(key)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import getaddresses, parsedate_to_datetime
 
-from ..errors import ItemRejected
-from .base import ChangeSet, Person, Rejected, RemoteMessage, Window
+from ..errors import ItemRejected, Throttled
+from .base import ChangeSet, Known, Person, Rejected, RemoteMessage, Window
 from .google_http import GoogleHttp
 
 GONE_LABELS = {"TRASH", "SPAM"}
@@ -20,14 +21,20 @@ SKIP_LABELS = GONE_LABELS | {"DRAFT"}
 
 
 def list_messages(
-    http: GoogleHttp, cursor: str | None, page_token: str | None, window: Window
+    http: GoogleHttp,
+    cursor: str | None,
+    page_token: str | None,
+    window: Window,
+    known: Known | None = None,
 ) -> ChangeSet[RemoteMessage]:
     if cursor:
-        return _history_page(http, cursor, page_token)
-    return _full_page(http, page_token, window)
+        return _history_page(http, cursor, page_token, known)
+    return _full_page(http, page_token, window, known)
 
 
-def _full_page(http: GoogleHttp, page_token: str | None, window: Window) -> ChangeSet:
+def _full_page(
+    http: GoogleHttp, page_token: str | None, window: Window, known: Known | None
+) -> ChangeSet:
     # Our page token carries the historyId taken before the first page, so changes made
     # while we page through come again in the first incremental sync.
     state = json.loads(page_token) if page_token else {}
@@ -43,18 +50,19 @@ def _full_page(http: GoogleHttp, page_token: str | None, window: Window) -> Chan
         params["pageToken"] = state["p"]
     body = http.get(f"{base}/messages", params)
     ids = [m["id"] for m in body.get("messages", [])]
-    items, gone, rejected = _fetch(http, ids)
+    got = _fetch(http, ids, known)
+    if got.stopped:  # list this page again next time; what is stored by then is skipped
+        return got.change_set(json.dumps({"h": state["h"], "p": state.get("p")}), None)
     nxt = body.get("nextPageToken")
-    return ChangeSet(
-        items=items,
-        deleted_ids=gone,
-        next_page_token=json.dumps({"h": state["h"], "p": nxt}) if nxt else None,
-        next_cursor=None if nxt else str(state["h"]),
-        rejected=rejected,
+    return got.change_set(
+        json.dumps({"h": state["h"], "p": nxt}) if nxt else None,
+        None if nxt else str(state["h"]),
     )
 
 
-def _history_page(http: GoogleHttp, cursor: str, page_token: str | None) -> ChangeSet:
+def _history_page(
+    http: GoogleHttp, cursor: str, page_token: str | None, known: Known | None
+) -> ChangeSet:
     params = {"startHistoryId": cursor, "maxResults": http.config.mail_page_size}
     if page_token:
         params["pageToken"] = page_token
@@ -72,36 +80,66 @@ def _history_page(http: GoogleHttp, cursor: str, page_token: str | None) -> Chan
         for entry in record.get("labelsRemoved", []):
             if GONE_LABELS & set(entry.get("labelIds", [])):
                 wanted[entry["message"]["id"]] = True
-    items, gone, rejected = _fetch(http, [i for i, keep in wanted.items() if keep])
-    gone = gone + tuple(i for i, keep in wanted.items() if not keep)
+    got = _fetch(http, [i for i, keep in wanted.items() if keep], known)
+    got.gone.extend(i for i, keep in wanted.items() if not keep)
+    if got.stopped:  # the same history page again next time (None: from the cursor)
+        return got.change_set(page_token, None)
     nxt = body.get("nextPageToken")
-    return ChangeSet(
-        items=items,
-        deleted_ids=gone,
-        next_page_token=nxt,
-        next_cursor=None if nxt else body.get("historyId"),
-        rejected=rejected,
-    )
+    return got.change_set(nxt, None if nxt else body.get("historyId"))
 
 
-def _fetch(http: GoogleHttp, ids: list[str]) -> tuple[tuple, tuple, tuple]:
-    """messages.get format=full for each id (Gmail has no bulk get outside the batch API)."""
-    items, gone, rejected = [], [], []
+@dataclass
+class _Fetched:
+    """What the messages.get calls of one page brought."""
+
+    items: list[RemoteMessage] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    stopped: Throttled | None = None
+
+    def change_set(self, next_page_token: str | None, next_cursor: str | None) -> ChangeSet:
+        return ChangeSet(
+            items=tuple(self.items),
+            deleted_ids=tuple(self.gone),
+            next_page_token=next_page_token,
+            next_cursor=next_cursor,
+            rejected=tuple(self.rejected),
+            unchanged_ids=tuple(self.unchanged),
+            stopped=self.stopped,
+        )
+
+
+def _fetch(http: GoogleHttp, ids: list[str], known: Known | None) -> _Fetched:
+    """messages.get format=full for each id the CRM does not hold yet (Gmail has no bulk get
+    outside the batch API, and a message never changes once sent). Throttled part-way, it
+    keeps what it got and says so."""
+    got = _Fetched()
+    have = set(known(ids)) if known and ids else set()
     base = f"{http.config.gmail_url}/users/me/messages"
+    downloaded = []
     for msg_id in ids:
+        if msg_id in have:
+            got.unchanged.append(msg_id)
+            continue
         try:
             raw = http.get(f"{base}/{msg_id}", {"format": "full"})
         except ItemRejected:
-            gone.append(msg_id)  # deleted between the list and the get
+            got.gone.append(msg_id)  # deleted between the list and the get
             continue
+        except Throttled as exc:
+            got.stopped = exc
+            break
         if SKIP_LABELS & set(raw.get("labelIds", [])):
-            gone.append(msg_id)
+            got.gone.append(msg_id)
             continue
+        downloaded.append((msg_id, raw))
+    for msg_id, raw in downloaded:  # parsed together: quicker than between the requests
         try:
-            items.append(parse_message(raw))
+            got.items.append(parse_message(raw))
         except ItemRejected as exc:
-            rejected.append(Rejected(msg_id, str(exc), exc.detail))
-    return tuple(items), tuple(gone), tuple(rejected)
+            got.rejected.append(Rejected(msg_id, str(exc), exc.detail))
+    return got
 
 
 def parse_message(raw: dict) -> RemoteMessage:
