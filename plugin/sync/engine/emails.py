@@ -11,7 +11,7 @@ from ...models import Email, EmailLink, utcnow
 from ..matching import Item
 from ..providers.base import ChangeSet, RemoteMessage, Window
 from ..sanitize import sanitize_html
-from .apply_util import apply_page, chunks, drop_copies, naive_utc
+from .apply_util import apply_page, chunks, drop_copies, insert_keyed, naive_utc
 from .context import SyncContext
 
 
@@ -196,11 +196,8 @@ def _insert_new(ctx: SyncContext, pairs: list, links: dict, mails: dict, now) ->
                 "created_at": now,
             }
         )
-    # Ids by Message-ID rather than in parameter order: that lets SQLite batch this insert.
-    table = Email.__table__
-    made = s.execute(insert(table).returning(table.c.id, table.c.message_id), rows)
-    by_message_id = {message_id: id_ for id_, message_id in made}
-    new_ids = [by_message_id[msg.message_id] for msg, _ in fresh]
+    by_message_id = insert_keyed(s, Email.__table__, rows, ("message_id",))
+    new_ids = [by_message_id[(msg.message_id,)] for msg, _ in fresh]
     s.execute(
         insert(EmailLink.__table__),
         [

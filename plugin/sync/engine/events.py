@@ -12,7 +12,7 @@ from ...models import CalendarEvent, EventLink, utcnow
 from ..match_store import insert_new_matches
 from ..matching import Item
 from ..providers.base import ChangeSet, RemoteEvent, Window
-from .apply_util import apply_page, chunks, drop_copies, naive_utc
+from .apply_util import apply_page, chunks, drop_copies, insert_keyed, naive_utc
 from .context import SyncContext
 from .outbound import judge_inbound
 
@@ -151,13 +151,8 @@ def _insert_new(ctx: SyncContext, pairs: list, links: dict, events: dict, now) -
     if not fresh:
         return pairs
     rows = [_row(ctx, remote, result, key, now) for remote, result, key in fresh]
-    # Ids by key rather than in parameter order: that lets SQLite batch the RETURNING insert
-    # too (keys are unique among `fresh`).
-    table = CalendarEvent.__table__
-    made = ctx.session.execute(
-        insert(table).returning(table.c.id, table.c.ical_uid, table.c.instance_key), rows
-    )
-    by_key = {(uid, instance): id_ for id_, uid, instance in made}
+    # Keys are unique among `fresh`, and none is stored yet.
+    by_key = insert_keyed(ctx.session, CalendarEvent.__table__, rows, ("ical_uid", "instance_key"))
     new_ids = [by_key[key] for _, _, key in fresh]
     ctx.session.execute(
         insert(EventLink.__table__),
