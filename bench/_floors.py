@@ -37,13 +37,17 @@ def _derived(db, owner_column, ids) -> tuple[list[dict], list[dict]]:
     return people, interactions
 
 
-def _clear(db, owner: str, *models) -> None:
-    """Delete the meetings' (owner "event_id") or the emails' ("email_id") rows."""
+def _clear(db, owner: str, ids: list[int]) -> None:
+    """Delete these meetings (owner "event_id") or emails ("email_id") with their links,
+    participants and interactions, and nothing else: the tables keep the other calendars'
+    and mailboxes' rows, as they held them while the engine ran."""
+    parent, link = (CalendarEvent, EventLink) if owner == "event_id" else (Email, EmailLink)
     with db.engine.begin() as conn:
-        for model in (Interaction, Participant):
-            conn.execute(delete(model).where(getattr(model, owner).is_not(None)))
-        for model in models:
-            conn.execute(delete(model))
+        for lo in range(0, len(ids), 500):
+            part = ids[lo : lo + 500]
+            for model in (Interaction, Participant, link):
+                conn.execute(delete(model).where(getattr(model, owner).in_(part)))
+            conn.execute(delete(parent).where(parent.id.in_(part)))
 
 
 def calendar_pages(sb, email: str) -> list[dict]:
@@ -86,7 +90,7 @@ def calendar_floor(db, pages: list[dict], account_id: int, repeat: int = 3):
 
 
 def _calendar_once(db, pages, by_key, link_of, people, interactions):
-    _clear(db, "event_id", EventLink, CalendarEvent)
+    _clear(db, "event_id", sorted(link_of))
     t0 = time.perf_counter()
     n = 0
     with db.engine.begin() as conn:
@@ -119,7 +123,7 @@ def mail_floor(sb, db, email: str, account_id: int, repeat: int = 3):
 
 
 def _mail_once(db, resources, emails, links, people, interactions):
-    _clear(db, "email_id", EmailLink, Email)
+    _clear(db, "email_id", [e["id"] for e in emails])
     t0 = time.perf_counter()
     with db.engine.begin() as conn:
         parsed = [parse_message(raw) for raw in resources]

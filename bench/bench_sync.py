@@ -38,7 +38,7 @@ from plugin.models import (  # noqa: E402
     AccountDomain,
     Contact,
     ContactEmail,
-    Email,
+    EmailLink,
     EventLink,
     LinkedAccount,
     User,
@@ -53,6 +53,7 @@ SCOPES = [
 ]
 CONTACTS = 20_000
 TWINS = ("twin1@acme.com", "twin2@acme.com")  # calendars like big@'s, for a best of three
+MAIL_TWIN = "mailtwin@acme.com"  # a mailbox like big@'s, for a best of two
 
 
 class Timed:
@@ -197,6 +198,7 @@ def main() -> None:
         seed_sandbox(sb, "double@acme.com", args.events * 2, 0, domains)
         for twin in TWINS:
             seed_sandbox(sb, twin, args.events, 0, domains)
+        seed_sandbox(sb, MAIL_TWIN, 0, args.emails, domains)
         print(
             f"seeded sandbox in {time.perf_counter() - t:.1f}s; database {db.engine.dialect.name}"
         )
@@ -256,7 +258,14 @@ def main() -> None:
         sb.reset_calls()
         mail = full_sync(sb, big_cal, timer)
         calls = sb.calls("big@acme.com")
-        n_mail = db.session.scalar(select(db.func.count()).select_from(Email))
+        n_mail = db.session.scalar(
+            select(db.func.count())
+            .select_from(EmailLink)
+            .where(EmailLink.linked_account_id == big_cal)
+        )
+        if n_mail:  # and once more on a mailbox like it: the best of the two counts
+            twin = full_sync(sb, make_account(sb, db, MAIL_TWIN, calendar=False), timer)
+            mail = min(mail, twin, key=lambda run: run["seconds"] - run["fetch_seconds"])
         mail_engine_s = engine_s = mail["seconds"] - mail["fetch_seconds"]
         lists = calls.get("gmail.users.messages.list", 0)
         gets = calls.get("gmail.users.messages.get", 0)
