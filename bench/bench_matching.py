@@ -37,15 +37,15 @@ from plugin.models import (  # noqa: E402
     User,
     UserEmail,
 )
+from plugin.sync import value_lists  # noqa: E402
 from plugin.sync.matching import (  # noqa: E402
     Item,
     Matcher,
     MatchSettings,
     ModelDirectory,
     Person,
-    value_lists,  # noqa: E402
 )
-from plugin.sync.matching.value_lists import IN_CHUNK, chunks  # noqa: E402
+from plugin.sync.value_lists import IN_CHUNK, chunks  # noqa: E402
 
 PARTICIPANTS = 100_000
 PER_MEETING = 5

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import insert, text
 
 from plugin.models import Account, AccountDomain, Contact, ContactEmail, User, UserEmail
-from plugin.sync.matching import ModelDirectory, value_lists
+from plugin.sync import value_lists
+from plugin.sync.matching import ModelDirectory
 from plugin.sync.matching.model_directory import _statement
 
 CONTACTS = 20_000

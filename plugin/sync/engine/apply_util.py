@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from ..value_lists import rows_in
 from .context import SyncContext
 
 CHUNK = 500
@@ -108,9 +109,8 @@ def insert_keyed(session, table: Table, rows: list[dict], key: tuple[str, ...]) 
     session.execute(insert(table), rows)
     wanted = {tuple(row[name] for name in key) for row in rows}
     found: dict = {}
-    for part in chunks(sorted({k[0] for k in wanted})):
-        query = select(table.c.id, *columns).where(columns[0].in_(part))
-        for id_, *values in session.execute(query):
-            if tuple(values) in wanted:
-                found[tuple(values)] = id_
+    lead = {k[0] for k in wanted}
+    for id_, *values in rows_in(session, select(table.c.id, *columns), columns[0], lead):
+        if tuple(values) in wanted:
+            found[tuple(values)] = id_
     return found

@@ -11,6 +11,7 @@ from ...models import Email, EmailLink, utcnow
 from ..matching import Item
 from ..providers.base import ChangeSet, RemoteMessage, Window
 from ..sanitize import sanitize_html
+from ..value_lists import rows_in, scalars_in
 from .apply_util import apply_page, chunks, drop_copies, insert_keyed, naive_utc
 from .context import SyncContext
 
@@ -47,17 +48,8 @@ def apply_messages(ctx: SyncContext, page: ChangeSet) -> None:
 
 def known_messages(ctx: SyncContext, external_ids) -> set[str]:
     """Which of these provider ids this account holds already (Feed.known)."""
-    found: set[str] = set()
-    for part in chunks(list(external_ids)):
-        found.update(
-            ctx.session.scalars(
-                select(EmailLink.external_id).where(
-                    EmailLink.linked_account_id == ctx.account.id,
-                    EmailLink.external_id.in_(part),
-                )
-            )
-        )
-    return found
+    mine = select(EmailLink.external_id).where(EmailLink.linked_account_id == ctx.account.id)
+    return set(scalars_in(ctx.session, mine, EmailLink.external_id, external_ids))
 
 
 def _seen(ctx: SyncContext, external_ids) -> None:
@@ -132,18 +124,11 @@ def _store(ctx: SyncContext, pairs: list) -> None:
 
 def _known(s, account_id: int, pairs: list):
     """This account's links to the page's messages, and the emails with their Message-IDs."""
-    links: dict[str, EmailLink] = {}
-    for part in chunks([m.external_id for m, _ in pairs]):
-        for link in s.scalars(
-            select(EmailLink).where(
-                EmailLink.linked_account_id == account_id, EmailLink.external_id.in_(part)
-            )
-        ):
-            links[link.external_id] = link
-    mails: dict[str, Email] = {}
-    for part in chunks(sorted({m.message_id for m, _ in pairs})):
-        for mail in s.scalars(select(Email).where(Email.message_id.in_(part))):
-            mails[mail.message_id] = mail
+    mine = select(EmailLink).where(EmailLink.linked_account_id == account_id)
+    ids = [m.external_id for m, _ in pairs]
+    links = {link.external_id: link for link in scalars_in(s, mine, EmailLink.external_id, ids)}
+    message_ids = [m.message_id for m, _ in pairs]
+    mails = {m.message_id: m for m in scalars_in(s, select(Email), Email.message_id, message_ids)}
     return links, mails
 
 
@@ -226,15 +211,8 @@ def _insert_new(ctx: SyncContext, pairs: list, links: dict, mails: dict, now) ->
 
 
 def _thread_starts(s, keys: set[str]) -> dict[str, datetime]:
-    out: dict[str, datetime] = {}
-    for part in chunks(sorted(keys)):
-        rows = s.execute(
-            select(Email.thread_key, func.min(Email.sent_at))
-            .where(Email.thread_key.in_(part))
-            .group_by(Email.thread_key)
-        )
-        out.update({k: v for k, v in rows})
-    return out
+    query = select(Email.thread_key, func.min(Email.sent_at)).group_by(Email.thread_key)
+    return dict(rows_in(s, query, Email.thread_key, keys))
 
 
 def _restart_thread(s, key: str, when: datetime) -> None:

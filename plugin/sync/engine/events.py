@@ -12,6 +12,7 @@ from ...models import CalendarEvent, EventLink, utcnow
 from ..match_store import insert_new_matches
 from ..matching import Item
 from ..providers.base import ChangeSet, RemoteEvent, Window
+from ..value_lists import scalars_in
 from .apply_util import apply_page, chunks, drop_copies, insert_keyed, naive_utc
 from .context import SyncContext
 from .outbound import judge_inbound
@@ -104,14 +105,11 @@ def _known(s, account_id: int, pairs: list, eager: bool = False):
 
     `eager` loads each meeting's links, participants and interactions up front (a few
     queries for the page) instead of lazily per item."""
-    links: dict[str, EventLink] = {}
-    for part in chunks([r.external_id for r, _ in pairs]):
-        for link in s.scalars(
-            select(EventLink).where(
-                EventLink.linked_account_id == account_id, EventLink.external_id.in_(part)
-            )
-        ):
-            links[link.external_id] = link
+    mine = select(EventLink).where(EventLink.linked_account_id == account_id)
+    links = {
+        link.external_id: link
+        for link in scalars_in(s, mine, EventLink.external_id, [r.external_id for r, _ in pairs])
+    }
     query = select(CalendarEvent)
     if eager:
         query = query.options(
@@ -119,10 +117,11 @@ def _known(s, account_id: int, pairs: list, eager: bool = False):
             selectinload(CalendarEvent.participants),
             selectinload(CalendarEvent.interactions),
         )
-    events: dict[tuple[str, str], CalendarEvent] = {}
-    for part in chunks(sorted({r.ical_uid for r, _ in pairs})):
-        for ev in s.scalars(query.where(CalendarEvent.ical_uid.in_(part))):
-            events[(ev.ical_uid, ev.instance_key)] = ev
+    uids = [r.ical_uid for r, _ in pairs]
+    events = {
+        (ev.ical_uid, ev.instance_key): ev
+        for ev in scalars_in(s, query, CalendarEvent.ical_uid, uids)
+    }
     return links, events
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, bindparam, literal_column, null, select, union_all
+from sqlalchemy import Integer, literal_column, null, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from ...models import AccountDomain, Contact, ContactEmail, User, UserEmail
-from . import value_lists
+from ..value_lists import execute_in, restrict
 from .directory import Directory, DirectoryContact, DirectoryUser
-from .value_lists import chunks
 
 
 class ModelDirectory(Directory):
@@ -29,13 +28,9 @@ class ModelDirectory(Directory):
 
     def _run(self, name: str, values, param: str):
         """Rows of the statement `name` for every chunk of `values`."""
-        dialect = self.session.get_bind(ContactEmail).dialect.name
-        statement = _statement(name, dialect)
-        native = value_lists.supports(dialect)
-        size = self.chunk or (value_lists.CHUNK if native else value_lists.IN_CHUNK)
-        for batch in chunks(values, size):
-            value = value_lists.bind(dialect, batch) if native else batch
-            yield from self.session.execute(statement, {param: value}).all()
+        statement = _statement(name, self.session.get_bind().dialect.name)
+        for result in execute_in(self.session, statement, values, param, self.chunk):
+            yield from result.all()
 
     def users_by_email(self, emails):
         return {
@@ -73,15 +68,6 @@ class ModelDirectory(Directory):
         return {d: tuple(sorted(ids)) for d, ids in found.items()}
 
 
-def _where_in(query, column, dialect: str, param: str):
-    """Restrict `query` to rows whose `column` is one of the parameter's values: a join on
-    the one-parameter value list where the dialect has one, else an expanding IN."""
-    if value_lists.supports(dialect):
-        q = value_lists.values_table(dialect, param)
-        return query.select_from(q).join(column.table, column == q.c.value)
-    return query.where(column.in_(bindparam(param, expanding=True)))
-
-
 def _users(dialect: str):
     linked = aliased(Contact)
     columns = (
@@ -93,7 +79,7 @@ def _users(dialect: str):
         User.linked_account_id,
     )
     return (
-        _where_in(select(*columns), UserEmail.email, dialect, "emails")
+        restrict(select(*columns), UserEmail.email, dialect, "emails", as_table=True)
         .join(User, User.id == UserEmail.user_id)
         .outerjoin(linked, linked.id == User.linked_contact_id)
     )
@@ -108,14 +94,14 @@ def _contacts(dialect: str):
         Contact.account_id,
         null().cast(Integer),
     )
-    return _where_in(select(*columns), ContactEmail.email, dialect, "emails").join(
+    return restrict(select(*columns), ContactEmail.email, dialect, "emails", as_table=True).join(
         Contact, Contact.id == ContactEmail.contact_id
     )
 
 
 def _domains(dialect: str):
     columns = (AccountDomain.domain, AccountDomain.account_id)
-    return _where_in(select(*columns), AccountDomain.domain, dialect, "domains")
+    return restrict(select(*columns), AccountDomain.domain, dialect, "domains", as_table=True)
 
 
 _BUILDERS = {
