@@ -133,8 +133,13 @@ class GmailStore:
         return [r for r in box.history if r.id > start]
 
     # ----- writes ----------------------------------------------------------------------
-    def new_id(self, internal_ms: int) -> str:
-        return f"{(internal_ms << 20) | secrets.randbits(20):x}"
+    def new_id(self, box: Mailbox, internal_ms: int) -> str:
+        """Gmail's shape (the time in the high bits), and never an id the mailbox holds:
+        messages sent at one instant share the high bits, so the low ones are drawn again."""
+        while True:
+            candidate = f"{(internal_ms << 20) | secrets.randbits(20):x}"
+            if candidate not in box.messages:
+                return candidate
 
     def add(
         self,
@@ -186,7 +191,7 @@ class GmailStore:
                 raise ApiError(400, f"Invalid label: {label}", "invalidArgument", api="gmail")
         internal = int(when.timestamp() * 1000)
         msg = Message(
-            id=self.new_id(internal),
+            id=self.new_id(box, internal),
             thread_id="",
             label_ids=list(label_ids),
             internal_date=internal,

@@ -3,6 +3,7 @@ thread start date, sanitized bodies."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from sync_helpers import at, count
 
@@ -254,3 +255,24 @@ def test_throttled_history_page_resumes_from_the_cursor_without_refetching(sb, m
     assert count(db, Email) == 6 and count(db, EmailLink) == 6
     db.session.expire_all()
     assert db.session.scalar(select(SyncCursor.cursor).where(SyncCursor.feed == "mail")) != cursor
+
+
+@pytest.mark.parametrize("budget", range(11, 60, 4))  # profile + list, then (k - 11) // 5 + 1 gets
+def test_a_throttle_at_any_point_loses_and_doubles_nothing(
+    sb, make_account, db, app, monkeypatch, budget
+):
+    """Quota for getProfile, one messages.list and k messages.get, for each k through two
+    pages and the page boundary: run until done, every message is stored exactly once."""
+    monkeypatch.setitem(app.config, "CRM_SYNC_MAIL_PAGE_SIZE", 4)
+    acc = mail_only(make_account, "ann@acme.com")
+    sent = _messages(sb, 10)
+    sb.quota.gmail_units_per_minute = budget
+    for _ in range(40):
+        run = sync_account(acc.id)
+        if run.status != "throttled":
+            break
+        sb.clock.advance(61)
+    assert run.status == "ok", run.error
+    stored = list(db.session.scalars(select(EmailLink.external_id)))
+    assert sorted(stored) == sorted(m["id"] for m in sent)
+    assert count(db, Email) == 10
