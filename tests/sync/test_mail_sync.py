@@ -276,3 +276,50 @@ def test_a_throttle_at_any_point_loses_and_doubles_nothing(
     stored = list(db.session.scalars(select(EmailLink.external_id)))
     assert sorted(stored) == sorted(m["id"] for m in sent)
     assert count(db, Email) == 10
+
+
+def test_full_resync_drops_held_messages_that_no_longer_sync(sb, make_account, db):
+    """Not downloading a held message again must not keep it past a narrower scope: a full
+    resync matches it again from what is stored and drops it, as it did when it downloaded."""
+    from plugin.settings import get_settings
+
+    acc = mail_only(make_account, "ann@acme.com")
+    sb.gmail.add_message(
+        "ann@acme.com", from_="c@nowhere.com", to=["ann@acme.com"], subject="S", body_text="x"
+    )
+    assert sync_account(acc.id).status == "ok" and count(db, Email) == 1
+    get_settings().sync_scope = "contacts"  # no contact on it: it no longer syncs
+    db.session.commit()
+    sb.gmail.add_message(
+        "ann@acme.com", from_="d@nowhere.com", to=["ann@acme.com"], subject="T", body_text="y"
+    )
+    sb.gmail.expire_history("ann@acme.com")
+    sb.reset_calls()
+    run = sync_account(acc.id)
+    assert run.status == "ok" and run.full_sync, run.error
+    assert sb.calls("ann@acme.com")["gmail.users.messages.get"] == 1  # only the new one
+    assert count(db, Email) == 0 and run.deleted == 1
+
+
+def test_resumed_page_does_not_download_drafts_and_rejects_again(sb, make_account, db):
+    """A stopped page remembers every id it dealt with, stored or not (a draft here), so a
+    quota that allows one download a minute still gets through the page."""
+    acc = mail_only(make_account, "ann@acme.com")
+    _messages(sb, 4)
+    sb.gmail.add_message(
+        "ann@acme.com",
+        from_="ann@acme.com",
+        to=["x@customer.com"],
+        subject="draft",
+        body_text="d",
+        date=at(days=-0.5),
+        labels=["DRAFT"],
+    )
+    sb.quota.gmail_units_per_minute = 11  # getProfile or a list, and one messages.get
+    for _ in range(15):
+        run = sync_account(acc.id)
+        if run.status != "throttled":
+            break
+        sb.clock.advance(61)
+    assert run.status == "ok", run.error
+    assert count(db, Email) == 4

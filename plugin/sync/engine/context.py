@@ -25,6 +25,9 @@ class SyncContext:
     matcher_factory: object = None
     # The lease holder running this sync; None when called directly (tests, CLI), no lease.
     worker: str | None = None
+    # When the full listing now paging through began (None while incremental): an item the
+    # listing has already seen since then needs no second look (a resumed page).
+    listing_since: datetime | None = None
 
     def window(self, started: datetime) -> Window:
         """The full-sync span, anchored at the sync's start so a resumed listing repeats

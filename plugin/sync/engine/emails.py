@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from ...models import Email, EmailLink, utcnow
 from ..matching import Item
@@ -43,7 +44,7 @@ def to_item(ctx: SyncContext, msg: RemoteMessage) -> Item:
 def apply_messages(ctx: SyncContext, page: ChangeSet) -> None:
     apply_page(ctx, "email", page, to_item, drop_links, _store)
     if page.unchanged_ids:
-        _seen(ctx, page.unchanged_ids)
+        _unchanged(ctx, page.unchanged_ids)
 
 
 def known_messages(ctx: SyncContext, external_ids) -> set[str]:
@@ -52,9 +53,51 @@ def known_messages(ctx: SyncContext, external_ids) -> set[str]:
     return set(scalars_in(ctx.session, mine, EmailLink.external_id, external_ids))
 
 
-def _seen(ctx: SyncContext, external_ids) -> None:
-    """Listed again but not downloaded: still in the mailbox, so not unseen at the end of a
-    full sync (purge_unseen_messages)."""
+def _unchanged(ctx: SyncContext, external_ids) -> None:
+    """Listed again but not downloaded (a message never changes once sent): still in the
+    mailbox, so seen and not purged at the end of a full sync. Unless this listing has seen
+    it already (a resumed page), it is matched again from what is stored, so one that no
+    longer syncs (a narrower scope, a blocklist) leaves just as if it had been downloaded."""
+    s, since = ctx.session, ctx.listing_since
+    mine = select(EmailLink.external_id, EmailLink.seen_at).where(
+        EmailLink.linked_account_id == ctx.account.id
+    )
+    seen, again = [], []
+    for external_id, seen_at in rows_in(s, mine, EmailLink.external_id, external_ids):
+        fresh = since is not None and seen_at is not None and seen_at >= since
+        (seen if fresh else again).append(external_id)
+    if again:
+        seen += _match_again(ctx, again)
+    _mark_seen(ctx, seen)
+
+
+def _match_again(ctx: SyncContext, external_ids: list[str]) -> list[str]:
+    """Match these held messages again; drop those that no longer sync. Returns the rest."""
+    from ..match_store import item_from_row
+
+    s = ctx.session
+    mail = selectinload(EmailLink.mail)
+    mine = (
+        select(EmailLink)
+        .where(EmailLink.linked_account_id == ctx.account.id)
+        .options(
+            mail.selectinload(Email.participants),
+            mail.selectinload(Email.interactions),
+            mail.selectinload(Email.links),
+        )
+    )
+    links = list(scalars_in(s, mine, EmailLink.external_id, external_ids))
+    results = ctx.matcher().match_many([item_from_row(link.mail) for link in links])
+    kept, gone = [], []
+    for link, result in zip(links, results, strict=True):
+        (kept if result.syncs else gone).append(link)
+    if gone:
+        ctx.run.deleted += _drop(s, gone)
+        ctx.run.skipped += len(gone)
+    return [link.external_id for link in kept]
+
+
+def _mark_seen(ctx: SyncContext, external_ids) -> None:
     now = utcnow()
     for part in chunks(list(external_ids)):
         ctx.session.execute(

@@ -75,11 +75,11 @@ def run_feed(ctx: SyncContext, feed: Feed) -> None:
             cur.page_token = None
             cur.full_sync_started_at = None
             continue
-        ctx.run.fetched += (
-            len(page.items) + len(page.deleted_ids) + len(page.rejected) + len(page.unchanged_ids)
-        )
+        # Listed but not downloaded (unchanged_ids) is not fetched.
+        ctx.run.fetched += len(page.items) + len(page.deleted_ids) + len(page.rejected)
         for rejected in page.rejected:
             ctx.problem(feed.kind, rejected.external_id, rejected.message, rejected.detail)
+        ctx.listing_since = cur.full_sync_started_at if full else None
         feed.apply(ctx, page)
         if page.stopped is not None:
             # Throttled part-way: keep what came, come back to this page (cursor unchanged).

@@ -50,9 +50,11 @@ def _full_page(
         params["pageToken"] = state["p"]
     body = http.get(f"{base}/messages", params)
     ids = [m["id"] for m in body.get("messages", [])]
-    got = _fetch(http, ids, known)
-    if got.stopped:  # list this page again next time; what is stored by then is skipped
-        return got.change_set(json.dumps({"h": state["h"], "p": state.get("p")}), None)
+    done = set(state.get("done", ()))  # ids of this page already dealt with, if it stopped
+    got = _fetch(http, ids, known, done)
+    if got.stopped:  # list this page again next time, skipping what was dealt with
+        again = {"h": state["h"], "p": state.get("p"), "done": sorted(done | set(got.handled))}
+        return got.change_set(json.dumps(again), None)
     nxt = body.get("nextPageToken")
     return got.change_set(
         json.dumps({"h": state["h"], "p": nxt}) if nxt else None,
@@ -63,6 +65,10 @@ def _full_page(
 def _history_page(
     http: GoogleHttp, cursor: str, page_token: str | None, known: Known | None
 ) -> ChangeSet:
+    done: set[str] = set()
+    if page_token and page_token.startswith("{"):  # our wrapper of a page that stopped
+        wrapper = json.loads(page_token)
+        page_token, done = wrapper.get("t"), set(wrapper.get("done", ()))
     params = {"startHistoryId": cursor, "maxResults": http.config.mail_page_size}
     if page_token:
         params["pageToken"] = page_token
@@ -80,10 +86,11 @@ def _history_page(
         for entry in record.get("labelsRemoved", []):
             if GONE_LABELS & set(entry.get("labelIds", [])):
                 wanted[entry["message"]["id"]] = True
-    got = _fetch(http, [i for i, keep in wanted.items() if keep], known)
+    got = _fetch(http, [i for i, keep in wanted.items() if keep], known, done)
     got.gone.extend(i for i, keep in wanted.items() if not keep)
-    if got.stopped:  # the same history page again next time (None: from the cursor)
-        return got.change_set(page_token, None)
+    if got.stopped:  # the same history page again next time (t None: from the cursor)
+        again = {"t": page_token, "done": sorted(done | set(got.handled))}
+        return got.change_set(json.dumps(again), None)
     nxt = body.get("nextPageToken")
     return got.change_set(nxt, None if nxt else body.get("historyId"))
 
@@ -96,6 +103,7 @@ class _Fetched:
     gone: list[str] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    handled: list[str] = field(default_factory=list)  # every id dealt with, in list order
     stopped: Throttled | None = None
 
     def change_set(self, next_page_token: str | None, next_cursor: str | None) -> ChangeSet:
@@ -110,26 +118,33 @@ class _Fetched:
         )
 
 
-def _fetch(http: GoogleHttp, ids: list[str], known: Known | None) -> _Fetched:
+def _fetch(
+    http: GoogleHttp, ids: list[str], known: Known | None, done: set[str] = frozenset()
+) -> _Fetched:
     """messages.get format=full for each id the CRM does not hold yet (Gmail has no bulk get
-    outside the batch API, and a message never changes once sent). Throttled part-way, it
-    keeps what it got and says so."""
+    outside the batch API, and a message never changes once sent), skipping those `done`
+    when this page stopped before. Throttled part-way, it keeps what it got and says so,
+    with every id it dealt with (stored or not: drafts, rejects) in `handled`."""
     got = _Fetched()
+    ids = [i for i in ids if i not in done]
     have = set(known(ids)) if known and ids else set()
     base = f"{http.config.gmail_url}/users/me/messages"
     downloaded = []
     for msg_id in ids:
         if msg_id in have:
             got.unchanged.append(msg_id)
+            got.handled.append(msg_id)
             continue
         try:
             raw = http.get(f"{base}/{msg_id}", {"format": "full"})
         except ItemRejected:
             got.gone.append(msg_id)  # deleted between the list and the get
+            got.handled.append(msg_id)
             continue
         except Throttled as exc:
             got.stopped = exc
             break
+        got.handled.append(msg_id)
         if SKIP_LABELS & set(raw.get("labelIds", [])):
             got.gone.append(msg_id)
             continue
