@@ -11,15 +11,17 @@ def explain(db, statement, values: list[str], **params) -> str:
     """The plan of `statement` with the value list parameter ("values" unless named in
     `params` as list=...) bound to `values` and any other bound parameters in `params`.
 
-    On PostgreSQL sequential scans are switched off for the question: it scans tables this
-    small whenever that costs less, and the question is whether the index *can* answer."""
+    On PostgreSQL sequential scans and hash and merge joins are switched off for the
+    question: it reads tables this small whole whenever that costs less, and the question
+    is whether the index *can* answer the lookup, one probe per value."""
     dialect = db.engine.dialect.name
     name = params.pop("list", "values")
     compiled = statement.compile(dialect=db.engine.dialect)
     bound = dict(compiled.params, **params, **{name: value_lists.bind(dialect, values)})
     with db.engine.begin() as conn:
         if dialect == "postgresql":
-            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            for setting in ("enable_seqscan", "enable_hashjoin", "enable_mergejoin"):
+                conn.exec_driver_sql(f"SET LOCAL {setting} = off")
             rows = conn.exec_driver_sql(f"EXPLAIN {compiled}", bound)
         else:
             order = compiled.positiontup or []

@@ -75,6 +75,7 @@ class Mailbox:
     history: list[HistoryRecord] = field(default_factory=list)
     min_history_id: int = 0
     labels: dict[str, str] = field(default_factory=dict)  # user label id -> name
+    issued: set[str] = field(default_factory=set)  # every message id given out, deleted too
 
 
 class GmailStore:
@@ -134,11 +135,14 @@ class GmailStore:
 
     # ----- writes ----------------------------------------------------------------------
     def new_id(self, box: Mailbox, internal_ms: int) -> str:
-        """Gmail's shape (the time in the high bits), and never an id the mailbox holds:
-        messages sent at one instant share the high bits, so the low ones are drawn again."""
+        """Gmail's shape (the time in the high bits), and never an id the mailbox gave out
+        before, even to a message since deleted: messages sent at one instant share the
+        high bits, so the low ones are drawn again."""
+        issued = box.__dict__.setdefault("issued", set(box.messages))  # a state file of old
         while True:
             candidate = f"{(internal_ms << 20) | secrets.randbits(20):x}"
-            if candidate not in box.messages:
+            if candidate not in issued:
+                issued.add(candidate)
                 return candidate
 
     def add(

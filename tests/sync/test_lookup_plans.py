@@ -6,51 +6,39 @@ account and scanned the page's ids for each, so a page cost grew with the calend
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
 
-from plugin.models import CalendarEvent, Email, EmailLink, EventLink
+from plugin.models import EmailLink, EventLink
+from plugin.sync.engine.lookups import (
+    account_links,
+    emails_by_message_id,
+    meetings_by_uid,
+    thread_starts,
+)
 from plugin.sync.value_lists import restrict
 from tests.query_plans import explain, probes, scans
 
 TABLES = ("crm_events", "crm_event_links", "crm_emails", "crm_email_links")
 
-
-def _lookups(dialect: str):
-    """The statements events._known, emails._known, known_messages and _thread_starts run."""
-    return {
-        "event links": restrict(
-            select(EventLink).where(EventLink.linked_account_id == 1),
-            EventLink.external_id,
-            dialect,
-        ),
-        "meetings": restrict(select(CalendarEvent), CalendarEvent.ical_uid, dialect),
-        "email links": restrict(
-            select(EmailLink.external_id).where(EmailLink.linked_account_id == 1),
-            EmailLink.external_id,
-            dialect,
-        ),
-        "emails": restrict(select(Email), Email.message_id, dialect),
-        "thread starts": restrict(
-            select(Email.thread_key, func.min(Email.sent_at)).group_by(Email.thread_key),
-            Email.thread_key,
-            dialect,
-        ),
-    }
+# Every lookup the appliers make (plugin/sync/engine/lookups.py), as they make them.
+LOOKUPS = {
+    "event links": (account_links(EventLink, 1), "crm_event_links", "external_id"),
+    "meetings": (meetings_by_uid(), "crm_events", "ical_uid"),
+    "email links": (account_links(EmailLink, 1), "crm_email_links", "external_id"),
+    "held messages": (
+        account_links(EmailLink, 1, EmailLink.external_id, EmailLink.seen_at),
+        "crm_email_links",
+        "external_id",
+    ),
+    "emails": (emails_by_message_id(), "crm_emails", "message_id"),
+    "thread starts": (thread_starts(), "crm_emails", "thread_key"),
+}
 
 
-@pytest.mark.parametrize(
-    "name, table, column",
-    [
-        ("event links", "crm_event_links", "external_id"),
-        ("meetings", "crm_events", "ical_uid"),
-        ("email links", "crm_email_links", "external_id"),
-        ("emails", "crm_emails", "message_id"),
-        ("thread starts", "crm_emails", "thread_key"),
-    ],
-)
-def test_page_lookups_probe_the_key_index(db, name, table, column):
+@pytest.mark.parametrize("name", sorted(LOOKUPS))
+def test_page_lookups_probe_the_key_index(db, name):
     """Each key of the page is one index probe: no whole table, and not every row of the
     account (linked_account_id alone) checked against the page."""
-    plan = explain(db, _lookups(db.engine.dialect.name)[name], ["a", "b", "c"])
+    (query, column), table, key = LOOKUPS[name]
+    plan = explain(db, restrict(query, column, db.engine.dialect.name), ["a", "b", "c"])
     assert scans(plan, TABLES) == [], plan
-    assert probes(plan, table, column), plan
+    assert probes(plan, table, key), plan

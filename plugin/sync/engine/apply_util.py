@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from ..value_lists import rows_in
+from .. import value_lists
 from .context import SyncContext
 
 CHUNK = 500
@@ -107,10 +107,25 @@ def insert_keyed(session, table: Table, rows: list[dict], key: tuple[str, ...]) 
         made = session.execute(insert(table).returning(table.c.id, *columns), rows)
         return {tuple(values): id_ for id_, *values in made}
     session.execute(insert(table), rows)
-    wanted = {tuple(row[name] for name in key) for row in rows}
+    dialect = session.get_bind().dialect.name
+    # Every key column restricted (iCalUID alone would read every stored occurrence of a
+    # series); the cross product of the columns' values may name a few rows not inserted
+    # here, which the check against `wanted` leaves out.
+    statement = select(table.c.id, *columns)
+    for i, column in enumerate(columns):
+        statement = value_lists.restrict(statement, column, dialect, f"k{i}")
+    native = value_lists.supports(dialect)
+    wanted = sorted({tuple(row[name] for name in key) for row in rows})
+    size = value_lists.CHUNK if native else value_lists.IN_CHUNK
     found: dict = {}
-    lead = {k[0] for k in wanted}
-    for id_, *values in rows_in(session, select(table.c.id, *columns), columns[0], lead):
-        if tuple(values) in wanted:
-            found[tuple(values)] = id_
+    for lo in range(0, len(wanted), size):
+        part = wanted[lo : lo + size]
+        params = {}
+        for i in range(len(columns)):
+            values = sorted({k[i] for k in part})
+            params[f"k{i}"] = value_lists.bind(dialect, values) if native else values
+        chosen = set(part)
+        for id_, *values in session.execute(statement, params):
+            if tuple(values) in chosen:
+                found[tuple(values)] = id_
     return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from ...models import Email, EmailLink, utcnow
@@ -15,6 +15,7 @@ from ..sanitize import sanitize_html
 from ..value_lists import rows_in, scalars_in
 from .apply_util import apply_page, chunks, drop_copies, insert_keyed, naive_utc
 from .context import SyncContext
+from .lookups import account_links, emails_by_message_id, thread_starts
 
 
 def thread_key(msg: RemoteMessage) -> str:
@@ -49,8 +50,8 @@ def apply_messages(ctx: SyncContext, page: ChangeSet) -> None:
 
 def known_messages(ctx: SyncContext, external_ids) -> set[str]:
     """Which of these provider ids this account holds already (Feed.known)."""
-    mine = select(EmailLink.external_id).where(EmailLink.linked_account_id == ctx.account.id)
-    return set(scalars_in(ctx.session, mine, EmailLink.external_id, external_ids))
+    mine = account_links(EmailLink, ctx.account.id, EmailLink.external_id)
+    return set(scalars_in(ctx.session, *mine, external_ids))
 
 
 def _unchanged(ctx: SyncContext, external_ids) -> None:
@@ -59,11 +60,9 @@ def _unchanged(ctx: SyncContext, external_ids) -> None:
     it already (a resumed page), it is matched again from what is stored, so one that no
     longer syncs (a narrower scope, a blocklist) leaves just as if it had been downloaded."""
     s, since = ctx.session, ctx.listing_since
-    mine = select(EmailLink.external_id, EmailLink.seen_at).where(
-        EmailLink.linked_account_id == ctx.account.id
-    )
+    mine = account_links(EmailLink, ctx.account.id, EmailLink.external_id, EmailLink.seen_at)
     seen, again = [], []
-    for external_id, seen_at in rows_in(s, mine, EmailLink.external_id, external_ids):
+    for external_id, seen_at in rows_in(s, *mine, external_ids):
         fresh = since is not None and seen_at is not None and seen_at >= since
         (seen if fresh else again).append(external_id)
     if again:
@@ -77,16 +76,13 @@ def _match_again(ctx: SyncContext, external_ids: list[str]) -> list[str]:
 
     s = ctx.session
     mail = selectinload(EmailLink.mail)
-    mine = (
-        select(EmailLink)
-        .where(EmailLink.linked_account_id == ctx.account.id)
-        .options(
-            mail.selectinload(Email.participants),
-            mail.selectinload(Email.interactions),
-            mail.selectinload(Email.links),
-        )
+    query, key = account_links(EmailLink, ctx.account.id)
+    query = query.options(
+        mail.selectinload(Email.participants),
+        mail.selectinload(Email.interactions),
+        mail.selectinload(Email.links),
     )
-    links = list(scalars_in(s, mine, EmailLink.external_id, external_ids))
+    links = list(scalars_in(s, query, key, external_ids))
     results = ctx.matcher().match_many([item_from_row(link.mail) for link in links])
     kept, gone = [], []
     for link, result in zip(links, results, strict=True):
@@ -167,11 +163,12 @@ def _store(ctx: SyncContext, pairs: list) -> None:
 
 def _known(s, account_id: int, pairs: list):
     """This account's links to the page's messages, and the emails with their Message-IDs."""
-    mine = select(EmailLink).where(EmailLink.linked_account_id == account_id)
     ids = [m.external_id for m, _ in pairs]
-    links = {link.external_id: link for link in scalars_in(s, mine, EmailLink.external_id, ids)}
+    links = {
+        link.external_id: link for link in scalars_in(s, *account_links(EmailLink, account_id), ids)
+    }
     message_ids = [m.message_id for m, _ in pairs]
-    mails = {m.message_id: m for m in scalars_in(s, select(Email), Email.message_id, message_ids)}
+    mails = {m.message_id: m for m in scalars_in(s, *emails_by_message_id(), message_ids)}
     return links, mails
 
 
@@ -254,8 +251,7 @@ def _insert_new(ctx: SyncContext, pairs: list, links: dict, mails: dict, now) ->
 
 
 def _thread_starts(s, keys: set[str]) -> dict[str, datetime]:
-    query = select(Email.thread_key, func.min(Email.sent_at)).group_by(Email.thread_key)
-    return dict(rows_in(s, query, Email.thread_key, keys))
+    return dict(rows_in(s, *thread_starts(), keys))
 
 
 def _restart_thread(s, key: str, when: datetime) -> None:

@@ -15,6 +15,7 @@ from ..providers.base import ChangeSet, RemoteEvent, Window
 from ..value_lists import scalars_in
 from .apply_util import apply_page, chunks, drop_copies, insert_keyed, naive_utc
 from .context import SyncContext
+from .lookups import account_links, meetings_by_uid
 from .outbound import judge_inbound
 
 
@@ -105,24 +106,20 @@ def _known(s, account_id: int, pairs: list, eager: bool = False):
 
     `eager` loads each meeting's links, participants and interactions up front (a few
     queries for the page) instead of lazily per item."""
-    mine = select(EventLink).where(EventLink.linked_account_id == account_id)
+    ids = [r.external_id for r, _ in pairs]
     links = {
-        link.external_id: link
-        for link in scalars_in(s, mine, EventLink.external_id, [r.external_id for r, _ in pairs])
+        link.external_id: link for link in scalars_in(s, *account_links(EventLink, account_id), ids)
     }
-    query = select(CalendarEvent)
+    options = ()
     if eager:
-        query = query.options(
+        options = (
             selectinload(CalendarEvent.links),
             selectinload(CalendarEvent.participants),
             selectinload(CalendarEvent.interactions),
         )
     uids = [r.ical_uid for r, _ in pairs]
-    events = {
-        (ev.ical_uid, ev.instance_key): ev
-        for ev in scalars_in(s, query, CalendarEvent.ical_uid, uids)
-    }
-    return links, events
+    found = scalars_in(s, *meetings_by_uid(*options), uids)
+    return links, {(ev.ical_uid, ev.instance_key): ev for ev in found}
 
 
 def _insert_new(ctx: SyncContext, pairs: list, links: dict, events: dict, now) -> list:

@@ -152,7 +152,9 @@ class Tally(NamedTuple):
 
 def tally(matches: Iterable[ParticipantMatch], booker: str | None = None) -> Tally:
     """One pass over the matches: blocked people count for nothing, internal ones (users,
-    the mailbox owner) for nothing but themselves."""
+    the mailbox owner) for nothing but themselves, and a direct or domain match only ties
+    the item to an account it names (classify never makes one without). `booker` is left
+    out of first_direct: pass the item's booker, as event_client expects."""
     accounts: set[int] = set()
     domain_accounts: set[int] = set()
     first_direct = None
@@ -194,7 +196,9 @@ def event_client(
     lookup: Lookup,
     settings: MatchSettings,
 ) -> tuple[int | None, int | None, str]:
-    """(client account, client contact, method) by the EventPro order of section 4."""
+    """(client account, client contact, method) by the EventPro order of section 4.
+
+    `matches` may be a Tally, which must come from tally(matches, booker) for this booker."""
     if booker and not is_blocked(booker, settings):
         user = lookup.users.get(booker)
         if user is not None and user.contact_id is not None:
