@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import String, Text, any_, bindparam, func, select
+from sqlalchemy import String, Text, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import FromClause
 
@@ -34,10 +34,12 @@ def supports(dialect: str) -> bool:
 def values_table(dialect: str, name: str) -> FromClause:
     """A FROM item `q` with one text column `q.c.value`, fed by the parameter `name`."""
     if dialect == "sqlite":
-        return func.json_each(bindparam(name, type_=String)).table_valued("value").alias("q")
+        return (
+            func.json_each(bindparam(name, type_=String)).table_valued("value").alias(f"v_{name}")
+        )
     if dialect == "postgresql":
         fn = func.unnest(bindparam(name, type_=ARRAY(Text)))
-        return fn.table_valued("value").render_derived(with_types=False).alias("q")
+        return fn.table_valued("value").render_derived(with_types=False).alias(f"v_{name}")
     raise ValueError(f"no one-parameter value list for {dialect}")
 
 
@@ -53,26 +55,24 @@ def chunks(values: Iterable[str], size: int) -> Iterator[list[str]]:
         yield batch[i : i + size]
 
 
-def restrict(query, column, dialect: str, param: str = "values", as_table: bool = False):
-    """`query` limited to rows whose `column` is one of the parameter's values, in a form
-    whose every plan is an index probe per value or at worst one pass over the table, never
-    the table's rows checked against the whole list one by one.
+def restrict(query, column, dialect: str, param: str = "values"):
+    """`query` limited to rows whose `column` is one of the parameter's values, in a form the
+    database answers with one index probe per value.
 
-    SQLite: `column IN (SELECT value FROM json_each(?))`: read once, then the column's index
-    is probed per value even when the query has other conditions (as a join it chose to
-    walk an account's every link and scan the list for each). PostgreSQL:
-    `column = ANY(%s::text[])`, an index condition beside the query's others (a join on
-    unnest may be planned as a nested loop filtering an account's links by the list).
-    `as_table` joins unnest instead, for a query with no other condition on the table (the
-    directory's): its planner then picks index probes or one hash join by the batch's size,
-    which measured quicker on large directories. Elsewhere an expanding IN."""
+    SQLite: `column IN (SELECT value FROM json_each(?))`, which it reads once and answers by
+    probing the column's index per value even when the query has other conditions (joined,
+    it chose to walk an account's every link and scan the list for each). PostgreSQL: a
+    join on unnest, which its planner costs from the array's length (index probes, or one
+    hash join when the batch is large next to the table). Not `column = ANY(array)`: once
+    psycopg prepares the statement (its fifth run), PostgreSQL's generic plan for it read
+    every link of the account per page, ten times slower. Elsewhere an expanding IN.
+    tests/sync/test_lookup_plans.py and tests/matching/test_directory_lookups.py check the
+    plans."""
     if dialect == "sqlite":
         return query.where(column.in_(select(values_table(dialect, param).c.value)))
-    if dialect == "postgresql" and as_table:
-        q = values_table(dialect, param)
-        return query.select_from(q).join(column.table, column == q.c.value)
     if dialect == "postgresql":
-        return query.where(column == any_(bindparam(param, type_=ARRAY(Text))))
+        q = values_table(dialect, param)
+        return query.join_from(column.table, q, column == q.c.value)
     return query.where(column.in_(bindparam(param, expanding=True)))
 
 

@@ -79,7 +79,7 @@ def _users(dialect: str):
         User.linked_account_id,
     )
     return (
-        restrict(select(*columns), UserEmail.email, dialect, "emails", as_table=True)
+        restrict(select(*columns), UserEmail.email, dialect, "emails")
         .join(User, User.id == UserEmail.user_id)
         .outerjoin(linked, linked.id == User.linked_contact_id)
     )
@@ -94,14 +94,14 @@ def _contacts(dialect: str):
         Contact.account_id,
         null().cast(Integer),
     )
-    return restrict(select(*columns), ContactEmail.email, dialect, "emails", as_table=True).join(
+    return restrict(select(*columns), ContactEmail.email, dialect, "emails").join(
         Contact, Contact.id == ContactEmail.contact_id
     )
 
 
 def _domains(dialect: str):
     columns = (AccountDomain.domain, AccountDomain.account_id)
-    return restrict(select(*columns), AccountDomain.domain, dialect, "domains", as_table=True)
+    return restrict(select(*columns), AccountDomain.domain, dialect, "domains")
 
 
 _BUILDERS = {
