@@ -192,6 +192,15 @@ def _messages(sb, n: int) -> list[dict]:
     ]
 
 
+def _resync(sb, acc):
+    """Expire the mailbox's history, so the next run is a full resync; run it."""
+    sb.gmail.expire_history("ann@acme.com")
+    sb.reset_calls()
+    run = sync_account(acc.id)
+    assert run.status == "ok" and run.full_sync, run.error
+    return run
+
+
 def test_throttled_mid_page_keeps_what_was_fetched_and_resumes_there(sb, make_account, db):
     """Gmail's quota runs out halfway through a page of messages.get: the messages already
     fetched are stored, and the next run fetches only the rest (each message once)."""
@@ -224,10 +233,7 @@ def test_full_resync_does_not_download_stored_messages_again(sb, make_account, d
     sb.gmail.add_message(
         "ann@acme.com", from_="new@customer.com", to=["ann@acme.com"], subject="New", body_text="n"
     )
-    sb.gmail.expire_history("ann@acme.com")
-    sb.reset_calls()
-    run = sync_account(acc.id)
-    assert run.status == "ok" and run.full_sync, run.error
+    run = _resync(sb, acc)
     assert sb.calls("ann@acme.com")["gmail.users.messages.get"] == 1
     assert run.created == 1 and run.deleted == 0
     assert count(db, Email) == 6 and count(db, EmailLink) == 6
@@ -293,10 +299,7 @@ def test_full_resync_drops_held_messages_that_no_longer_sync(sb, make_account, d
     sb.gmail.add_message(
         "ann@acme.com", from_="d@nowhere.com", to=["ann@acme.com"], subject="T", body_text="y"
     )
-    sb.gmail.expire_history("ann@acme.com")
-    sb.reset_calls()
-    run = sync_account(acc.id)
-    assert run.status == "ok" and run.full_sync, run.error
+    run = _resync(sb, acc)
     assert sb.calls("ann@acme.com")["gmail.users.messages.get"] == 1  # only the new one
     assert count(db, Email) == 0 and run.deleted == 1
 
