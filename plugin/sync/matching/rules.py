@@ -126,18 +126,6 @@ def classify(
     return (None, contact_id, None, "none", None, False)
 
 
-def match_participant(
-    email: str,
-    name: str | None,
-    role: str,
-    lookup: Lookup,
-    settings: MatchSettings,
-    owner_emails: frozenset[str] = frozenset(),
-) -> ParticipantMatch:
-    """One person's match (see classify)."""
-    return ParticipantMatch(email, name, role, *classify(email, lookup, settings, owner_emails))
-
-
 class Tally(NamedTuple):
     """What the item-level rules need to know of an item's matches, gathered in one pass."""
 
@@ -166,16 +154,15 @@ def tally(matches: Iterable[ParticipantMatch], booker: str | None = None) -> Tal
         if method == "internal":
             continue
         has_external = True
+        if method in ACCOUNT_METHODS and m.account_id is not None:
+            accounts.add(m.account_id)
         if method == "direct" or method == "manual":
             has_contact = True
-            if m.account_id is not None:
-                accounts.add(m.account_id)
             if method == "direct" and first_direct is None and m.email != booker:
                 first_direct = m
         elif method == "domain":
             has_domain = True
             if m.account_id is not None:
-                accounts.add(m.account_id)
                 domain_accounts.add(m.account_id)
         elif method == "ambiguous":
             has_ambiguous = True
