@@ -14,7 +14,7 @@ from flask import Flask, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash
 
@@ -46,6 +46,8 @@ def create_app(config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)
+    with app.app_context():
+        use_wal(db.engine)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "login"
@@ -61,6 +63,22 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def use_wal(engine) -> None:
+    """On SQLite, write-ahead logging: pages open in the browser keep reading while the
+    worker commits, and a commit appends to the log instead of syncing the whole file.
+    synchronous=NORMAL keeps every commit through a crash of the process (a kill -9 loses
+    nothing); a power cut may lose the last commits, each whole with its sync cursor."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
 
 
 def env_config(environ=None) -> dict:

@@ -91,3 +91,32 @@ def test_demo_init_command_is_idempotent(runner, db):
     again = runner.invoke(args=["demo", "init"])
     assert "already present" in again.output
     assert db.session.scalar(select(func.count()).select_from(User)) == 6
+
+
+def test_on_sqlite_the_worker_commits_while_a_page_is_still_reading(tmp_path):
+    """The demo runs web pages and the worker on one SQLite file: with write-ahead logging a
+    reader holding its transaction open never makes the worker's commit wait or fail."""
+    import sqlite3
+
+    from demo.app import create_app, db
+    from plugin.models import Base
+
+    path = tmp_path / "crm.sqlite"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        Base.metadata.create_all(db.engine)
+        with db.engine.begin() as setup:
+            setup.exec_driver_sql("CREATE TABLE progress (page INTEGER)")
+        with db.engine.connect() as reader:
+            mode = reader.exec_driver_sql("PRAGMA journal_mode").scalar()
+            reader.exec_driver_sql("BEGIN")
+            assert reader.exec_driver_sql("SELECT count(*) FROM progress").scalar() == 0
+            writer = sqlite3.connect(path, timeout=0.2)  # a worker that will not wait long
+            writer.execute("INSERT INTO progress VALUES (1)")
+            writer.commit()  # in rollback-journal mode: "database is locked"
+            writer.close()
+            # The reader's transaction still sees the state it began with.
+            assert reader.exec_driver_sql("SELECT count(*) FROM progress").scalar() == 0
+            reader.exec_driver_sql("COMMIT")
+        assert mode == "wal"
+        db.engine.dispose()
