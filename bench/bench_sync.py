@@ -1,4 +1,4 @@
-"""Inbound sync throughput against the in-process Google sandbox, quotas enforced.
+"""Inbound sync throughput against the Google sandbox (in a child process), quotas enforced.
 
     .venv/bin/python bench/bench_sync.py                 # 5,000 events + 5,000 emails, SQLite
     .venv/bin/python bench/bench_sync.py --events 1000 --emails 500 --pg URL
@@ -19,7 +19,6 @@ bench advances the sandbox clock by Retry-After and runs again, as the scheduler
 from __future__ import annotations
 
 import argparse
-import gc
 import math
 import os
 import sys
@@ -29,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from _common import bench_app  # noqa: E402
+from _common import bench_app, serve_apart  # noqa: E402
 from _floors import calendar_floor, calendar_pages, mail_floor  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
@@ -53,7 +52,7 @@ SCOPES = [
 ]
 CONTACTS = 20_000
 TWINS = ("twin1@acme.com", "twin2@acme.com")  # calendars like big@'s, for a best of three
-MAIL_TWIN = "mailtwin@acme.com"  # a mailbox like big@'s, for a best of two
+MAIL_TWINS = ("mailtwin1@acme.com", "mailtwin2@acme.com")  # mailboxes like big@'s: best of 3
 
 
 class Timed:
@@ -184,7 +183,7 @@ def main() -> None:
     ap.add_argument("--pg", help="PostgreSQL URL instead of a temporary SQLite file")
     args = ap.parse_args()
 
-    sb, app, db = bench_app(args.pg)
+    seeded, app, db = bench_app(args.pg, start=False)
     with app.app_context():
         from plugin.settings import get_settings
 
@@ -193,20 +192,19 @@ def main() -> None:
         seed_directory(db)
         domains = [f"co{i}.com" for i in range(1, 201)]
         t = time.perf_counter()
-        seed_sandbox(sb, "big@acme.com", args.events, args.emails, domains)
-        seed_sandbox(sb, "mem@acme.com", args.events, 0, domains)
-        seed_sandbox(sb, "double@acme.com", args.events * 2, 0, domains)
+        seed_sandbox(seeded, "big@acme.com", args.events, args.emails, domains)
+        seed_sandbox(seeded, "mem@acme.com", args.events, 0, domains)
+        seed_sandbox(seeded, "double@acme.com", args.events * 2, 0, domains)
         for twin in TWINS:
-            seed_sandbox(sb, twin, args.events, 0, domains)
-        seed_sandbox(sb, MAIL_TWIN, 0, args.emails, domains)
+            seed_sandbox(seeded, twin, args.events, 0, domains)
+        for twin in MAIL_TWINS:
+            seed_sandbox(seeded, twin, 0, args.emails, domains)
         print(
             f"seeded sandbox in {time.perf_counter() - t:.1f}s; database {db.engine.dialect.name}"
         )
-        # The sandbox's mailboxes are long-lived input, not the engine's garbage: keep the
-        # cyclic GC from rescanning them on every collection (the same for engine and floor,
-        # as in bench_matching.py).
-        gc.collect()
-        gc.freeze()
+        # Served from a child process, as Google is served from elsewhere: its request
+        # handling then takes nothing from the engine's time (see _common.ChildSandbox).
+        sb = serve_apart(seeded, app)
         timer = Timed()
         providers.register("google", timer.factory)
 
@@ -271,9 +269,12 @@ def main() -> None:
             .select_from(EmailLink)
             .where(EmailLink.linked_account_id == big_cal)
         )
-        if n_mail:  # and once more on a mailbox like it: the best of the two counts
-            twin = full_sync(sb, make_account(sb, db, MAIL_TWIN, calendar=False), timer)
-            mail = min(mail, twin, key=lambda run: run["seconds"] - run["fetch_seconds"])
+        if n_mail:  # and on two mailboxes like it: the best of the three counts
+            twins = [
+                full_sync(sb, make_account(sb, db, twin, calendar=False), timer)
+                for twin in MAIL_TWINS
+            ]
+            mail = min([mail, *twins], key=lambda run: run["seconds"] - run["fetch_seconds"])
         mail_engine_s = engine_s = mail["seconds"] - mail["fetch_seconds"]
         lists = calls.get("gmail.users.messages.list", 0)
         gets = calls.get("gmail.users.messages.get", 0)
