@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from plugin.sync.matching import Matcher
+
 from .helpers import START, account, by_email, contact, match, meeting, settings, user
 
 
@@ -156,6 +158,17 @@ def test_owner_emails_are_internal_even_unknown_to_directory(db):
     result = match(meeting("alias@ours.com", "x@ours.com", owner_emails=("ALIAS@ours.com",)))
     assert by_email(result)["alias@ours.com"].method == "internal"
     assert by_email(result)["x@ours.com"].method == "domain"
+
+
+def test_an_owner_address_is_internal_only_on_its_own_mailboxs_items_in_one_batch(db):
+    """Pages of several mailboxes may share a batch: being one mailbox's owner says nothing
+    about the same address on another mailbox's items."""
+    account(db, "Ours", "ours.com")
+    mine = meeting("alias@ours.com", "x@ours.com", owner_emails=("alias@ours.com",))
+    theirs = meeting("alias@ours.com", "x@ours.com", owner_emails=("other@ours.com",))
+    results = Matcher().match_many([mine, theirs, mine, theirs])
+    methods = [by_email(r)["alias@ours.com"].method for r in results]
+    assert methods == ["internal", "domain", "internal", "domain"]
 
 
 def test_user_non_primary_email_is_internal(db):

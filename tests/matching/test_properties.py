@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from hypothesis import given, settings
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 
 from plugin.sync.matching import (
     DirectoryContact,
+    DirectoryUser,
     Item,
     Matcher,
     MatchSettings,
@@ -131,3 +133,32 @@ def test_property_batch_equals_one_by_one_with_one_lookup(w, batches):
     together = matcher.match_many([item(e) for e in batches])
     assert d.calls <= 3  # users, contacts, domains: once for the whole batch
     assert together == [matcher.match(item(e)) for e in batches]
+
+
+some = st.sets(st.sampled_from(EMAILS), max_size=4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(world, attendees, some, some, some)
+def test_property_owner_addresses_are_internal_unless_blocked_or_a_user(
+    w, emails, owners, users, blocked
+):
+    """The linked mailbox's own addresses never tie an item to an account; everyone else on
+    the item, and every address on another mailbox's item of the same batch, matches as if
+    no mailbox owned it."""
+    d = directory(w)
+    d.users = {e: DirectoryUser(i + 1) for i, e in enumerate(sorted(users))}
+    matcher = Matcher(directory=d, settings=replace(RULES, blocked_addresses=frozenset(blocked)))
+    mine, plain = matcher.match_many(
+        [replace(item(emails), owner_emails=tuple(owners)), item(emails)]
+    )
+    for m, p in zip(mine.participants, plain.participants, strict=True):
+        if m.email in owners and m.email not in users and m.email not in blocked:
+            assert (m.method, m.user_id, m.contact_id, m.account_id) == (
+                "internal",
+                None,
+                None,
+                None,
+            )
+        else:
+            assert m == p

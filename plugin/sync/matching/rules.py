@@ -92,12 +92,7 @@ _BLOCKED: Classified = (None, None, None, "none", None, True)
 _OWNER: Classified = (None, None, None, "internal", None, False)
 
 
-def classify(
-    email: str,
-    lookup: Lookup,
-    settings: MatchSettings,
-    owner_emails: frozenset[str] = frozenset(),
-) -> Classified:
+def classify(email: str, lookup: Lookup, settings: MatchSettings) -> Classified:
     """Freshsuccess order: a CRM user is internal; a contact is a direct match; else the
     account when exactly one has the domain; several accounts leave it ambiguous.
 
@@ -108,8 +103,6 @@ def classify(
     user = lookup.users.get(email)
     if user is not None:
         return (user.id, None, None, "internal", None, False)
-    if email in owner_emails:
-        return _OWNER
     contact = lookup.contacts.get(email)
     if contact is not None:
         if contact.account_id is not None:
@@ -293,7 +286,8 @@ def match_item(
         if base is None:
             base = cache[email] = classify(email, lookup, settings)
         if owners and email in owners and base[3] != "internal" and not base[5]:
-            base = classify(email, lookup, settings, owners)
+            # The linked mailbox's own address, not a CRM user's: internal too.
+            base = _OWNER
         # ParticipantMatch(*entry, *base), without its argument handling: a hot loop.
         found.append(new(ParticipantMatch, entry + base))
     matches = tuple(found)
