@@ -103,7 +103,7 @@ class _Fetched:
     gone: list[str] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    handled: list[str] = field(default_factory=list)  # every id dealt with, in list order
+    handled: list[str] = field(default_factory=list)  # the ids dealt with: all, unless stopped
     stopped: Throttled | None = None
 
     def change_set(self, next_page_token: str | None, next_cursor: str | None) -> ChangeSet:
@@ -130,25 +130,24 @@ def _fetch(
     have = set(known(ids)) if known and ids else set()
     base = f"{http.config.gmail_url}/users/me/messages"
     downloaded = []
-    for msg_id in ids:
+    dealt_with = len(ids)
+    for n, msg_id in enumerate(ids):
         if msg_id in have:
             got.unchanged.append(msg_id)
-            got.handled.append(msg_id)
             continue
         try:
             raw = http.get(f"{base}/{msg_id}", {"format": "full"})
         except ItemRejected:
             got.gone.append(msg_id)  # deleted between the list and the get
-            got.handled.append(msg_id)
             continue
         except Throttled as exc:
-            got.stopped = exc
+            got.stopped, dealt_with = exc, n
             break
-        got.handled.append(msg_id)
         if SKIP_LABELS & set(raw.get("labelIds", [])):
             got.gone.append(msg_id)
             continue
         downloaded.append((msg_id, raw))
+    got.handled = ids[:dealt_with]  # in list order, each one stored, skipped or gone
     for msg_id, raw in downloaded:  # parsed together: quicker than between the requests
         try:
             got.items.append(parse_message(raw))
