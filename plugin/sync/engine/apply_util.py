@@ -103,11 +103,11 @@ def insert_keyed(session, table: Table, rows: list[dict], key: tuple[str, ...]) 
     by key, not by parameter order. The insert succeeded, so every row with these keys is
     one of ours."""
     columns = [table.c[name] for name in key]
-    if session.get_bind().dialect.name == "sqlite":
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
         made = session.execute(insert(table).returning(table.c.id, *columns), rows)
         return {tuple(values): id_ for id_, *values in made}
     session.execute(insert(table), rows)
-    dialect = session.get_bind().dialect.name
     # Every key column restricted (iCalUID alone would read every stored occurrence of a
     # series); the cross product of the columns' values may name a few rows not inserted
     # here, which the check against `wanted` leaves out.
@@ -118,8 +118,7 @@ def insert_keyed(session, table: Table, rows: list[dict], key: tuple[str, ...]) 
     wanted = sorted({tuple(row[name] for name in key) for row in rows})
     size = value_lists.CHUNK if native else value_lists.IN_CHUNK
     found: dict = {}
-    for lo in range(0, len(wanted), size):
-        part = wanted[lo : lo + size]
+    for part in chunks(wanted, size):
         params = {}
         for i in range(len(columns)):
             values = sorted({k[i] for k in part})

@@ -265,16 +265,8 @@ def _restart_thread(s, key: str, when: datetime) -> None:
 
 
 def drop_links(ctx: SyncContext, external_ids) -> int:
-    s, found = ctx.session, []
-    for part in chunks(list(external_ids)):
-        found.extend(
-            s.scalars(
-                select(EmailLink).where(
-                    EmailLink.linked_account_id == ctx.account.id,
-                    EmailLink.external_id.in_(part),
-                )
-            )
-        )
+    s = ctx.session
+    found = list(scalars_in(s, *account_links(EmailLink, ctx.account.id), external_ids))
     return _drop(s, found)
 
 
