@@ -83,3 +83,12 @@ def test_lookups_probe_the_index_and_never_scan_the_table(big_directory, name, p
 
 def _param(name: str) -> str:
     return "domains" if name == "domains" else "emails"
+
+
+def test_each_lookup_answers_on_its_own_for_a_host_that_replaces_the_other(big_directory):
+    """A host that overrides only users_by_email still gets the plugin's contacts (and the
+    reverse): each half of the people lookup must work by itself."""
+    contacts = ModelDirectory().contacts_by_email(["c4@co5.com", "u2@ours.com", "no@x.net"])
+    assert dict(contacts) == {"c4@co5.com": (4, 5)}
+    users = ModelDirectory().users_by_email(["c4@co5.com", "u2@ours.com", "no@x.net"])
+    assert list(users) == ["u2@ours.com"] and users["u2@ours.com"].id == 2

@@ -33,15 +33,14 @@ class ModelDirectory(Directory):
             yield from result.all()
 
     def users_by_email(self, emails):
-        return {
-            email: DirectoryUser(uid, cid, caid, aid)
-            for _, email, uid, cid, caid, aid in self._run("users", emails, "emails")
-        }
+        new = tuple.__new__
+        return {row[1]: new(DirectoryUser, row[2:]) for row in self._run("users", emails, "emails")}
 
     def contacts_by_email(self, emails):
+        new = tuple.__new__
         return {
-            email: DirectoryContact(cid, aid)
-            for _, email, cid, _, aid, _ in self._run("contacts", emails, "emails")
+            row[1]: new(DirectoryContact, row[2:4])
+            for row in self._run("contacts", emails, "emails")
         }
 
     def people_by_email(self, emails):
@@ -54,11 +53,14 @@ class ModelDirectory(Directory):
             return super().people_by_email(emails)  # a host subclass replaced one of them
         users: dict[str, DirectoryUser] = {}
         contacts: dict[str, DirectoryContact] = {}
-        for kind, email, id_, cid, aid, laid in self._run("people", emails, "emails"):
-            if kind == 1:
-                users[email] = DirectoryUser(id_, cid, aid, laid)
+        # Each row is (kind, email, *the DirectoryUser or DirectoryContact fields, padding),
+        # taken apart by slicing: a batch has thousands of them.
+        new = tuple.__new__
+        for row in self._run("people", emails, "emails"):
+            if row[0] == 1:
+                users[row[1]] = new(DirectoryUser, row[2:])
             else:
-                contacts[email] = DirectoryContact(id_, aid)
+                contacts[row[1]] = new(DirectoryContact, row[2:4])
         return users, contacts
 
     def accounts_by_domain(self, domains):
@@ -86,13 +88,14 @@ def _users(dialect: str):
 
 
 def _contacts(dialect: str):
+    # The users' column layout, so the two can be one UNION ALL: (id, account_id) first.
     columns = (
         literal_column("2", Integer).label("kind"),
         ContactEmail.email,
         Contact.id,
-        null().cast(Integer),
         Contact.account_id,
-        null().cast(Integer),
+        null().cast(Integer).label("pad_a"),
+        null().cast(Integer).label("pad_b"),
     )
     return restrict(select(*columns), ContactEmail.email, dialect, "emails").join(
         Contact, Contact.id == ContactEmail.contact_id
