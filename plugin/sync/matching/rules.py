@@ -98,7 +98,7 @@ def classify(email: str, lookup: Lookup, settings: MatchSettings) -> Classified:
 
     A plain tuple (ParticipantMatch's fields after email, name, role): the matcher classifies
     each address of a batch once and shares the answer between everyone who has it."""
-    if is_blocked(email, settings):
+    if (settings.blocked_addresses or settings.blocked_domains) and is_blocked(email, settings):
         return _BLOCKED
     user = lookup.users.get(email)
     if user is not None:
@@ -110,8 +110,8 @@ def classify(email: str, lookup: Lookup, settings: MatchSettings) -> Classified:
         contact_id = contact.id
     else:
         contact_id = None
-    domain = domain_candidates(email, settings)
-    accounts = lookup.domains.get(domain, ()) if domain else ()
+    domain = email.rpartition("@")[2] if "@" in email else ""  # domain_candidates, inlined
+    accounts = lookup.domains.get(domain, ()) if domain and domain not in settings.freemail else ()
     if len(accounts) == 1:
         return (None, contact_id, accounts[0], "domain", None, False)
     if len(accounts) > 1:
@@ -129,6 +129,9 @@ class Tally(NamedTuple):
     has_domain: bool
     has_ambiguous: bool
     has_external: bool
+
+
+_NONE: frozenset[int] = frozenset()
 
 
 def tally(matches: Iterable[ParticipantMatch], booker: str | None = None) -> Tally:
@@ -159,14 +162,18 @@ def tally(matches: Iterable[ParticipantMatch], booker: str | None = None) -> Tal
                 domain_accounts.add(m.account_id)
         elif method == "ambiguous":
             has_ambiguous = True
-    return Tally(
-        frozenset(accounts),
-        first_direct,
-        frozenset(domain_accounts),
-        has_contact,
-        has_domain,
-        has_ambiguous,
-        has_external,
+    # Tally(...) without its argument handling: one per item of every batch.
+    return tuple.__new__(
+        Tally,
+        (
+            frozenset(accounts) if accounts else _NONE,
+            first_direct,
+            frozenset(domain_accounts) if domain_accounts else _NONE,
+            has_contact,
+            has_domain,
+            has_ambiguous,
+            has_external,
+        ),
     )
 
 
@@ -229,14 +236,13 @@ def build_interactions(
     if not accounts:
         return ()
     minutes = duration_minutes(item)
-    listed = [
-        {"name": m.name, "email": m.email, "minutes": minutes} for m in matches if not m.blocked
-    ]
-    on, start_at, source = item.start.date(), None if item.all_day else item.start, item.source
+    # m[0], m[1], m[8]: email, name, blocked (indexing: one per participant of every batch).
+    listed = [{"name": m[1], "email": m[0], "minutes": minutes} for m in matches if not m[8]]
+    head = (item.start.date(), None if item.all_day else item.start, minutes, item.source, listed)
     new = tuple.__new__
-    return tuple(
-        new(InteractionDraft, (a, on, start_at, minutes, source, listed)) for a in sorted(accounts)
-    )
+    if len(accounts) == 1:
+        return (new(InteractionDraft, (*accounts, *head)),)
+    return tuple([new(InteractionDraft, (a, *head)) for a in sorted(accounts)])
 
 
 def what_syncs(
@@ -295,15 +301,15 @@ def match_item(
     counted = tally(matches, booker)
     account_id, contact_id, method = event_client(booker, counted, lookup, settings)
     syncs, reason = what_syncs(counted, settings)
-    return MatchResult(
-        syncs=syncs,
-        reason=reason,
-        client_account_id=account_id,
-        client_contact_id=contact_id,
-        client_method=method,
-        booked_by_user_id=booked_by(booker, lookup, settings),
-        event_manager_id=event_manager(booker, lookup, settings),
-        participants=matches,
-        interactions=build_interactions(item, matches, counted) if syncs else (),
-        item=item,
+    return MatchResult(  # positional: keywords cost a third more, once per item
+        syncs,
+        reason,
+        account_id,
+        contact_id,
+        method,
+        booked_by(booker, lookup, settings),
+        event_manager(booker, lookup, settings),
+        matches,
+        build_interactions(item, matches, counted) if syncs else (),
+        item,
     )
