@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from ...models.base import normalize_email
 from .directory import Directory
-from .rules import Lookup, domain_candidates, is_blocked, match_item, people
+from .rules import Lookup, is_blocked, match_item, people
 from .values import Item, MatchResult, MatchSettings
 
 
@@ -50,9 +50,13 @@ class Matcher:
         if listed is None:
             listed = [people(item) for item in items]
         emails = {e for each in listed for e, _, _ in each}
-        emails = {e for e in emails if not is_blocked(e, settings)}
+        if settings.blocked_addresses or settings.blocked_domains:
+            emails = {e for e in emails if not is_blocked(e, settings)}
         users, contacts = self.directory.people_by_email(emails)
         owners = {normalize_email(e) for o in {i.owner_emails for i in items} for e in o}
+        # Domains only of people who are neither users, owners nor contacts with an account
+        # (domain_candidates, inlined: once per address of the batch).
+        freemail = settings.freemail
         domains = set()
         for e in emails:
             if e in users or e in owners:
@@ -60,8 +64,8 @@ class Matcher:
             contact = contacts.get(e)
             if contact is not None and contact.account_id is not None:
                 continue
-            domain = domain_candidates(e, settings)
-            if domain:
+            _, at, domain = e.rpartition("@")
+            if at and domain and domain not in freemail:
                 domains.add(domain)
         accounts = self.directory.accounts_by_domain(domains) if domains else {}
         return Lookup(users=users, contacts=contacts, domains=accounts)
