@@ -24,10 +24,40 @@ if TYPE_CHECKING:
 
 
 def url_map() -> Map:
-    from . import calendar_api, control, gmail_api, oauth_http
+    from . import batch, calendar_api, control, gmail_api, oauth_http
 
-    rules = [*oauth_http.RULES, *calendar_api.RULES, *gmail_api.RULES, *control.RULES]
+    rules = [
+        *oauth_http.RULES,
+        *calendar_api.RULES,
+        *gmail_api.RULES,
+        *batch.RULES,
+        *control.RULES,
+    ]
     return Map([r.empty() for r in rules], strict_slashes=False, merge_slashes=False)
+
+
+_MAP: Map | None = None
+
+
+def dispatch(sb: GoogleSandbox, request: Request) -> Response:
+    """Route one request to its handler and render every error as Google would; a batch's
+    parts come through here too."""
+    global _MAP
+    if _MAP is None:
+        _MAP = url_map()
+    adapter = _MAP.bind_to_environ(request.environ)
+    try:
+        endpoint, args = adapter.match()
+        return endpoint(sb, request, **args)
+    except NotFound:
+        api = "gmail" if request.path.startswith(("/gmail", "/batch/gmail")) else "calendar"
+        return ApiError(404, "Not Found", "notFound", api=api).response()
+    except MethodNotAllowed:
+        return json_response({"error": {"code": 405, "message": "Method Not Allowed"}}, 405)
+    except HTTPException as exc:
+        return exc.get_response(request.environ)
+    except ApiError as err:
+        return err.response()
 
 
 class SandboxApp:
@@ -35,23 +65,10 @@ class SandboxApp:
 
     def __init__(self, sb: GoogleSandbox):
         self.sb = sb
-        self.map = url_map()
 
     def __call__(self, environ, start_response):
         request = Request(environ)
-        adapter = self.map.bind_to_environ(environ)
-        try:
-            endpoint, args = adapter.match()
-            response = endpoint(self.sb, request, **args)
-        except NotFound:
-            api = "gmail" if request.path.startswith("/gmail") else "calendar"
-            response = ApiError(404, "Not Found", "notFound", api=api).response()
-        except MethodNotAllowed:
-            response = json_response({"error": {"code": 405, "message": "Method Not Allowed"}}, 405)
-        except HTTPException as exc:
-            response = exc.get_response(environ)
-        except ApiError as err:
-            response = err.response()
+        response = dispatch(self.sb, request)
         if (
             self.sb.state_file
             and request.method != "GET"
