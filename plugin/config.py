@@ -49,6 +49,11 @@ DEFAULTS: dict[str, object] = {
     # Page sizes asked of the providers (Google's maxima: events 2500, messages 500).
     "CRM_SYNC_CALENDAR_PAGE_SIZE": 2500,
     "CRM_SYNC_MAIL_PAGE_SIZE": 500,
+    # Messages downloaded per Gmail batch request (Google: at most 100, 50 advised); 1 turns
+    # batching off (one messages.get request per message).
+    "CRM_SYNC_MAIL_BATCH_SIZE": 50,
+    # Gmail's batch endpoint; None: the Gmail URL's host with /batch/gmail/v1.
+    "CRM_SYNC_GOOGLE_GMAIL_BATCH_URL": None,
     # Optional "module:callable" or callable: (user, account) -> bool, who may open an
     # Account Calendar. Default: any logged-in user.
     "CRM_SYNC_ACCOUNT_PERMISSION": None,

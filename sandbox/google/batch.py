@@ -58,6 +58,8 @@ def batch(sb: GoogleSandbox, request: Request, api: str, version: str) -> Respon
         raise bad_request(
             f"A batch request cannot contain more than {MAX_CALLS} requests.", api=dialect
         )
+    with sb.state.lock:
+        sb.batches.append(len(parts))
     outer = {
         k.lower(): v for k, v in request.headers.items() if not k.lower().startswith("content-")
     }

@@ -67,6 +67,7 @@ class GoogleSandbox:
         self.sync_token_ttl: float | None = None  # seconds; None = tokens never age out
         self._server: ServerThread | None = None
         self._save_lock = threading.Lock()
+        self.batches: list[int] = []  # calls in each batch request, in arrival order
         self.base_url: str | None = None
 
     # ----- lifecycle -------------------------------------------------------------------
@@ -102,6 +103,7 @@ class GoogleSandbox:
             fresh = State()
             fresh.secret, fresh.signing_pem = self.state.secret, self.state.signing_pem
             self.state.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "lock"})
+        self.batches.clear()
         self.reset_faults()
         self.quota = Quota(self.clock)
         self.watch.deliveries.clear()
@@ -216,3 +218,4 @@ class GoogleSandbox:
     def reset_calls(self) -> None:
         with self.state.lock:
             self.state.calls.clear()
+            self.batches.clear()

@@ -16,6 +16,7 @@ from .base import (
     RemoteMessage,
     Window,
 )
+from .google_batch import MAX_CALLS
 from .google_calendar import list_events
 from .google_calendar_write import GoogleCalendarWriter, event_id_for
 from .google_http import GoogleConfig, GoogleHttp
@@ -36,7 +37,16 @@ def google_config(config: Mapping) -> GoogleConfig:
         retry_base_delay=float(config.get("CRM_SYNC_RETRY_BASE_SECONDS", 0.5)),
         calendar_page_size=int(config.get("CRM_SYNC_CALENDAR_PAGE_SIZE", 2500)),
         mail_page_size=int(config.get("CRM_SYNC_MAIL_PAGE_SIZE", 500)),
+        gmail_batch_url=config.get("CRM_SYNC_GOOGLE_GMAIL_BATCH_URL")
+        or batch_url_for(config["CRM_SYNC_GOOGLE_GMAIL_URL"]),
+        mail_batch_size=max(1, min(MAX_CALLS, int(config.get("CRM_SYNC_MAIL_BATCH_SIZE", 50)))),
     )
+
+
+def batch_url_for(gmail_url: str) -> str:
+    """https://host/gmail/v1 -> https://host/batch/gmail/v1 (Google's per-API batch path)."""
+    root, sep, version = gmail_url.rstrip("/").rpartition("/gmail/")
+    return f"{root}/batch/gmail/{version}" if sep else ""
 
 
 class GoogleProvider(Provider, CalendarWriter):

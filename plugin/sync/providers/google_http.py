@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from ..errors import (
     Throttled,
     TransientError,
 )
+from . import google_batch
 
 RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"}
 AUTH_REASONS = {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT", "authError"}
@@ -42,6 +43,10 @@ class GoogleConfig:
     retry_base_delay: float = 0.5
     calendar_page_size: int = 2500
     mail_page_size: int = 500
+    # Google's batch endpoint for Gmail, and the calls sent in one batch (at most 100; Google
+    # advises 50 or fewer, as larger batches are likelier to be rate limited).
+    gmail_batch_url: str = ""
+    mail_batch_size: int = 50
 
 
 class GoogleHttp:
@@ -84,6 +89,75 @@ class GoogleHttp:
         """
         return self._classify(self._retrying("GET", url, params), sync_cursor)
 
+    def batch_get(self, calls: Sequence[tuple[str, Any]]) -> list[dict | SyncError]:
+        """GET these (url, params) in one batch request, each answered on its own: its JSON,
+        or the ItemRejected / Throttled that get() would raise for it, in call order.
+
+        Calls answered 5xx are asked again together with jittered backoff, and calls answered
+        401 once more after a token refresh, as get() does; every other error get() would
+        raise (a revoked grant, a 400, 5xx past the retries) is raised here too. Each call
+        counts as one API call, as Google counts them; the batch itself does not."""
+        if len(calls) == 1 or not self.config.gmail_batch_url:
+            return [self._one(url, params) for url, params in calls]
+        if len(calls) > google_batch.MAX_CALLS:
+            raise ValueError(f"at most {google_batch.MAX_CALLS} calls in one batch")
+        results: list[Any] = [None] * len(calls)
+        pending = list(range(len(calls)))
+        refreshed, attempt = False, 0
+        while pending:
+            attempt += 1
+            answers = self._batch([calls[i] for i in pending])
+            again, unauthorized = [], []
+            for i, resp in zip(pending, answers, strict=True):
+                if resp.status_code >= 500:
+                    again.append(i)
+                elif resp.status_code == 401 and not refreshed:
+                    unauthorized.append(i)
+                else:
+                    results[i] = self._answer(resp)
+            if again and attempt >= self.config.retry_attempts:
+                raise TransientError(f"Google answered 5xx {attempt} times to a batched call")
+            if unauthorized:
+                refreshed = True
+                self._refresh()
+            elif again:
+                self._backoff(attempt)
+            pending = sorted(again + unauthorized)
+        return results
+
+    def _one(self, url: str, params: Any) -> dict | SyncError:
+        try:
+            return self.get(url, params)
+        except (ItemRejected, Throttled) as exc:
+            return exc
+
+    def _answer(self, resp: requests.Response) -> dict | SyncError:
+        try:
+            return self._classify(resp, sync_cursor=False)
+        except (ItemRejected, Throttled) as exc:
+            return exc
+
+    def _batch(self, calls: Sequence[tuple[str, Any]]) -> list[requests.Response]:
+        """One batch POST (retried as a whole on timeouts, 5xx and a 401, as any request)."""
+        content_type, body = google_batch.build(calls)
+        resp = self._retrying(
+            "POST",
+            self.config.gmail_batch_url,
+            None,
+            weight=len(calls),
+            data=body,
+            headers={"Content-Type": content_type},
+        )
+        if resp.status_code == 404:
+            raise SyncError(f"Google has no batch endpoint at {self.config.gmail_batch_url}")
+        if resp.status_code >= 300:
+            self._classify(resp, sync_cursor=False)  # raises: the batch as a whole failed
+        content_type = resp.headers.get("Content-Type", "")
+        try:
+            return google_batch.parse(content_type, resp.content, len(calls))
+        except ValueError as exc:
+            raise TransientError(f"Google answered a batch unreadably: {exc}") from exc
+
     def write(
         self,
         method: str,
@@ -106,15 +180,18 @@ class GoogleHttp:
             raise AuthRevoked(f"Google refused access: {message or reason}. Please re-link.")
         return resp
 
-    def _retrying(self, method: str, url: str, params: Any, **kwargs) -> requests.Response:
+    def _retrying(
+        self, method: str, url: str, params: Any, weight: int = 1, **kwargs
+    ) -> requests.Response:
         """One request, repeated on timeouts and 5xx with jittered backoff, and once after a
-        401 with a refreshed token (Google may end an access token early)."""
+        401 with a refreshed token (Google may end an access token early). `weight`: the
+        API calls it counts for (a batch's calls)."""
         refreshed = False
         attempt = 0
         while True:
             attempt += 1
             try:
-                resp = self._send(url, params, method=method, **kwargs)
+                resp = self._send(url, params, method=method, weight=weight, **kwargs)
             except (requests.Timeout, requests.ConnectionError) as exc:
                 if attempt >= self.config.retry_attempts:
                     raise TransientError(f"Google unreachable: {type(exc).__name__}") from exc
@@ -138,12 +215,14 @@ class GoogleHttp:
         except (requests.Timeout, requests.ConnectionError) as exc:
             raise TransientError(f"Google unreachable: {type(exc).__name__}") from exc
 
-    def _send(self, url: str, params: Any, method: str = "GET", **kwargs) -> requests.Response:
+    def _send(
+        self, url: str, params: Any, method: str = "GET", weight: int = 1, **kwargs
+    ) -> requests.Response:
         try:
             self.session.ensure_active_token(self.session.token)
         except OAuthError as exc:
             raise self._auth_error(exc) from exc
-        self.calls += 1
+        self.calls += weight
         try:
             return self.session.request(
                 method, url, params=params, timeout=self.config.timeout, **kwargs

@@ -121,33 +121,39 @@ class _Fetched:
 def _fetch(
     http: GoogleHttp, ids: list[str], known: Known | None, done: set[str] = frozenset()
 ) -> _Fetched:
-    """messages.get format=full for each id the CRM does not hold yet (Gmail has no bulk get
-    outside the batch API, and a message never changes once sent), skipping those `done`
-    when this page stopped before. Throttled part-way, it keeps what it got and says so,
-    with every id it dealt with (stored or not: drafts, rejects) in `handled`."""
+    """messages.get format=full for each id the CRM does not hold yet (a message never
+    changes once sent), in batches of mail_batch_size calls, skipping those `done` when this
+    page stopped before. Throttled part-way, it keeps what it got and says so, with every id
+    it dealt with (stored or not: held ones, drafts, rejects) in `handled`."""
     got = _Fetched()
     ids = [i for i in ids if i not in done]
     have = set(known(ids)) if known and ids else set()
+    got.unchanged = [i for i in ids if i in have]
+    wanted = [i for i in ids if i not in have]
     base = f"{http.config.gmail_url}/users/me/messages"
-    downloaded = []
-    dealt_with = len(ids)
-    for n, msg_id in enumerate(ids):
-        if msg_id in have:
-            got.unchanged.append(msg_id)
-            continue
+    downloaded, dealt = [], set(have)
+    size = http.config.mail_batch_size
+    for lo in range(0, len(wanted), size):
+        part = wanted[lo : lo + size]
         try:
-            raw = http.get(f"{base}/{msg_id}", {"format": "full"})
-        except ItemRejected:
-            got.gone.append(msg_id)  # deleted between the list and the get
-            continue
-        except Throttled as exc:
-            got.stopped, dealt_with = exc, n
+            answers = http.batch_get([(f"{base}/{i}", {"format": "full"}) for i in part])
+        except Throttled as exc:  # the batch as a whole
+            got.stopped = exc
             break
-        if SKIP_LABELS & set(raw.get("labelIds", [])):
-            got.gone.append(msg_id)
-            continue
-        downloaded.append((msg_id, raw))
-    got.handled = ids[:dealt_with]  # in list order, each one stored, skipped or gone
+        for msg_id, answer in zip(part, answers, strict=True):
+            if isinstance(answer, Throttled):
+                got.stopped = got.stopped or answer  # asked again when the page is resumed
+                continue
+            dealt.add(msg_id)
+            if isinstance(answer, ItemRejected):
+                got.gone.append(msg_id)  # deleted between the list and the get
+            elif SKIP_LABELS & set(answer.get("labelIds", [])):
+                got.gone.append(msg_id)
+            else:
+                downloaded.append((msg_id, answer))
+        if got.stopped:
+            break
+    got.handled = [i for i in ids if i in dealt]  # in list order: stored, skipped or gone
     for msg_id, raw in downloaded:  # parsed together: quicker than between the requests
         try:
             got.items.append(parse_message(raw))

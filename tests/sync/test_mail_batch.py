@@ -1,0 +1,113 @@
+"""Gmail messages come down in batch requests (Google's batch endpoint), each message still
+answered, counted and charged on its own: what one call's failure does to the rest."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sync_helpers import at, count
+
+from plugin.models import Email, EmailLink
+from plugin.sync.engine import sync_account
+
+
+def _mailbox(sb, make_account, n: int):
+    acc = make_account("ann@acme.com", sync_calendar=False)
+    sent = [
+        sb.gmail.add_message(
+            "ann@acme.com",
+            from_=f"c{i}@customer.com",
+            to=["ann@acme.com"],
+            subject=f"M{i}",
+            body_text="x",
+            date=at(days=-1 - i / 100),
+        )
+        for i in range(n)
+    ]
+    return acc, sent
+
+
+def _stored(db) -> list[str]:
+    return sorted(db.session.scalars(select(EmailLink.external_id)))
+
+
+def test_a_full_sync_downloads_the_messages_fifty_to_a_request(sb, make_account, db):
+    acc, sent = _mailbox(sb, make_account, 120)
+    sb.reset_calls()
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert _stored(db) == sorted(m["id"] for m in sent)
+    assert sb.batches == [50, 50, 20]
+    calls = sb.calls("ann@acme.com")
+    assert calls["gmail.users.messages.get"] == 120
+    # The run counts API calls as Google does: every message.get, not the three requests.
+    assert run.api_calls == sum(calls.values())
+
+
+def test_the_batch_size_is_configurable_and_one_turns_batching_off(
+    sb, make_account, db, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "CRM_SYNC_MAIL_BATCH_SIZE", 1)
+    acc, sent = _mailbox(sb, make_account, 5)
+    run = sync_account(acc.id)
+    assert run.status == "ok" and run.created == 5, run.error
+    assert sb.batches == []
+    assert sb.calls("ann@acme.com")["gmail.users.messages.get"] == 5
+
+
+def test_a_message_answered_503_inside_a_batch_is_asked_again_alone(sb, make_account, db):
+    acc, sent = _mailbox(sb, make_account, 10)
+    sb.faults.fail_next(2, 503, "gmail.users.messages.get")  # the first two parts
+    sb.reset_calls()
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert sb.batches == [10, 2]  # only the two that failed went again
+    assert sb.calls("ann@acme.com")["gmail.users.messages.get"] == 12
+    assert _stored(db) == sorted(m["id"] for m in sent) and count(db, Email) == 10
+
+
+def test_a_message_that_keeps_failing_fails_the_run_and_the_next_run_finishes(sb, make_account, db):
+    acc, sent = _mailbox(sb, make_account, 4)
+    # Four parts failing in each of the three attempts the retries allow.
+    sb.faults.fail_next(12, 500, "gmail.users.messages.get")
+    run = sync_account(acc.id)
+    assert run.status == "failed" and "5xx" in run.error
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert _stored(db) == sorted(m["id"] for m in sent) and count(db, Email) == 4
+
+
+def test_a_401_inside_a_batch_refreshes_the_token_once_and_asks_again(sb, make_account, db):
+    acc, sent = _mailbox(sb, make_account, 6)
+    before = acc.credentials["access_token"]
+    sb.faults.fail_next(6, 401, "gmail.users.messages.get")  # Google ended the token early
+    sb.reset_calls()
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert sb.batches == [6, 6]
+    db.session.expire_all()
+    assert acc.credentials["access_token"] != before  # refreshed, and saved at once
+    assert _stored(db) == sorted(m["id"] for m in sent)
+
+
+def test_a_message_gone_between_the_list_and_the_batch_is_skipped(sb, make_account, db):
+    acc, sent = _mailbox(sb, make_account, 5)
+    sb.faults.fail_next(1, 404, "gmail.users.messages.get")
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert count(db, Email) == 4 and run.problems == 0
+
+
+def test_throttled_inside_a_batch_keeps_the_answered_parts_and_resumes(sb, make_account, db):
+    """Quota for 23 of 60 downloads: the first run stores those 23 from the middle of its
+    second batch; the next takes only the other 37, each message stored once."""
+    acc, sent = _mailbox(sb, make_account, 60)
+    sb.quota.gmail_units_per_minute = 1 + 5 + 23 * 5  # getProfile, messages.list, 23 gets
+    run = sync_account(acc.id)
+    assert run.status == "throttled" and run.created == 23, run.error
+    sb.clock.advance(61)
+    sb.quota.gmail_units_per_minute = 15_000
+    sb.reset_calls()
+    run = sync_account(acc.id)
+    assert run.status == "ok" and run.created == 37, run.error
+    assert sb.calls("ann@acme.com")["gmail.users.messages.get"] == 37
+    assert _stored(db) == sorted(m["id"] for m in sent) and count(db, Email) == 60
