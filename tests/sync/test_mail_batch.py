@@ -111,3 +111,13 @@ def test_throttled_inside_a_batch_keeps_the_answered_parts_and_resumes(sb, make_
     assert run.status == "ok" and run.created == 37, run.error
     assert sb.calls("ann@acme.com")["gmail.users.messages.get"] == 37
     assert _stored(db) == sorted(m["id"] for m in sent) and count(db, Email) == 60
+
+
+def test_a_wrong_batch_endpoint_fails_the_run_with_a_clear_error_and_stores_nothing(
+    sb, make_account, db, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "CRM_SYNC_GOOGLE_GMAIL_BATCH_URL", f"{sb.base_url}/batch/x/v1")
+    acc, _ = _mailbox(sb, make_account, 3)
+    run = sync_account(acc.id)
+    assert run.status == "failed" and "no batch endpoint" in run.error
+    assert count(db, Email) == 0
