@@ -26,6 +26,21 @@ def timed(summary: str, days: float = 1, hours: float = 1, attendees=(), tz="UTC
     return body
 
 
+def customer_mail(sb, n: int, mailbox: str = "ann@acme.com", per_day: int = 24) -> list[dict]:
+    """n messages from customers c0..c{n-1}@customer.com, newest first, `per_day` a day."""
+    return [
+        sb.gmail.add_message(
+            mailbox,
+            from_=f"c{i}@customer.com",
+            to=[mailbox],
+            subject=f"M{i}",
+            body_text="x",
+            date=at(days=-1 - i / per_day),
+        )
+        for i in range(n)
+    ]
+
+
 def count(db, model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 

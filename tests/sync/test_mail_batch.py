@@ -4,7 +4,7 @@ answered, counted and charged on its own: what one call's failure does to the re
 from __future__ import annotations
 
 from sqlalchemy import select
-from sync_helpers import at, count
+from sync_helpers import count, customer_mail
 
 from plugin.models import Email, EmailLink
 from plugin.sync.engine import sync_account
@@ -12,17 +12,7 @@ from plugin.sync.engine import sync_account
 
 def _mailbox(sb, make_account, n: int):
     acc = make_account("ann@acme.com", sync_calendar=False)
-    sent = [
-        sb.gmail.add_message(
-            "ann@acme.com",
-            from_=f"c{i}@customer.com",
-            to=["ann@acme.com"],
-            subject=f"M{i}",
-            body_text="x",
-            date=at(days=-1 - i / 100),
-        )
-        for i in range(n)
-    ]
+    sent = customer_mail(sb, n, per_day=100)
     return acc, sent
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
-from sync_helpers import at, count
+from sync_helpers import at, count, customer_mail
 
 from plugin.models import Email, EmailLink, SyncCursor
 from plugin.sync.engine import sync_account
@@ -178,20 +178,6 @@ def test_window_bounds_the_full_sync(sb, make_account, db):
     assert list(db.session.scalars(select(Email.subject))) == ["Recent"]
 
 
-def _messages(sb, n: int) -> list[dict]:
-    return [
-        sb.gmail.add_message(
-            "ann@acme.com",
-            from_=f"c{i}@customer.com",
-            to=["ann@acme.com"],
-            subject=f"M{i}",
-            body_text="x",
-            date=at(days=-1 - i / 24),
-        )
-        for i in range(n)
-    ]
-
-
 def _resync(sb, acc):
     """Expire the mailbox's history, so the next run is a full resync; run it."""
     sb.gmail.expire_history("ann@acme.com")
@@ -205,7 +191,7 @@ def test_throttled_mid_page_keeps_what_was_fetched_and_resumes_there(sb, make_ac
     """Gmail's quota runs out halfway through a page of messages.get: the messages already
     fetched are stored, and the next run fetches only the rest (each message once)."""
     acc = mail_only(make_account, "ann@acme.com")
-    _messages(sb, 8)
+    customer_mail(sb, 8)
     # getProfile (1) + messages.list (5) + 4 x messages.get (5 each) = 26 units.
     sb.quota.gmail_units_per_minute = 26
     run = sync_account(acc.id)
@@ -228,7 +214,7 @@ def test_full_resync_does_not_download_stored_messages_again(sb, make_account, d
     """After a 404 on history, the full listing names every message again; those the CRM
     holds (Gmail messages never change) are kept without a messages.get each."""
     acc = mail_only(make_account, "ann@acme.com")
-    _messages(sb, 5)
+    customer_mail(sb, 5)
     sync_account(acc.id)
     sb.gmail.add_message(
         "ann@acme.com", from_="new@customer.com", to=["ann@acme.com"], subject="New", body_text="n"
@@ -245,7 +231,7 @@ def test_throttled_history_page_resumes_from_the_cursor_without_refetching(sb, m
     acc = mail_only(make_account, "ann@acme.com")
     sync_account(acc.id)
     cursor = db.session.scalar(select(SyncCursor.cursor).where(SyncCursor.feed == "mail"))
-    _messages(sb, 6)
+    customer_mail(sb, 6)
     sb.quota.gmail_units_per_minute = 2 + 2 * 5  # history.list + two messages.get
     sb.clock.advance(61)
     run = sync_account(acc.id)
@@ -271,7 +257,7 @@ def test_a_throttle_at_any_point_loses_and_doubles_nothing(
     pages and the page boundary: run until done, every message is stored exactly once."""
     monkeypatch.setitem(app.config, "CRM_SYNC_MAIL_PAGE_SIZE", 4)
     acc = mail_only(make_account, "ann@acme.com")
-    sent = _messages(sb, 10)
+    sent = customer_mail(sb, 10)
     sb.quota.gmail_units_per_minute = budget
     for _ in range(40):
         run = sync_account(acc.id)
@@ -308,7 +294,7 @@ def test_resumed_page_does_not_download_drafts_and_rejects_again(sb, make_accoun
     """A stopped page remembers every id it dealt with, stored or not (a draft here), so a
     quota that allows one download a minute still gets through the page."""
     acc = mail_only(make_account, "ann@acme.com")
-    _messages(sb, 4)
+    customer_mail(sb, 4)
     sb.gmail.add_message(
         "ann@acme.com",
         from_="ann@acme.com",
