@@ -70,6 +70,7 @@ class CRMSync:
                 "CRMSync.init_app needs the host's Flask-SQLAlchemy object: init_app(app, db=db)."
             )
         _config.apply_defaults(app.config)
+        _config.check(app.config)
         cipher = self._make_cipher(app)
         state = CRMSyncState(self, db, cipher, admin)
         app.extensions["crm_sync"] = state

@@ -74,6 +74,29 @@ def apply_defaults(config: dict) -> None:
         config.setdefault(f"CRM_SYNC_GOOGLE_{name}", url)
 
 
+# Sizes the providers accept: (key, smallest, largest).
+SIZES = (
+    ("CRM_SYNC_CALENDAR_PAGE_SIZE", 1, 2500),  # Calendar events.list maxResults
+    ("CRM_SYNC_MAIL_PAGE_SIZE", 1, 500),  # Gmail messages.list maxResults
+    ("CRM_SYNC_MAIL_BATCH_SIZE", 1, 100),  # calls in one Gmail batch request
+)
+
+
+def check(config: dict) -> None:
+    """Refuse at start-up what a provider would refuse on every sync.
+
+    :raises RuntimeError: naming the key and what it may be.
+    """
+    for key, low, high in SIZES:
+        value = config.get(key)
+        try:
+            ok = low <= int(value) <= high
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise RuntimeError(f"{key} must be a whole number from {low} to {high}, not {value!r}.")
+
+
 def encryption_keys(config: dict) -> list[str]:
     """The configured Fernet keys as a list, newest first."""
     keys = config.get("CRM_SYNC_ENCRYPTION_KEYS")

@@ -74,7 +74,7 @@ def api_method(method_id: str) -> Callable:
                 sb.state.count_call(token.email, method_id)
                 if sb.faults.latency:
                     time.sleep(sb.faults.latency)
-                sb.faults.check_api(method_id)
+                sb.faults.check_api(method_id, request.path)
                 if not scope_rules.allows(token.scopes, method_id):
                     raise insufficient_scope(method_id, scope_rules.METHOD_SCOPES[method_id])
                 sb.quota.charge(token.email, method_id)

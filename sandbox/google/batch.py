@@ -60,14 +60,15 @@ def batch(sb: GoogleSandbox, request: Request, api: str, version: str) -> Respon
         )
     with sb.state.lock:
         sb.batches.append(len(parts))
+    sb.faults.check_api(f"batch.{api}", request.path)  # the batch as a whole
     outer = {
         k.lower(): v for k, v in request.headers.items() if not k.lower().startswith("content-")
     }
     answers = []
     for part in parts:
-        content_id = (part.get("Content-ID") or "").strip()
+        content_id = (part.get("Content-ID") or "").strip().strip("<>")
         answer = _call(sb, part.get_payload(decode=True) or b"", outer, APIS[name], dialect)
-        answers.append((f"<response-{content_id[1:-1]}>" if content_id else None, answer))
+        answers.append((f"<response-{content_id}>" if content_id else None, answer))
     return _multipart(answers)
 
 

@@ -81,3 +81,14 @@ def test_a_reply_that_is_not_a_whole_answer_is_refused(content_type, body, messa
 )
 def test_the_batch_endpoint_follows_the_gmail_url(gmail_url, batch_url):
     assert batch_url_for(gmail_url) == batch_url
+
+
+def test_a_query_already_in_the_url_is_kept_and_a_spaced_boundary_is_read():
+    _, body = google_batch.build(
+        [("https://g.example/gmail/v1/x?fields=id", {"format": "minimal"})]
+    )
+    assert "GET /gmail/v1/x?fields=id&format=minimal HTTP/1.1" in body.decode()
+    (only,) = google_batch.parse(
+        "multipart/mixed; boundary = b_1", _answer([("<response-0>", 200, {})]), 1
+    )
+    assert only.status_code == 200

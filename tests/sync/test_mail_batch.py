@@ -55,14 +55,19 @@ def test_a_message_answered_503_inside_a_batch_is_asked_again_alone(sb, make_acc
     assert _stored(db) == sorted(m["id"] for m in sent) and count(db, Email) == 10
 
 
-def test_a_message_that_keeps_failing_fails_the_run_and_the_next_run_finishes(sb, make_account, db):
+def test_a_message_that_keeps_failing_fails_the_run_but_keeps_the_others(sb, make_account, db):
+    """One message answers 5xx as often as the retries allow: the run fails with that error,
+    the three others are stored, and the next run downloads only the one."""
     acc, sent = _mailbox(sb, make_account, 4)
-    # Four parts failing in each of the three attempts the retries allow.
-    sb.faults.fail_next(12, 500, "gmail.users.messages.get")
+    bad = sent[1]["id"]
+    sb.faults.fail_next(3, 500, "gmail.users.messages.get", path=bad)
     run = sync_account(acc.id)
     assert run.status == "failed" and "5xx" in run.error
+    assert _stored(db) == sorted(m["id"] for m in sent if m["id"] != bad)
+    sb.reset_calls()
     run = sync_account(acc.id)
     assert run.status == "ok", run.error
+    assert sb.calls("ann@acme.com")["gmail.users.messages.get"] == 1
     assert _stored(db) == sorted(m["id"] for m in sent) and count(db, Email) == 4
 
 
@@ -88,8 +93,8 @@ def test_a_message_gone_between_the_list_and_the_batch_is_skipped(sb, make_accou
 
 
 def test_throttled_inside_a_batch_keeps_the_answered_parts_and_resumes(sb, make_account, db):
-    """Quota for 23 of 60 downloads: the first run stores those 23 from the middle of its
-    second batch; the next takes only the other 37, each message stored once."""
+    """Quota for 23 of 60 downloads: the first run stores those 23, from the middle of its
+    first batch; the next takes only the other 37, each message stored once."""
     acc, sent = _mailbox(sb, make_account, 60)
     sb.quota.gmail_units_per_minute = 1 + 5 + 23 * 5  # getProfile, messages.list, 23 gets
     run = sync_account(acc.id)
@@ -111,3 +116,43 @@ def test_a_wrong_batch_endpoint_fails_the_run_with_a_clear_error_and_stores_noth
     run = sync_account(acc.id)
     assert run.status == "failed" and "no batch endpoint" in run.error
     assert count(db, Email) == 0
+
+
+def test_a_throttled_first_call_of_a_batch_loses_none_of_the_rest(sb, make_account, db):
+    """Only the first call of the batch is throttled: the nine after it are stored, and the
+    next run asks for that one alone."""
+    acc, sent = _mailbox(sb, make_account, 10)
+    sb.faults.fail_next(1, 429, "gmail.users.messages.get")
+    run = sync_account(acc.id)
+    assert run.status == "throttled" and run.created == 9, run.error
+    sb.clock.advance(61)
+    sb.reset_calls()
+    run = sync_account(acc.id)
+    assert run.status == "ok" and run.created == 1, run.error
+    assert sb.calls("ann@acme.com")["gmail.users.messages.get"] == 1
+    assert _stored(db) == sorted(m["id"] for m in sent)
+
+
+def test_a_batch_answered_503_as_a_whole_is_sent_again(sb, make_account, db):
+    acc, sent = _mailbox(sb, make_account, 5)
+    sb.faults.fail_next(1, 503, "batch.gmail")
+    sb.reset_calls()
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert sb.batches == [5, 5] and sb.calls("ann@acme.com")["gmail.users.messages.get"] == 5
+    assert _stored(db) == sorted(m["id"] for m in sent)
+
+
+def test_a_batch_throttled_as_a_whole_stops_the_page_and_the_next_run_finishes(
+    sb, make_account, db
+):
+    acc, sent = _mailbox(sb, make_account, 10)
+    sb.faults.fail_next(1, 429, "batch.gmail")
+    run = sync_account(acc.id)
+    assert run.status == "throttled" and run.created == 0, run.error
+    sb.clock.advance(61)
+    sb.reset_calls()
+    run = sync_account(acc.id)
+    assert run.status == "ok" and run.created == 10, run.error
+    assert sb.calls("ann@acme.com")["gmail.users.messages.get"] == 10
+    assert _stored(db) == sorted(m["id"] for m in sent)

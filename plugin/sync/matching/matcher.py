@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from ...models.base import normalize_email
 from .directory import Directory
-from .rules import Lookup, is_blocked, match_item, people
+from .rules import Lookup, domain_to_look_up, is_blocked, match_item, people
 from .values import Item, MatchResult, MatchSettings
 
 
@@ -54,8 +54,7 @@ class Matcher:
             emails = {e for e in emails if not is_blocked(e, settings)}
         users, contacts = self.directory.people_by_email(emails)
         owners = {normalize_email(e) for o in {i.owner_emails for i in items} for e in o}
-        # Domains only of people who are neither users, owners nor contacts with an account
-        # (domain_candidates, inlined: once per address of the batch).
+        # Domains only of people who are neither users, owners nor contacts with an account.
         freemail = settings.freemail
         domains = set()
         for e in emails:
@@ -64,8 +63,8 @@ class Matcher:
             contact = contacts.get(e)
             if contact is not None and contact.account_id is not None:
                 continue
-            _, at, domain = e.rpartition("@")
-            if at and domain and domain not in freemail:
+            domain = domain_to_look_up(e, freemail)
+            if domain:
                 domains.add(domain)
         accounts = self.directory.accounts_by_domain(domains) if domains else {}
         return Lookup(users=users, contacts=contacts, domains=accounts)

@@ -54,12 +54,11 @@ def is_blocked(email: str, settings: MatchSettings) -> bool:
     return False
 
 
-def domain_candidates(email: str, settings: MatchSettings) -> str | None:
-    """The domain to look up for a domain match, or None (free-mail never domain-matches)."""
-    domain = domain_of(email)
-    if not domain or domain in settings.freemail:
-        return None
-    return domain
+def domain_to_look_up(email: str, freemail: frozenset[str]) -> str:
+    """The domain a domain match would look up for this address, or "" (none; free-mail
+    never domain-matches)."""
+    _, at, domain = email.rpartition("@")
+    return domain if at and domain not in freemail else ""
 
 
 def people(item: Item) -> list[tuple[str, str | None, str]]:
@@ -110,8 +109,8 @@ def classify(email: str, lookup: Lookup, settings: MatchSettings) -> Classified:
         contact_id = contact.id
     else:
         contact_id = None
-    domain = email.rpartition("@")[2] if "@" in email else ""  # domain_candidates, inlined
-    accounts = lookup.domains.get(domain, ()) if domain and domain not in settings.freemail else ()
+    domain = domain_to_look_up(email, settings.freemail)
+    accounts = lookup.domains.get(domain, ()) if domain else ()
     if len(accounts) == 1:
         return (None, contact_id, accounts[0], "domain", None, False)
     if len(accounts) > 1:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
-from ..errors import Throttled
+from ..errors import SyncError
 
 T = TypeVar("T")
 
@@ -103,9 +103,10 @@ class ChangeSet(Generic[T]):
     series, which the engine matches against each link's series id as well.
     `unchanged_ids` are listed items the engine said it holds already (see `known`), left
     unfetched: still there, so a full sync must not treat them as unseen.
-    `stopped` is set when the provider throttled part-way through the page: the engine keeps
-    what came (items, deletions), saves `next_page_token` (None: the listing's start) with
-    the cursor unchanged, and then raises it, so the next run continues from there.
+    `stopped` is set when the provider had to stop part-way through the page (Throttled, or
+    a TransientError: one item's download kept failing): the engine keeps what came (items,
+    deletions), saves `next_page_token` (None: the listing's start) with the cursor
+    unchanged, and then raises it, so the next run continues from there.
     """
 
     items: tuple[T, ...] = ()
@@ -114,7 +115,7 @@ class ChangeSet(Generic[T]):
     next_cursor: str | None = None
     rejected: tuple[Rejected, ...] = field(default_factory=tuple)
     unchanged_ids: tuple[str, ...] = ()
-    stopped: Throttled | None = None
+    stopped: SyncError | None = None
 
 
 # Which of these listed ids the CRM holds already (and so need not be downloaded again).

@@ -16,7 +16,6 @@ from .base import (
     RemoteMessage,
     Window,
 )
-from .google_batch import MAX_CALLS
 from .google_calendar import list_events
 from .google_calendar_write import GoogleCalendarWriter, event_id_for
 from .google_http import GoogleConfig, GoogleHttp
@@ -39,7 +38,7 @@ def google_config(config: Mapping) -> GoogleConfig:
         mail_page_size=int(config.get("CRM_SYNC_MAIL_PAGE_SIZE", 500)),
         gmail_batch_url=config.get("CRM_SYNC_GOOGLE_GMAIL_BATCH_URL")
         or batch_url_for(config["CRM_SYNC_GOOGLE_GMAIL_URL"]),
-        mail_batch_size=max(1, min(MAX_CALLS, int(config.get("CRM_SYNC_MAIL_BATCH_SIZE", 50)))),
+        mail_batch_size=int(config.get("CRM_SYNC_MAIL_BATCH_SIZE", 50)),  # 1-100: config.check
     )
 
 

@@ -24,7 +24,8 @@ def build(calls: Sequence[tuple[str, dict | None]]) -> tuple[str, bytes]:
     out = []
     for n, (url, params) in enumerate(calls):
         parts = urlsplit(url)
-        target = parts.path + ("?" + urlencode(params) if params else "")
+        query = "&".join(q for q in (parts.query, urlencode(params or {})) if q)
+        target = parts.path + ("?" + query if query else "")
         out.append(
             f"--{boundary}\r\nContent-Type: application/http\r\nContent-ID: <{n}>\r\n\r\n"
             f"GET {target} HTTP/1.1\r\n\r\n"
@@ -62,9 +63,9 @@ def _boundary(content_type: str) -> str:
     if kind.strip().lower() != "multipart/mixed":
         raise ValueError(f"a batch answer must be multipart/mixed, not {kind.strip()!r}")
     for param in rest.split(";"):
-        key, _, value = param.strip().partition("=")
-        if key.lower() == "boundary" and value:
-            return value.strip('"')
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "boundary" and value.strip():
+            return value.strip().strip('"')
     raise ValueError("a multipart answer without a boundary")
 
 

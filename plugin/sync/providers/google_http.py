@@ -26,6 +26,8 @@ from ..errors import (
 )
 from . import google_batch
 
+# The errors batch_get answers a call with instead of raising: they concern that call alone.
+PER_CALL = (ItemRejected, Throttled, TransientError)
 RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"}
 AUTH_REASONS = {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT", "authError"}
 
@@ -89,24 +91,30 @@ class GoogleHttp:
         """
         return self._classify(self._retrying("GET", url, params), sync_cursor)
 
-    def batch_get(self, calls: Sequence[tuple[str, Any]]) -> list[dict | SyncError]:
-        """GET these (url, params) in one batch request, each answered on its own: its JSON,
-        or the ItemRejected / Throttled that get() would raise for it, in call order.
+    def batch_get(self, batch_url: str, calls: Sequence[tuple[str, Any]]) -> list[dict | SyncError]:
+        """GET these (url, params) in one request to `batch_url`, each answered on its own,
+        in call order: its JSON, or the error get() would raise for it when that error is the
+        call's alone (PER_CALL: gone, throttled, or 5xx past the retries), so that what was
+        answered is kept whatever happens to the rest.
 
         Calls answered 5xx are asked again together with jittered backoff, and calls answered
-        401 once more after a token refresh, as get() does; every other error get() would
-        raise (a revoked grant, a 400, 5xx past the retries) is raised here too. Each call
-        counts as one API call, as Google counts them; the batch itself does not."""
-        if len(calls) == 1 or not self.config.gmail_batch_url:
+        401 once more after a token refresh, as get() does; a revoked grant or any other
+        refusal is raised. Each call counts as one API call, as Google counts them; the batch
+        itself does not. Without a batch URL, or for one call, the calls go one by one."""
+        if len(calls) == 1 or not batch_url:
             return [self._one(url, params) for url, params in calls]
         if len(calls) > google_batch.MAX_CALLS:
             raise ValueError(f"at most {google_batch.MAX_CALLS} calls in one batch")
         results: list[Any] = [None] * len(calls)
         pending = list(range(len(calls)))
-        refreshed, attempt = False, 0
+        refreshed, failures = False, 0
         while pending:
-            attempt += 1
-            answers = self._batch([calls[i] for i in pending])
+            try:
+                answers = self._batch(batch_url, [calls[i] for i in pending])
+            except PER_CALL as exc:  # the batch as a whole: every call still waiting
+                for i in pending:
+                    results[i] = exc
+                break
             again, unauthorized = [], []
             for i, resp in zip(pending, answers, strict=True):
                 if resp.status_code >= 500:
@@ -115,41 +123,46 @@ class GoogleHttp:
                     unauthorized.append(i)
                 else:
                     results[i] = self._answer(resp)
-            if again and attempt >= self.config.retry_attempts:
-                raise TransientError(f"Google answered 5xx {attempt} times to a batched call")
+            if again:
+                failures += 1
+                if failures >= self.config.retry_attempts:
+                    gave_up = TransientError(f"Google answered 5xx {failures} times to a call")
+                    for i in again:
+                        results[i] = gave_up
+                    again = []
+                else:
+                    self._backoff(failures)
             if unauthorized:
                 refreshed = True
                 self._refresh()
-            elif again:
-                self._backoff(attempt)
             pending = sorted(again + unauthorized)
         return results
 
     def _one(self, url: str, params: Any) -> dict | SyncError:
         try:
             return self.get(url, params)
-        except (ItemRejected, Throttled) as exc:
+        except PER_CALL as exc:
             return exc
 
     def _answer(self, resp: requests.Response) -> dict | SyncError:
         try:
             return self._classify(resp, sync_cursor=False)
-        except (ItemRejected, Throttled) as exc:
+        except PER_CALL as exc:
             return exc
 
-    def _batch(self, calls: Sequence[tuple[str, Any]]) -> list[requests.Response]:
+    def _batch(self, batch_url: str, calls: Sequence[tuple[str, Any]]) -> list[requests.Response]:
         """One batch POST (retried as a whole on timeouts, 5xx and a 401, as any request)."""
         content_type, body = google_batch.build(calls)
         resp = self._retrying(
             "POST",
-            self.config.gmail_batch_url,
+            batch_url,
             None,
             weight=len(calls),
             data=body,
             headers={"Content-Type": content_type},
         )
         if resp.status_code == 404:
-            raise SyncError(f"Google has no batch endpoint at {self.config.gmail_batch_url}")
+            raise SyncError(f"Google has no batch endpoint at {batch_url}")
         if resp.status_code >= 300:
             self._classify(resp, sync_cursor=False)  # raises: the batch as a whole failed
         content_type = resp.headers.get("Content-Type", "")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import getaddresses, parsedate_to_datetime
 
-from ..errors import ItemRejected, Throttled
+from ..errors import ItemRejected, SyncError, Throttled, TransientError
 from .base import ChangeSet, Known, Person, Rejected, RemoteMessage, Window
 from .google_http import GoogleHttp
 
@@ -104,7 +104,7 @@ class _Fetched:
     rejected: list[Rejected] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     handled: list[str] = field(default_factory=list)  # the ids dealt with: all, unless stopped
-    stopped: Throttled | None = None
+    stopped: SyncError | None = None  # Throttled, or TransientError: a call kept failing
 
     def change_set(self, next_page_token: str | None, next_cursor: str | None) -> ChangeSet:
         return ChangeSet(
@@ -135,13 +135,10 @@ def _fetch(
     size = http.config.mail_batch_size
     for lo in range(0, len(wanted), size):
         part = wanted[lo : lo + size]
-        try:
-            answers = http.batch_get([(f"{base}/{i}", {"format": "full"}) for i in part])
-        except Throttled as exc:  # the batch as a whole
-            got.stopped = exc
-            break
+        calls = [(f"{base}/{i}", {"format": "full"}) for i in part]
+        answers = http.batch_get(http.config.gmail_batch_url, calls)
         for msg_id, answer in zip(part, answers, strict=True):
-            if isinstance(answer, Throttled):
+            if isinstance(answer, (Throttled, TransientError)):
                 got.stopped = got.stopped or answer  # asked again when the page is resumed
                 continue
             dealt.add(msg_id)

@@ -1,0 +1,39 @@
+"""Sizes a provider would refuse on every sync are refused at start-up instead, saying what
+to set."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+
+from plugin import CRMSync
+
+
+def _start(**config):
+    app = Flask("host")
+    app.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", SECRET_KEY="x", TESTING=True, **config)
+    db = SQLAlchemy()
+    db.init_app(app)
+    CRMSync().init_app(app, db=db)
+    return app
+
+
+@pytest.mark.parametrize(
+    "key, value, allowed",
+    [
+        ("CRM_SYNC_MAIL_BATCH_SIZE", 101, "from 1 to 100"),
+        ("CRM_SYNC_MAIL_BATCH_SIZE", 0, "from 1 to 100"),
+        ("CRM_SYNC_MAIL_PAGE_SIZE", 501, "from 1 to 500"),
+        ("CRM_SYNC_CALENDAR_PAGE_SIZE", "lots", "from 1 to 2500"),
+    ],
+)
+def test_a_size_the_provider_refuses_stops_the_start_saying_what_to_set(key, value, allowed):
+    with pytest.raises(RuntimeError) as excinfo:
+        _start(**{key: value})
+    assert key in str(excinfo.value) and allowed in str(excinfo.value)
+
+
+def test_sizes_within_the_limits_start():
+    app = _start(CRM_SYNC_MAIL_BATCH_SIZE="100", CRM_SYNC_MAIL_PAGE_SIZE=1)
+    assert "crm_sync" in app.extensions
