@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from .sandbox import GoogleSandbox
 
 
+# The WSGI environ key carrying a call's place in its batch request (batch.py sets it).
+BATCH_SLOT = "sandbox.batch_slot"
+
+
 @dataclass
 class Ctx:
     """Who is calling and with what grant."""
@@ -77,6 +81,7 @@ def api_method(method_id: str) -> Callable:
                 sb.faults.check_api(method_id, request.path)
                 if not scope_rules.allows(token.scopes, method_id):
                     raise insufficient_scope(method_id, scope_rules.METHOD_SCOPES[method_id])
+                sb.quota.check_concurrent(method_id, request.environ.get(BATCH_SLOT))
                 sb.quota.charge(token.email, method_id)
                 ctx = Ctx(token.email, token, method_id)
                 result = fn(sb, ctx, request, **kw)

@@ -31,6 +31,7 @@ from werkzeug.routing import Rule
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
+from .api_gate import BATCH_SLOT
 from .errors import ApiError, bad_request
 
 if TYPE_CHECKING:
@@ -65,14 +66,15 @@ def batch(sb: GoogleSandbox, request: Request, api: str, version: str) -> Respon
         k.lower(): v for k, v in request.headers.items() if not k.lower().startswith("content-")
     }
     answers = []
-    for part in parts:
+    for slot, part in enumerate(parts):
         content_id = (part.get("Content-ID") or "").strip().strip("<>")
-        answer = _call(sb, part.get_payload(decode=True) or b"", outer, APIS[name], dialect)
+        raw = part.get_payload(decode=True) or b""
+        answer = _call(sb, raw, outer, APIS[name], dialect, slot)
         answers.append((f"<response-{content_id}>" if content_id else None, answer))
     return _multipart(answers)
 
 
-def _call(sb, raw: bytes, outer: dict, prefix: str, dialect: str) -> Response:
+def _call(sb, raw: bytes, outer: dict, prefix: str, dialect: str, slot: int) -> Response:
     """One part: parsed as an HTTP request and served as if it had come on its own."""
     try:
         method, target, headers, body = _parse_request(raw)
@@ -90,6 +92,7 @@ def _call(sb, raw: bytes, outer: dict, prefix: str, dialect: str) -> Response:
     environ = EnvironBuilder(
         path=path, query_string=query, method=method, headers=merged, data=body
     ).get_environ()
+    environ[BATCH_SLOT] = slot  # Gmail runs a batch's calls at once (quota.gmail_concurrent)
     from .server import dispatch
 
     return dispatch(sb, Request(environ))

@@ -47,6 +47,10 @@ class Quota:
         self.calendar_status = 403
         self.calendar_reason = "rateLimitExceeded"  # or "userRateLimitExceeded"
         self.gmail_status = 429
+        # Calls of one batch Gmail runs at once for a user; the calls beyond it are refused
+        # with "Too many concurrent requests for user" (429, no Retry-After, not charged).
+        # None: no limit, as the per-minute quota alone.
+        self.gmail_concurrent: int | None = None
         self.enabled = True
         self._lock = threading.Lock()
         self._spent: dict[tuple[str, str], deque[tuple[float, int]]] = {}
@@ -60,6 +64,23 @@ class Quota:
         with self._lock:
             log = self._spent.get((email, api), deque())
             return sum(c for t, c in log if t > now - self.window)
+
+    def check_concurrent(self, method_id: str, slot: int | None) -> None:
+        """`slot`: the call's place in its batch (None outside a batch)."""
+        if (
+            self.enabled
+            and slot is not None
+            and self.gmail_concurrent is not None
+            and method_id.startswith("gmail.")
+            and slot >= self.gmail_concurrent
+        ):
+            raise ApiError(
+                429,
+                "Too many concurrent requests for user.",
+                "rateLimitExceeded",
+                domain="usageLimits",
+                api="gmail",
+            )
 
     def charge(self, email: str, method_id: str) -> None:
         """Spend the method's cost or raise the rate-limit error."""

@@ -141,3 +141,18 @@ def test_a_batch_that_is_not_multipart_is_a_400(sb):
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {creds.token}"},
     )
     assert resp.status == 400
+
+
+def test_calls_beyond_the_concurrent_limit_are_refused_uncharged(gmail, sb):
+    ids = mails(sb, 4)
+    sb.quota.gmail_concurrent = 2
+    got = run_batch(sb, gmail, [gmail.users().messages().get(userId="me", id=i) for i in ids])
+    assert [got[str(n)][0]["id"] for n in (1, 2)] == ids[:2]
+    for n in (3, 4):
+        refused = got[str(n)][1]
+        assert refused.resp.status == 429 and "retry-after" not in refused.resp
+        error = json.loads(refused.content)["error"]
+        assert error["message"] == "Too many concurrent requests for user."
+        assert error["errors"][0]["reason"] == "rateLimitExceeded"
+    assert sb.quota.used(ANN, "gmail") == 2 * 5  # only the two that ran were charged
+    assert sb.calls(ANN) == {"gmail.users.messages.get": 4}

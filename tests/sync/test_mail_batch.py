@@ -156,3 +156,28 @@ def test_a_batch_throttled_as_a_whole_stops_the_page_and_the_next_run_finishes(
     assert run.status == "ok" and run.created == 10, run.error
     assert sb.calls("ann@acme.com")["gmail.users.messages.get"] == 10
     assert _stored(db) == sorted(m["id"] for m in sent)
+
+
+def test_calls_refused_as_concurrent_are_asked_again_in_smaller_batches(sb, make_account, db):
+    """Gmail takes 10 calls of a batch at once: the other 40 of the first batch go again ten
+    to a request, and the rest of the run keeps to ten; nothing stops, nothing is lost."""
+    acc, sent = _mailbox(sb, make_account, 60)
+    sb.quota.gmail_concurrent = 10
+    sb.reset_calls()
+    run = sync_account(acc.id)
+    assert run.status == "ok" and run.created == 60, run.error
+    assert sb.batches == [50, 10, 10, 10, 10, 10]
+    assert sb.calls("ann@acme.com")["gmail.users.messages.get"] == 100  # 40 refused, asked again
+    assert _stored(db) == sorted(m["id"] for m in sent)
+
+
+def test_calls_refused_as_concurrent_every_time_stop_the_page_like_a_throttle(sb, make_account, db):
+    acc, sent = _mailbox(sb, make_account, 6)
+    sb.quota.gmail_concurrent = 0  # nothing runs in a batch
+    run = sync_account(acc.id)
+    assert run.status == "throttled" and run.created == 0, run.error
+    sb.quota.gmail_concurrent = None
+    sb.clock.advance(61)
+    run = sync_account(acc.id)
+    assert run.status == "ok" and run.created == 6, run.error
+    assert _stored(db) == sorted(m["id"] for m in sent)

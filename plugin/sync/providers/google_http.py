@@ -63,6 +63,9 @@ class GoogleHttp:
     ):
         self.config = config
         self.calls = 0
+        # Calls Gmail took in one batch when it refused the rest as concurrent; None: no
+        # limit met yet. Kept for the session (one sync run of one account).
+        self.batch_limit: int | None = None
         self._sleep = sleep
         self._on_token = on_token
         self.session = OAuth2Session(
@@ -98,31 +101,47 @@ class GoogleHttp:
         answered is kept whatever happens to the rest.
 
         Calls answered 5xx are asked again together with jittered backoff, and calls answered
-        401 once more after a token refresh, as get() does; a revoked grant or any other
-        refusal is raised. Each call counts as one API call, as Google counts them; the batch
-        itself does not. Without a batch URL, or for one call, the calls go one by one."""
+        401 once more after a token refresh, as get() does. Calls refused as "too many
+        concurrent requests" (Gmail runs a batch's calls at once, up to a per-user limit) are
+        asked again after backoff in requests no larger than the number the server did take,
+        a size this session then keeps. A revoked grant or any other refusal is raised. Each
+        call counts as one API call, as Google counts them; the batch itself does not.
+        Without a batch URL, or for one call, the calls go one by one."""
         if len(calls) == 1 or not batch_url:
             return [self._one(url, params) for url, params in calls]
         if len(calls) > google_batch.MAX_CALLS:
             raise ValueError(f"at most {google_batch.MAX_CALLS} calls in one batch")
         results: list[Any] = [None] * len(calls)
         pending = list(range(len(calls)))
-        refreshed, failures = False, 0
+        refreshed, failures, crowding = False, 0, 0
         while pending:
-            try:
-                answers = self._batch(batch_url, [calls[i] for i in pending])
-            except PER_CALL as exc:  # the batch as a whole: every call still waiting
-                for i in pending:
-                    results[i] = exc
+            again, unauthorized, crowded, failed = [], [], [], None
+            limit = self.batch_limit or len(pending)
+            for lo in range(0, len(pending), limit):
+                chunk = pending[lo : lo + limit]
+                try:
+                    answers = self._batch(batch_url, [calls[i] for i in chunk])
+                except PER_CALL as exc:  # the request as a whole: every call not yet answered
+                    failed, rest = exc, pending[lo:]
+                    break
+                taken = 0
+                for i, resp in zip(chunk, answers, strict=True):
+                    if resp.status_code >= 500:
+                        again.append(i)
+                    elif resp.status_code == 401 and not refreshed:
+                        unauthorized.append(i)
+                    elif _crowded(resp):
+                        crowded.append(i)
+                        continue
+                    else:
+                        results[i] = self._answer(resp)
+                    taken += 1
+                if taken < len(chunk):  # some refused as concurrent: send no more than taken
+                    self.batch_limit = max(1, min(taken, self.batch_limit or taken))
+            if failed is not None:
+                for i in (*rest, *again, *unauthorized, *crowded):
+                    results[i] = failed
                 break
-            again, unauthorized = [], []
-            for i, resp in zip(pending, answers, strict=True):
-                if resp.status_code >= 500:
-                    again.append(i)
-                elif resp.status_code == 401 and not refreshed:
-                    unauthorized.append(i)
-                else:
-                    results[i] = self._answer(resp)
             if again:
                 failures += 1
                 if failures >= self.config.retry_attempts:
@@ -130,12 +149,19 @@ class GoogleHttp:
                     for i in again:
                         results[i] = gave_up
                     again = []
-                else:
-                    self._backoff(failures)
+            if crowded:
+                crowding += 1
+                if crowding >= self.config.retry_attempts:
+                    busy = Throttled("Google: too many concurrent requests for this user")
+                    for i in crowded:
+                        results[i] = busy
+                    crowded = []
+            if again or crowded:
+                self._backoff(max(failures, crowding))
             if unauthorized:
                 refreshed = True
                 self._refresh()
-            pending = sorted(again + unauthorized)
+            pending = sorted(again + unauthorized + crowded)
         return results
 
     def _one(self, url: str, params: Any) -> dict | SyncError:
@@ -285,6 +311,14 @@ class GoogleHttp:
         if code == 404:
             raise ItemRejected(f"Not found: {message}")
         raise SyncError(f"Google answered {code}: {message or reason}")
+
+
+def _crowded(resp: requests.Response) -> bool:
+    """Refused for too many requests at once (not for the quota): worth asking again soon."""
+    if resp.status_code not in (403, 429):
+        return False
+    reason, message = _reason(resp)
+    return reason in RATE_REASONS and "concurrent" in message.lower()
 
 
 def _reason(resp: requests.Response) -> tuple[str, str]:
