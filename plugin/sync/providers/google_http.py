@@ -115,32 +115,13 @@ class GoogleHttp:
         pending = list(range(len(calls)))
         refreshed, failures, crowding = False, 0, 0
         while pending:
-            again, unauthorized, crowded, failed = [], [], [], None
-            limit = self.batch_limit or len(pending)
-            for lo in range(0, len(pending), limit):
-                chunk = pending[lo : lo + limit]
-                try:
-                    answers = self._batch(batch_url, [calls[i] for i in chunk])
-                except PER_CALL as exc:  # the request as a whole: every call not yet answered
-                    failed, rest = exc, pending[lo:]
-                    break
-                taken = 0
-                for i, resp in zip(chunk, answers, strict=True):
-                    if resp.status_code >= 500:
-                        again.append(i)
-                    elif resp.status_code == 401 and not refreshed:
-                        unauthorized.append(i)
-                    elif _crowded(resp):
-                        crowded.append(i)
-                        continue
-                    else:
-                        results[i] = self._answer(resp)
-                    taken += 1
-                if taken < len(chunk):  # some refused as concurrent: send no more than taken
-                    self.batch_limit = max(1, min(taken, self.batch_limit or taken))
-            if failed is not None:
-                for i in (*rest, *again, *unauthorized, *crowded):
-                    results[i] = failed
+            again, unauthorized, crowded, failed = self._round(
+                batch_url, calls, pending, results, refreshed
+            )
+            if failed is not None:  # a request as a whole: every call not answered yet
+                for i in pending:
+                    if results[i] is None:
+                        results[i] = failed
                 break
             if again:
                 failures += 1
@@ -163,6 +144,34 @@ class GoogleHttp:
                 self._refresh()
             pending = sorted(again + unauthorized + crowded)
         return results
+
+    def _round(self, batch_url, calls, pending, results, refreshed):
+        """Send the pending calls (in requests of at most batch_limit) and file each answer:
+        into `results`, or into the lists of calls to ask again (5xx, 401, concurrent).
+        Returns (again, unauthorized, crowded, the PER_CALL error that stopped a request)."""
+        again, unauthorized, crowded = [], [], []
+        limit = self.batch_limit or len(pending)
+        for lo in range(0, len(pending), limit):
+            chunk = pending[lo : lo + limit]
+            try:
+                answers = self._batch(batch_url, [calls[i] for i in chunk])
+            except PER_CALL as exc:
+                return again, unauthorized, crowded, exc
+            taken = 0
+            for i, resp in zip(chunk, answers, strict=True):
+                if resp.status_code >= 500:
+                    again.append(i)
+                elif resp.status_code == 401 and not refreshed:
+                    unauthorized.append(i)
+                elif _crowded(resp):
+                    crowded.append(i)
+                    continue
+                else:
+                    results[i] = self._answer(resp)
+                taken += 1
+            if taken < len(chunk):  # some refused as concurrent: send no more than taken
+                self.batch_limit = max(1, min(taken, self.batch_limit or taken))
+        return again, unauthorized, crowded, None
 
     def _one(self, url: str, params: Any) -> dict | SyncError:
         try:
