@@ -3,6 +3,7 @@ answered, counted and charged on its own: what one call's failure does to the re
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from sync_helpers import count, customer_mail
 
@@ -118,18 +119,25 @@ def test_a_wrong_batch_endpoint_fails_the_run_with_a_clear_error_and_stores_noth
     assert count(db, Email) == 0
 
 
-def test_a_throttled_first_call_of_a_batch_loses_none_of_the_rest(sb, make_account, db):
-    """Only the first call of the batch is throttled: the nine after it are stored, and the
-    next run asks for that one alone."""
+@pytest.mark.parametrize(
+    "throttled, stored_first",
+    [("gmail.users.messages.get", 9), ("batch.gmail", 0)],
+    ids=["the batch's first call", "the batch as a whole"],
+)
+def test_a_throttle_in_a_batch_keeps_what_was_answered_and_the_next_run_takes_the_rest(
+    sb, make_account, db, throttled, stored_first
+):
+    """Only the first call of the batch is throttled: the nine after it are stored. The
+    whole batch is throttled: none is. Either way the next run asks for just the rest."""
     acc, sent = _mailbox(sb, make_account, 10)
-    sb.faults.fail_next(1, 429, "gmail.users.messages.get")
+    sb.faults.fail_next(1, 429, throttled)
     run = sync_account(acc.id)
-    assert run.status == "throttled" and run.created == 9, run.error
+    assert run.status == "throttled" and run.created == stored_first, run.error
     sb.clock.advance(61)
     sb.reset_calls()
     run = sync_account(acc.id)
-    assert run.status == "ok" and run.created == 1, run.error
-    assert sb.calls("ann@acme.com")["gmail.users.messages.get"] == 1
+    assert run.status == "ok" and run.created == 10 - stored_first, run.error
+    assert sb.calls("ann@acme.com")["gmail.users.messages.get"] == 10 - stored_first
     assert _stored(db) == sorted(m["id"] for m in sent)
 
 
@@ -140,21 +148,6 @@ def test_a_batch_answered_503_as_a_whole_is_sent_again(sb, make_account, db):
     run = sync_account(acc.id)
     assert run.status == "ok", run.error
     assert sb.batches == [5, 5] and sb.calls("ann@acme.com")["gmail.users.messages.get"] == 5
-    assert _stored(db) == sorted(m["id"] for m in sent)
-
-
-def test_a_batch_throttled_as_a_whole_stops_the_page_and_the_next_run_finishes(
-    sb, make_account, db
-):
-    acc, sent = _mailbox(sb, make_account, 10)
-    sb.faults.fail_next(1, 429, "batch.gmail")
-    run = sync_account(acc.id)
-    assert run.status == "throttled" and run.created == 0, run.error
-    sb.clock.advance(61)
-    sb.reset_calls()
-    run = sync_account(acc.id)
-    assert run.status == "ok" and run.created == 10, run.error
-    assert sb.calls("ann@acme.com")["gmail.users.messages.get"] == 10
     assert _stored(db) == sorted(m["id"] for m in sent)
 
 
