@@ -123,8 +123,9 @@ def _fetch(
 ) -> _Fetched:
     """messages.get format=full for each id the CRM does not hold yet (a message never
     changes once sent), in batches of mail_batch_size calls, skipping those `done` when this
-    page stopped before. Throttled part-way, it keeps what it got and says so, with every id
-    it dealt with (stored or not: held ones, drafts, rejects) in `handled`."""
+    page stopped before. Stopped part-way (throttled, or a message whose download kept
+    failing), it keeps what it got and says so, with every id it dealt with (stored or not:
+    held ones, drafts, rejects) in `handled`; the others are asked for when it resumes."""
     got = _Fetched()
     ids = [i for i in ids if i not in done]
     have = set(known(ids)) if known and ids else set()
