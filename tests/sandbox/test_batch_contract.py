@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import httplib2
 import pytest
-from google_contract_helpers import ANN, credentials
+from google_contract_helpers import ANN, credentials, event
 from googleapiclient.http import BatchHttpRequest
 
 GMAIL_RO = "https://www.googleapis.com/auth/gmail.readonly"
@@ -156,3 +156,19 @@ def test_calls_beyond_the_concurrent_limit_are_refused_uncharged(gmail, sb):
         assert error["errors"][0]["reason"] == "rateLimitExceeded"
     assert sb.quota.used(ANN, "gmail") == 2 * 5  # only the two that ran were charged
     assert sb.calls(ANN) == {"gmail.users.messages.get": 4}
+
+
+def test_calendar_has_its_own_batch_endpoint_and_takes_only_calendar_calls(cal, gmail, sb):
+    first = sb.calendar.insert_event(
+        ANN, event("a", "2024-05-01T10:00:00Z", "2024-05-01T11:00:00Z")
+    )
+    got: dict = {}
+    batch = BatchHttpRequest(
+        callback=lambda rid, resp, exc: got.__setitem__(rid, (resp, exc)),
+        batch_uri=f"{sb.base_url}/batch/calendar/v3",
+    )
+    batch.add(cal.events().get(calendarId="primary", eventId=first["id"]))
+    batch.add(gmail.users().getProfile(userId="me"))  # another API: refused in its part
+    batch.execute()
+    assert got["1"][0]["summary"] == "a" and got["1"][1] is None
+    assert got["2"][1].resp.status == 400
