@@ -113,7 +113,7 @@ def _parse_request(raw: bytes) -> tuple[str, str, dict, bytes]:
 
 
 def _multipart(answers: list[tuple[str | None, Response]]) -> Response:
-    boundary = "batch_" + _token()
+    boundary = "batch_" + secrets.token_hex(12)
     chunks = []
     for content_id, answer in answers:
         head = "Content-Type: application/http\r\n"
@@ -127,10 +127,6 @@ def _multipart(answers: list[tuple[str | None, Response]]) -> Response:
         )
     chunks.append(f"--{boundary}--\r\n".encode())
     return Response(b"".join(chunks), content_type=f"multipart/mixed; boundary={boundary}")
-
-
-def _token() -> str:
-    return secrets.token_urlsafe(18).replace("-", "A").replace("_", "B")
 
 
 RULES = [Rule("/batch/<api>/<version>", endpoint=batch, methods=["POST"])]

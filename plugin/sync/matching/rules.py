@@ -97,7 +97,7 @@ def classify(email: str, lookup: Lookup, settings: MatchSettings) -> Classified:
 
     A plain tuple (ParticipantMatch's fields after email, name, role): the matcher classifies
     each address of a batch once and shares the answer between everyone who has it."""
-    if (settings.blocked_addresses or settings.blocked_domains) and is_blocked(email, settings):
+    if is_blocked(email, settings):
         return _BLOCKED
     user = lookup.users.get(email)
     if user is not None:

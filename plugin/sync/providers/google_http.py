@@ -119,24 +119,20 @@ class GoogleHttp:
                 batch_url, calls, pending, results, refreshed
             )
             if failed is not None:  # a request as a whole: every call not answered yet
-                for i in pending:
-                    if results[i] is None:
-                        results[i] = failed
+                _settle(results, [i for i in pending if results[i] is None], failed)
                 break
-            if again:
-                failures += 1
-                if failures >= self.config.retry_attempts:
-                    gave_up = TransientError(f"Google answered 5xx {failures} times to a call")
-                    for i in again:
-                        results[i] = gave_up
-                    again = []
-            if crowded:
-                crowding += 1
-                if crowding >= self.config.retry_attempts:
-                    busy = Throttled("Google: too many concurrent requests for this user")
-                    for i in crowded:
-                        results[i] = busy
-                    crowded = []
+            failures += bool(again)
+            crowding += bool(crowded)
+            attempts = self.config.retry_attempts
+            if again and failures >= attempts:
+                again = _settle(
+                    results,
+                    again,
+                    TransientError(f"Google answered 5xx {failures} times to a call"),
+                )
+            if crowded and crowding >= attempts:
+                busy = Throttled("Google: too many concurrent requests for this user")
+                crowded = _settle(results, crowded, busy)
             if again or crowded:
                 self._backoff(max(failures, crowding))
             if unauthorized:
@@ -320,6 +316,13 @@ class GoogleHttp:
         if code == 404:
             raise ItemRejected(f"Not found: {message}")
         raise SyncError(f"Google answered {code}: {message or reason}")
+
+
+def _settle(results: list, indices: list[int], error: SyncError) -> list[int]:
+    """Answer these calls with `error` (no more asking); returns the calls left: none."""
+    for i in indices:
+        results[i] = error
+    return []
 
 
 def _crowded(resp: requests.Response) -> bool:
