@@ -6,7 +6,9 @@ second time against PostgreSQL). On PostgreSQL each xdist worker gets its own sc
 
 from __future__ import annotations
 
+import hashlib
 import os
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -22,10 +24,15 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
+def _checkout() -> str:
+    """A short tag of this checkout, so two clones testing at once never share a schema."""
+    return hashlib.sha1(str(Path(__file__).resolve()).encode()).hexdigest()[:8]
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     if DB_URL.startswith("postgresql"):
-        schema = f"crm_test_{_worker()}"
+        schema = f"crm_test_{_checkout()}_{_worker()}"
         engine = create_engine(DB_URL)
         with engine.begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
