@@ -9,6 +9,7 @@ import threading
 from collections import Counter
 
 from ..clock import Clock
+from . import ews_folders, ews_items  # noqa: F401  (importing registers the operations)
 from .auth import Authenticator
 from .control import handle as handle_control
 from .faults import Faults, Throttle
@@ -143,6 +144,3 @@ class ExchangeSandbox:
         self.passwords.update(data["passwords"])
         self.names.update(data["names"])
         self.mailboxes.update(data["mailboxes"])
-
-
-from . import ews_folders  # noqa: E402,F401  (registers the operations)

@@ -18,7 +18,7 @@ def zone(windows_id: str | None) -> ZoneInfo | None:
         return ZoneInfo("UTC")
     iana = win_tz.get(windows_id)
     if iana is None:
-        raise EwsError("ErrorTimeZone", f"The time zone {windows_id!r} is not valid.")
+        raise EwsError("ErrorCalendarInvalidTimeZone", f"The time zone {windows_id!r} is invalid.")
     return ZoneInfo(iana)
 
 
