@@ -234,7 +234,13 @@ def _update_one(ctx: Ctx, change, conflict: str, send: str | None):
             probe.data,
             probe.is_read,
         )
-    box.touch(item, now)
+    if names == {"IsRead"}:
+        # Only the read flag: a ReadFlagChange for sync, not an Update.
+        read = item.is_read
+        item.is_read = not read
+        box.set_read(item, read, now)
+    else:
+        box.touch(item, now)
     versions = item.data.setdefault("field_versions", {})
     for n in names:
         versions[n] = item.version

@@ -9,7 +9,7 @@ import threading
 from collections import Counter
 
 from ..clock import Clock
-from . import ews_folders, ews_items  # noqa: F401  (importing registers the operations)
+from . import ews_folders, ews_items, ews_sync  # noqa: F401  (importing registers the operations)
 from .auth import Authenticator
 from .control import handle as handle_control
 from .faults import Faults, Throttle
