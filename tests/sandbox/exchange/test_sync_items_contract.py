@@ -10,13 +10,13 @@ from exchangelib.errors import ErrorInvalidSyncStateData, ErrorSchemaValidation
 from exchangelib.services import SyncFolderItems
 
 
-def sync_page(acc, folder, state, max_changes):
+def sync_page(acc, folder, state, max_changes, shape="IdOnly"):
     """One SyncFolderItems call: (changes, new state, includes last item)."""
     svc = SyncFolderItems(account=acc)
     changes = list(
         svc.call(
             folder=folder,
-            shape="IdOnly",
+            shape=shape,
             additional_fields=None,
             sync_state=state,
             ignore=None,
