@@ -16,8 +16,23 @@ from .store import Item
 from .xml import el, t
 
 
-def _conversation_id(subject: str) -> str:
-    return base64.b64encode(b"CONV" + subject.encode()[:24].ljust(24, b"\0")).decode()
+def _new_conversation_id() -> str:
+    return base64.b64encode(b"CONV" + secrets.token_bytes(24)).decode()
+
+
+def _text(item: Item, name: str) -> str:
+    blob = item.fields.get(name)
+    return (etree.fromstring(blob).text or "").strip() if blob else ""
+
+
+def _conversation_of(box, item: Item) -> str:
+    """A reply joins the conversation of the message it answers (by In-Reply-To)."""
+    parent = _text(item, "InReplyTo")
+    if parent:
+        for other in box.items.values():
+            if _text(other, "InternetMessageId") == parent and other.data.get("conversation_id"):
+                return other.data["conversation_id"]
+    return _new_conversation_id()
 
 
 def _subject(item: Item) -> str:
@@ -28,12 +43,11 @@ def _subject(item: Item) -> str:
 def deliver_message(ctx, item: Item, *, save_copy: bool, folder) -> None:
     sb, box = ctx.sb, ctx.mailbox
     now = sb.clock.now()
-    subject = _subject(item)
     data = item.data
     if "InternetMessageId" not in item.fields:
         mid = f"<{secrets.token_hex(12)}@{box.email.split('@')[1]}>"
         item.fields["InternetMessageId"] = etree.tostring(el(t("InternetMessageId"), mid))
-    data.setdefault("conversation_id", _conversation_id(subject.removeprefix("RE: ")))
+    data.setdefault("conversation_id", _conversation_of(box, item))
     data["sent"] = data["received"] = now
     item.fields["From"] = etree.tostring(mailbox_xml(t("From"), box.name, box.email))
     item.fields["Sender"] = etree.tostring(mailbox_xml(t("Sender"), box.name, box.email))
@@ -101,7 +115,7 @@ def send_invitations(ctx, item: Item, action: str, send: str, index: int | None 
                 "organizer": (box.name, box.email),
                 "sent": now,
                 "received": now,
-                "conversation_id": _conversation_id(_subject(item)),
+                "conversation_id": item.data.setdefault("conversation_id", _new_conversation_id()),
             }
         )
         if action == "cancelled":

@@ -4,6 +4,7 @@ TimeZoneContext, scripted faults, throttling and the call counters, then one ope
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -135,6 +136,17 @@ def handle_ews(sb: Any, request: Request, conn: Connection) -> Response:
         return _xml_response(fault.envelope(), fault.status)
     except _HttpStatus as status:
         return Response(status.text, status.code, content_type="text/html")
+    except EwsError as err:  # raised outside any one item (e.g. TimeZoneContext)
+        fault = SoapFault(err.code, err.text, faultcode=f"a:{err.code}")
+        return _xml_response(fault.envelope(), 500)
+    except Exception as exc:  # a stand-in bug: answer as Exchange's internal error, loudly
+        traceback.print_exc()
+        fault = SoapFault(
+            "ErrorInternalServerError",
+            f"An internal server error occurred: {type(exc).__name__}: {exc}",
+            faultcode="a:ErrorInternalServerError",
+        )
+        return _xml_response(fault.envelope(), 500)
 
 
 class _HttpStatus(Exception):
