@@ -8,6 +8,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from .outlook import handle_outlook
+
 
 def _json(data: object, status: int = 200) -> Response:
     return Response(json.dumps(data, default=str), status, content_type="application/json")
@@ -67,8 +69,6 @@ def handle(sb: Any, request: Request) -> Response:
         if path == "invitations":
             return _json(sb.invitations)
         if path.startswith("mailbox/"):
-            from .outlook import handle_outlook
-
             return handle_outlook(sb, request, path[len("mailbox/") :], body)
     except (KeyError, ValueError, TypeError) as exc:
         return _json({"error": f"{type(exc).__name__}: {exc}"}, 400)

@@ -13,6 +13,7 @@ from . import ews_folders, ews_items, ews_sync  # noqa: F401  (importing registe
 from .auth import Authenticator
 from .control import handle as handle_control
 from .faults import Faults, Throttle
+from .outlook import Outlook
 from .server import EWS_PATH, App, ServerThread
 from .soap import handle_ews
 from .store import Mailbox
@@ -43,6 +44,7 @@ class ExchangeSandbox:
         self.faults = Faults()
         self.throttle = Throttle(self.clock)
         self.invitations: list[dict] = []
+        self.outlook = Outlook(self)  # changes "as the user did in Outlook"
         self._server: ServerThread | None = None
         self.base_url: str | None = None
 
