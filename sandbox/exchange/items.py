@@ -80,16 +80,19 @@ def apply_fields(ctx, item: Item, source: etree._Element, *, creating: bool) -> 
     writable = WRITABLE.get(element, set())
     changed: set[str] = set()
     tz = ctx.tz
+    position = 0
     for child in source:
         if not isinstance(child.tag, str):
             continue
         name = local(child)
         if etree.QName(child).namespace != T:
             raise schema_error(f"The element '{child.tag}' is not expected.")
-        if name not in allowed:
+        if name not in allowed or allowed.index(name) < position:
+            # Unknown, or out of the xs:sequence order of types.xsd.
             raise schema_error(
                 f"The element '{element}' in namespace types has invalid child element '{name}'."
             )
+        position = allowed.index(name)
         if name not in writable:
             raise EwsError("ErrorInvalidPropertySet", f"Set action is invalid for property {name}.")
         text = (child.text or "").strip()

@@ -43,7 +43,7 @@ class ExchangeSandbox:
         self.auth = Authenticator(self.passwords)
         self.faults = Faults()
         self.throttle = Throttle(self.clock)
-        self.invitations: list[dict] = []
+        self.invitations: list[dict] = list(getattr(self, "_loaded_invitations", []))
         self.outlook = Outlook(self)  # changes "as the user did in Outlook"
         self._server: ServerThread | None = None
         self.base_url: str | None = None
@@ -146,3 +146,4 @@ class ExchangeSandbox:
         self.passwords.update(data["passwords"])
         self.names.update(data["names"])
         self.mailboxes.update(data["mailboxes"])
+        self._loaded_invitations = data.get("invitations", [])

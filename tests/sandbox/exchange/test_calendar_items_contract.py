@@ -280,6 +280,13 @@ def test_malformed_xml_is_a_schema_validation_fault(xsb):
         "<t:Colour>red</t:Colour></t:CalendarItem></m:Items></m:CreateItem>",
     )
     assert r.status_code == 500 and b"ErrorSchemaValidation" in r.content
+    r = raw_soap(  # End before Start breaks the schema's sequence order
+        xsb,
+        '<m:CreateItem SendMeetingInvitations="SendToNone"><m:Items><t:CalendarItem>'
+        "<t:End>2026-07-14T11:00:00Z</t:End><t:Start>2026-07-14T10:00:00Z</t:Start>"
+        "</t:CalendarItem></m:Items></m:CreateItem>",
+    )
+    assert r.status_code == 500 and b"ErrorSchemaValidation" in r.content
 
 
 def test_times_with_offsets_and_microseconds_are_answered_in_utc(xsb):
