@@ -308,3 +308,35 @@ def test_times_with_offsets_and_microseconds_are_answered_in_utc(xsb):
         f'<m:ItemIds><t:ItemId Id="{item_id}"/></m:ItemIds></m:GetItem>',
     )
     assert b"<t:Start>2026-07-14T04:30:00Z</t:Start>" in raw.content
+
+
+def test_time_zone_context_reads_times_without_offset(xsb):
+    acc = account(xsb)
+    body = (
+        '<m:CreateItem SendMeetingInvitations="SendToNone"><m:Items><t:CalendarItem>'
+        "<t:Start>2026-07-14T10:00:00</t:Start><t:End>2026-07-14T11:00:00</t:End>"
+        "</t:CalendarItem></m:Items></m:CreateItem>"
+    )
+    import base64
+
+    import requests
+    from exchange_helpers import SOAP
+
+    envelope = SOAP.format(version="Exchange2016", body=body).replace(
+        "</s:Header>",
+        '<t:TimeZoneContext><t:TimeZoneDefinition Id="Tokyo Standard Time"/>'
+        "</t:TimeZoneContext></s:Header>",
+    )
+    r = requests.post(
+        xsb.ews_url,
+        data=envelope.encode(),
+        headers={
+            "Authorization": "Basic " + base64.b64encode(b"ann@acme.com:password").decode(),
+            "Content-Type": "text/xml",
+        },
+        timeout=10,
+    )
+    item_id = r.text.split('ItemId Id="')[1].split('"')[0]
+    got = acc.calendar.get(id=item_id)
+    assert got.start == EWSDateTime(2026, 7, 14, 1, 0, tzinfo=UTC)  # 10:00 Tokyo
+    assert got._start_timezone.ms_id == "Tokyo Standard Time"

@@ -149,3 +149,14 @@ def test_find_item_restricted_on_the_crm_extended_property(xsb):
     assert [i.subject for i in found] == ["crm-2"]
     assert list(acc.calendar.filter(crm_id="crm-9")) == []
     assert xsb.calls()["FindItem"] >= 2
+
+
+def test_deleting_the_master_deletes_the_series(xsb):
+    acc = account(xsb)
+    master = _weekly(acc)
+    master_id = master.id
+    _, state, _ = sync_page(acc, acc.calendar, None, 100)
+    master.delete(send_meeting_cancellations="SendToNone")
+    assert _view(acc) == []
+    changes, _, _ = sync_page(acc, acc.calendar, state, 100)
+    assert [(k, i.id) for k, i in changes] == [("delete", master_id)]
