@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from exchange_helpers import ANN, BOB, account
+from exchange_helpers import ANN, BOB, account, sync_page
 from exchangelib import CalendarItem, EWSDateTime, EWSTimeZone
 from exchangelib.errors import (
     ErrorAccessDenied,
@@ -13,7 +13,6 @@ from exchangelib.errors import (
     ErrorMailboxStoreUnavailable,
     ErrorServerBusy,
 )
-from test_sync_items_contract import sync_page
 
 UTC = EWSTimeZone("UTC")
 
