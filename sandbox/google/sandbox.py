@@ -53,22 +53,38 @@ class GoogleSandbox(StandIn):
         super().__init__(clock=clock, state_file=state_file, faults=GoogleFaults(seed))
         self.state: State
         self.faults: GoogleFaults
-        self.issuer = issuer
         self.signing_key = SigningKey(self.state.signing_pem)
         self.state.signing_pem = self.signing_key.pem
         self.codec = TokenCodec(self.state.secret)
         self.quota = Quota(self.clock)
-        self.watch = Watcher(self)
-        self.oauth = OAuthService(self)
-        self.calendar_store = CalendarStore(self)
-        self.gmail_store = GmailStore(self)
-        self.calendar = CalendarSeeder(self)
-        self.gmail = GmailSeeder(self)
-        self.sync_token_ttl: float | None = None  # seconds; None = tokens never age out
+        self.watch = Watcher(self.state, self.clock)
+        self.oauth = OAuthService(self.state, self.clock, self.signing_key, issuer)
+        self.calendar_store = CalendarStore(self.state, self.clock, self.watch, self.codec)
+        self.gmail_store = GmailStore(self.state, self.clock)
+        self.calendar = CalendarSeeder(self.calendar_store)
+        self.gmail = GmailSeeder(self.gmail_store)
         self.batches: list[int] = []  # calls in each batch request, in arrival order
 
     def dispatch(self, request: Request) -> Response:
         return dispatch(self, request)
+
+    @property
+    def issuer(self) -> str:
+        """The id_tokens' ``iss``."""
+        return self.oauth.issuer
+
+    @issuer.setter
+    def issuer(self, value: str) -> None:
+        self.oauth.issuer = value
+
+    @property
+    def sync_token_ttl(self) -> float | None:
+        """Seconds a Calendar sync token lives (older: 410); None = they never age out."""
+        return self.calendar_store.sync_token_ttl
+
+    @sync_token_ttl.setter
+    def sync_token_ttl(self, value: float | None) -> None:
+        self.calendar_store.sync_token_ttl = value
 
     def reset(self) -> None:
         """Forget all data and restore default knobs (keeps the server and signing key)."""

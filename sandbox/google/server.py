@@ -6,21 +6,16 @@ the shared ``sandbox.server``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
+from . import batch, calendar_api, control, gmail_api, oauth_http
+from .context import Google
 from .errors import ApiError, json_response
-
-if TYPE_CHECKING:
-    from .sandbox import GoogleSandbox
 
 
 def url_map() -> Map:
-    from . import batch, calendar_api, control, gmail_api, oauth_http
-
     rules = [
         *oauth_http.RULES,
         *calendar_api.RULES,
@@ -34,7 +29,7 @@ def url_map() -> Map:
 _MAP: Map | None = None
 
 
-def dispatch(sb: GoogleSandbox, request: Request) -> Response:
+def dispatch(sb: Google, request: Request) -> Response:
     """Route one request to its handler and render every error as Google would; a batch's
     parts come through here too."""
     global _MAP
