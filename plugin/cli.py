@@ -91,18 +91,29 @@ def _require(target: str) -> list:
     return accounts
 
 
+def _run_job(account, label: str, trigger: str):
+    """The account's due job, as a worker would run it: its sync run, or None after
+    finishing (or retrying) a pending unlink, said on the way."""
+    from .sync.jobs import run_job
+
+    result = run_job(account.id, worker="cli", trigger=trigger)
+    if result.run is None:
+        if result.unlinked:
+            click.echo(f"{label}: unlinked (its unlinking was pending)")
+        else:
+            click.echo(f"{label}: unlinking pending; revoking the grant will be retried")
+    return result.run
+
+
 @crm_sync_cli.command("sync")
 @click.argument("target")
 def sync_command(target: str) -> None:
     """Sync one linked account now (id, linked email, or a user's email for all theirs)."""
-    from .sync.engine import sync_account
-
     failed = False
     for account in _require(target):
         label = str(account)
-        run = sync_account(account.id, worker="cli", trigger="manual")
+        run = _run_job(account, label, "manual")
         if run is None:
-            click.echo(f"{label}: unlinked (its unlinking was pending)")
             continue
         click.echo(
             f"{account}: {run.status} fetched={run.fetched} created={run.created} "
@@ -123,15 +134,13 @@ def resync_command(target: str) -> None:
 
     from .models import SyncCursor
     from .state import session
-    from .sync.engine import sync_account
 
     for account in _require(target):
         session().execute(delete(SyncCursor).where(SyncCursor.linked_account_id == account.id))
         session().commit()
         label = str(account)
-        run = sync_account(account.id, worker="cli", trigger="resync")
+        run = _run_job(account, label, "resync")
         if run is None:
-            click.echo(f"{label}: unlinked (its unlinking was pending)")
             continue
         click.echo(f"{account}: full resync {run.status} ({run.fetched} items)")
 

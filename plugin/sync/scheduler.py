@@ -1,4 +1,7 @@
-"""APScheduler dispatch: claim due linked accounts under a lease, sync each, release.
+"""APScheduler dispatch: claim due linked accounts under a lease, run each one's job, release.
+
+Two kinds of job (plugin.sync.jobs): an account being unlinked has its unlink finished, any
+other is synced.
 
 Any number of worker processes may share one database: on PostgreSQL the claim is one
 `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`, so two workers never
@@ -28,7 +31,7 @@ log = logging.getLogger(__name__)
 
 DISPATCH_JOB_ID = "crm_sync_dispatch"
 SCHEDULABLE = ("active", "error")
-# Claimed like due accounts: the runner finishes the unlink (revoke, delete) under the lease.
+# Claimed like due accounts: their job is the unlink (revoke, delete), under the lease.
 CLAIMABLE = SCHEDULABLE + UNLINKING
 
 
@@ -99,8 +102,8 @@ def due_count() -> int:
 
 
 def dispatch(app: Flask, worker: str | None = None) -> int:
-    """The short job: claim, sync each claimed account with its own commits, release."""
-    from .engine import sync_account
+    """The short job: claim, run each claimed account's job with its own commits, release."""
+    from .jobs import run_job
 
     worker = worker or worker_id()
     with app.app_context():
@@ -112,7 +115,7 @@ def dispatch(app: Flask, worker: str | None = None) -> int:
         )
         for account_id in ids:
             try:
-                sync_account(account_id, worker=worker)
+                run_job(account_id, worker)
             except Exception:  # noqa: BLE001 - one account must not stop the others
                 log.exception("dispatch: linked account %s", account_id)
                 session().rollback()

@@ -3,11 +3,10 @@
 What each error class does (DESIGN section 5):
 Throttled -> stop, come back after Retry-After, continue from the saved page token;
 AuthRevoked -> needs_relink, no retries; LeaseLost -> stop, the lease's new owner goes on;
-anything else -> backoff by failure_count.
+anything else -> backoff by failure_count (engine.backoff).
 
-An account whose user asked to unlink it (status "unlinking"/"unlinking_drop") is not synced:
-its run revokes the grant at the provider, removes what only it brought unless the items are
-kept, and deletes it, all while holding the lease (views never call a provider).
+An account whose user asked to unlink it (status "unlinking"/"unlinking_drop") is not synced
+here: the dispatcher hands it to the unlink job instead (plugin.sync.jobs).
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from ...settings import get_settings
 from ...state import session
 from ..errors import AuthRevoked, LeaseLost, SyncError, Throttled
 from ..providers import get_provider
+from .backoff import backoff_delay
 from .context import SyncContext, owner_emails
 from .emails import apply_messages, known_messages, purge_unseen_messages
 from .events import apply_events, purge_unseen_events
@@ -55,12 +55,6 @@ def feeds_for(ctx: SyncContext) -> list[Feed]:
     return feeds
 
 
-def backoff_delay(failures: int, interval_minutes: int) -> timedelta:
-    """Exponential in consecutive failures, from the sync interval, capped."""
-    cap = int(current_app.config.get("CRM_SYNC_MAX_BACKOFF_MINUTES", 360))
-    return timedelta(minutes=min(cap, interval_minutes * (2 ** max(0, failures - 1))))
-
-
 def sync_account(
     account_id: int,
     worker: str | None = None,
@@ -69,17 +63,15 @@ def sync_account(
 ) -> SyncRun | None:
     """Sync one linked account now, committing page by page, and record the run.
 
-    An account being unlinked is finished instead (see finish_unlink), and None returned;
-    so is one whose unlinking was asked for while this run went on.
+    An account being unlinked is not synced (None): its job is the unlink (plugin.sync.jobs).
+    One whose unlinking was asked for while this run went on is left due at once, its lease
+    kept for the unlink job that follows.
     """
     s = session()
     account = s.get(LinkedAccount, account_id)
     if account is None:
         raise LookupError(f"No linked account {account_id}")
     if account.status in UNLINKING:
-        from .unlink import finish_unlink
-
-        finish_unlink(account_id, worker)
         return None
     settings = get_settings()
     # Renew (and check) the lease only when this worker claimed it; a direct call holds none.
@@ -163,14 +155,9 @@ def sync_account(
     if account.status == "paused":
         account.next_sync_at = None
     if account.status in UNLINKING:
-        # Unlinking was asked for during the run: finish it now, still holding the lease.
+        # Unlinking was asked for during the run: due at once, the lease kept for that job.
         account.next_sync_at = utcnow()
-        s.commit()
-        from .unlink import finish_unlink
-
-        finish_unlink(account_id, worker)
-        return None  # the run's record went with the account
-    if account.lease_owner == worker:
+    elif account.lease_owner == worker:
         account.lease_owner = None
         account.lease_expires_at = None
     s.commit()

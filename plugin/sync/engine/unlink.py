@@ -2,8 +2,8 @@
 
 plugin.sync.linking.unlink_account only marks the account ("unlinking" keeps the items
 already synced, "unlinking_drop" removes those only this account brought) and makes it due;
-the dispatcher claims it like a due account and the runner calls finish_unlink holding the
-lease, so nothing is deleted under a worker that is still syncing it.
+the dispatcher claims it like a due account and hands it to this job (plugin.sync.jobs), which
+runs holding the lease, so nothing is deleted under a worker that is still syncing it.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from ...settings import get_settings
 from ...state import session
 from ..errors import AuthRevoked, SyncError, Throttled, TransientError
 from ..providers import get_provider
+from .backoff import backoff_delay
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,6 @@ def finish_unlink(account_id: int, worker: str | None) -> bool:
     status = account.status
     holder = worker if worker is not None and account.lease_owner == worker else None
     if not _revoke(account):
-        from .runner import backoff_delay
-
         account.failure_count = (account.failure_count or 0) + 1
         if account.failure_count < REVOKE_ATTEMPTS:
             interval = get_settings().sync_interval_minutes
