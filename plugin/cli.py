@@ -92,11 +92,17 @@ def _require(target: str) -> list:
 
 
 def _run_job(account, label: str, trigger: str):
-    """The account's due job, as a worker would run it: its sync run, or None after
-    finishing (or retrying) a pending unlink, said on the way."""
+    """The account's due job, run as a worker would, under its lease: its sync run, or None
+    after finishing (or retrying) a pending unlink, said on the way. Refuses, naming the
+    holder, an account another worker holds."""
+    from .sync.errors import LeaseHeld
     from .sync.jobs import run_job
+    from .sync.lease import worker_id
 
-    result = run_job(account.id, worker="cli", trigger=trigger)
+    try:
+        result = run_job(account.id, worker=worker_id("cli:"), trigger=trigger)
+    except LeaseHeld as exc:
+        raise click.ClickException(f"{label}: not synced. {exc}") from None
     if result.run is None:
         if result.unlinked:
             click.echo(f"{label}: unlinked (its unlinking was pending)")

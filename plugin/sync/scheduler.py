@@ -13,19 +13,21 @@ between processes (its FAQ says it cannot be), so each process keeps its own in 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
-from sqlalchemy import and_, bindparam, func, or_, select, text, update
+from sqlalchemy import and_, bindparam, func, select, text, update
 
 from ..models import LinkedAccount, utcnow
 from ..models.linked import UNLINKING
 from ..state import session
+from .errors import LeaseHeld
+from .lease import is_free, release, worker_id
+
+__all__ = ["claim_due", "dispatch", "run_claimed", "worker_id"]
 
 log = logging.getLogger(__name__)
 
@@ -35,21 +37,18 @@ SCHEDULABLE = ("active", "error")
 CLAIMABLE = SCHEDULABLE + UNLINKING
 
 
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 def _due(now):
     return and_(
         LinkedAccount.status.in_(CLAIMABLE),
         LinkedAccount.next_sync_at.isnot(None),
         LinkedAccount.next_sync_at <= now,
-        or_(LinkedAccount.lease_owner.is_(None), LinkedAccount.lease_expires_at < now),
+        is_free(now),
     )
 
 
 def claim_due(worker: str, limit: int, lease_seconds: int) -> list[int]:
-    """Lease up to `limit` due accounts to `worker`; returns their ids (committed)."""
+    """Lease up to `limit` due accounts to `worker`, the longest due first; returns their ids
+    (committed). Each one's lease is checked again, and renewed, just before its job runs."""
     s = session()
     now = utcnow()
     expires = now + timedelta(seconds=lease_seconds)
@@ -63,7 +62,7 @@ def claim_due(worker: str, limit: int, lease_seconds: int) -> list[int]:
                     "WHERE status IN :claimable AND next_sync_at IS NOT NULL "
                     "AND next_sync_at <= :now "
                     "AND (lease_owner IS NULL OR lease_expires_at < :now) "
-                    "ORDER BY next_sync_at LIMIT :n FOR UPDATE SKIP LOCKED) RETURNING id"
+                    "ORDER BY next_sync_at, id LIMIT :n FOR UPDATE SKIP LOCKED) RETURNING id"
                 ).bindparams(bindparam("claimable", expanding=True)),
                 {"w": worker, "exp": expires, "now": now, "n": limit, "claimable": CLAIMABLE},
             )
@@ -72,7 +71,7 @@ def claim_due(worker: str, limit: int, lease_seconds: int) -> list[int]:
         candidates = s.scalars(
             select(LinkedAccount.id)
             .where(_due(now))
-            .order_by(LinkedAccount.next_sync_at)
+            .order_by(LinkedAccount.next_sync_at, LinkedAccount.id)
             .limit(limit)
         ).all()
         ids = []
@@ -103,8 +102,6 @@ def due_count() -> int:
 
 def dispatch(app: Flask, worker: str | None = None) -> int:
     """The short job: claim, run each claimed account's job with its own commits, release."""
-    from .jobs import run_job
-
     worker = worker or worker_id()
     with app.app_context():
         config = app.config
@@ -113,25 +110,36 @@ def dispatch(app: Flask, worker: str | None = None) -> int:
             int(config["CRM_SYNC_MAX_ACCOUNTS_PER_DISPATCH"]),
             int(config["CRM_SYNC_LEASE_SECONDS"]),
         )
-        for account_id in ids:
-            try:
-                run_job(account_id, worker)
-            except Exception:  # noqa: BLE001 - one account must not stop the others
-                log.exception("dispatch: linked account %s", account_id)
-                session().rollback()
-                _release(account_id, worker)
+        run_claimed(ids, worker)
         session().remove()
         return len(ids)
 
 
-def _release(account_id: int, worker: str) -> None:
-    s = session()
-    s.execute(
-        update(LinkedAccount)
-        .where(LinkedAccount.id == account_id, LinkedAccount.lease_owner == worker)
-        .values(lease_owner=None, lease_expires_at=None)
-    )
-    s.commit()
+def run_claimed(ids: list[int], worker: str) -> int:
+    """Run each claimed account's job in turn, each only while its lease is still ours (a
+    later one may have run out meanwhile and gone to another worker); returns how many ran."""
+    from .jobs import run_job
+
+    ran = 0
+    for account_id in ids:
+        try:
+            run_job(account_id, worker)
+            ran += 1
+            release(account_id, worker)  # the claim's lease, ours still
+            session().commit()
+        except LeaseHeld as exc:
+            session().rollback()
+            log.warning(
+                "dispatch: linked account %s lease taken by another worker; skipped (%s)",
+                account_id,
+                exc,
+            )
+        except Exception:  # noqa: BLE001 - one account must not stop the others
+            log.exception("dispatch: linked account %s", account_id)
+            session().rollback()
+            release(account_id, worker)
+            session().commit()
+    return ran
 
 
 def add_dispatch_job(scheduler: BaseScheduler, app: Flask, worker: str | None = None) -> None:
