@@ -118,7 +118,7 @@ def sync_command(target: str) -> None:
     failed = False
     for account in _require(target):
         label = str(account)
-        run = _run_job(account, label, "manual")
+        run = _run_job(account, label, "cli")
         if run is None:
             continue
         click.echo(
@@ -145,7 +145,7 @@ def resync_command(target: str) -> None:
         session().execute(delete(SyncCursor).where(SyncCursor.linked_account_id == account.id))
         session().commit()
         label = str(account)
-        run = _run_job(account, label, "resync")
+        run = _run_job(account, label, "cli resync")
         if run is None:
             continue
         click.echo(f"{account}: full resync {run.status} ({run.fetched} items)")

@@ -65,13 +65,15 @@ def feeds_for(ctx: SyncContext) -> list[Feed]:
 def sync_account(
     account_id: int,
     worker: str | None = None,
-    trigger: str = "schedule",
+    trigger: str | None = None,
     matcher_factory=None,
 ) -> SyncRun | None:
     """Sync one linked account now under its lease, committing page by page; record the run.
 
     `worker` names the lease holder (this process by default). The lease is taken here, or
     renewed when the caller holds it already (the dispatcher, which keeps it for the next job).
+    The run records `trigger`, or else what asked for it (LinkedAccount.pending_trigger,
+    which it takes), or else "schedule".
     An account being unlinked is not synced (None): its job is the unlink (plugin.sync.jobs).
     One whose unlinking was asked for while this run went on is left due at once.
 
@@ -94,7 +96,14 @@ def sync_account(
 def _run(s, account, worker, lease_until, trigger, matcher_factory) -> SyncRun:
     settings = get_settings()
     _close_abandoned(s, account.id, worker)
-    run = SyncRun(linked_account_id=account.id, trigger=trigger, worker=worker, started_at=utcnow())
+    run = SyncRun(
+        linked_account_id=account.id,
+        account_label=str(account),
+        trigger=trigger or account.pending_trigger or "schedule",
+        worker=worker,
+        started_at=utcnow(),
+    )
+    account.pending_trigger = None  # served by this run
     s.add(run)
     s.commit()
     began = time.monotonic()
@@ -168,6 +177,9 @@ def _run(s, account, worker, lease_until, trigger, matcher_factory) -> SyncRun:
         account.last_sync_at = run.finished_at
         account.initial_sync_done = True
         account.next_sync_at = utcnow() + timedelta(minutes=interval)
+    if account.pending_trigger is not None and not isinstance(failure, (Throttled, AuthRevoked)):
+        # Asked for again while this run went on: serve it now, not at the next interval.
+        account.next_sync_at = utcnow()
     if account.status == "paused":
         account.next_sync_at = None
     if account.status in UNLINKING:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from ...models import (
     CalendarEvent,
@@ -66,8 +66,9 @@ def finish_unlink(account_id: int, worker: str | None) -> bool:
         _remove_own_items(account_id)
     for model in (EventLink, EmailLink):
         s.execute(delete(model).where(model.linked_account_id == account_id))
-    for model in (SyncProblem, SyncRun, SyncCursor):
+    for model in (SyncProblem, SyncCursor):
         s.execute(delete(model).where(model.linked_account_id == account_id))
+    detach_runs(account_id)
     # Only the row still marked for unlinking (and still ours, when leased): a re-link that
     # reset it meanwhile wins, and everything above is rolled back.
     guard = [LinkedAccount.id == account_id, LinkedAccount.status == status]
@@ -88,6 +89,18 @@ def finish_unlink(account_id: int, worker: str | None) -> bool:
         return False
     s.commit()
     return True
+
+
+def detach_runs(account_id: int) -> None:
+    """Keep the account's run history once it goes: the runs lose their account (as ON
+    DELETE SET NULL would, which SQLite enforces only with foreign keys switched on) and keep
+    their label, so admin still lists them, as unlinked."""
+    session().execute(
+        update(SyncRun)
+        .where(SyncRun.linked_account_id == account_id)
+        .values(linked_account_id=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _revoke(account: LinkedAccount) -> bool:
