@@ -29,6 +29,9 @@ class SyncContext:
     # When the full listing now paging through began (None while incremental): an item the
     # listing has already seen since then needs no second look (a resumed page).
     listing_since: datetime | None = None
+    # Pages the current stage (a feed, then the push) committed that moved it forward: a
+    # failure after some is a run that made progress (engine.backoff).
+    progress: int = 0
 
     def window(self, started: datetime) -> Window:
         """The full-sync span, anchored at the sync's start so a resumed listing repeats

@@ -3,6 +3,7 @@
 What each error class does (DESIGN section 5):
 Throttled -> stop, come back after Retry-After, continue from the saved page token;
 AuthRevoked -> needs_relink, no retries; LeaseLost -> stop, the lease's new owner goes on;
+TransientError after pages of the feed it stopped in were committed -> back soon (progress);
 anything else -> backoff by failure_count (engine.backoff).
 
 A run holds the account's lease throughout (plugin.sync.lease): taken, or renewed when the
@@ -29,9 +30,9 @@ from ...models.linked import UNLINKING
 from ...settings import get_settings
 from ...state import session
 from .. import lease
-from ..errors import AuthRevoked, LeaseLost, SyncError, Throttled
+from ..errors import AuthRevoked, LeaseLost, SyncError, Throttled, TransientError
 from ..providers import get_provider
-from .backoff import backoff_delay
+from .backoff import after_failure
 from .context import SyncContext, owner_emails
 from .emails import apply_messages, known_messages, purge_unseen_messages
 from .events import apply_events, purge_unseen_events
@@ -133,6 +134,7 @@ def _run(s, account, worker, lease_until, trigger, matcher_factory) -> SyncRun:
         )
         for feed in feeds_for(ctx):
             run_feed(ctx, feed)
+        ctx.progress = 0  # pushing is a stage of its own
         push_changes(ctx)
     except LeaseLost as exc:
         s.rollback()
@@ -165,10 +167,8 @@ def _run(s, account, worker, lease_until, trigger, matcher_factory) -> SyncRun:
             account.status = "needs_relink"
             account.next_sync_at = None
     elif failure is not None:
-        account.failure_count = (account.failure_count or 0) + 1
-        if account.failure_count >= 3 and account.status not in UNLINKING:
-            account.status = "error"
-        account.next_sync_at = utcnow() + backoff_delay(account.failure_count, interval)
+        progressed = isinstance(failure, TransientError) and ctx is not None and ctx.progress > 0
+        after_failure(account, progressed, interval)
     else:
         account.failure_count = 0
         account.last_error = None
