@@ -91,16 +91,22 @@ def _require(target: str) -> list:
     return accounts
 
 
-def _run_job(account, label: str, trigger: str):
+def _run_job(account, label: str, trigger: str, first=None):
     """The account's due job, run as a worker would, under its lease: its sync run, or None
-    after finishing (or retrying) a pending unlink, said on the way. Refuses, naming the
-    holder, an account another worker holds."""
+    after finishing (or retrying) a pending unlink, said on the way. `first` runs once the
+    lease is held. Refuses, naming the holder, an account another worker holds."""
+    from .state import session
     from .sync.errors import LeaseHeld
     from .sync.jobs import run_job
-    from .sync.lease import worker_id
+    from .sync.lease import held, worker_id
 
+    worker = worker_id("cli:")
     try:
-        result = run_job(account.id, worker=worker_id("cli:"), trigger=trigger)
+        with held(account.id, worker):
+            if first is not None:
+                first(account.id)
+                session().commit()
+            result = run_job(account.id, worker=worker, trigger=trigger)
     except LeaseHeld as exc:
         raise click.ClickException(f"{label}: not synced. {exc}") from None
     if result.run is None:
@@ -141,11 +147,12 @@ def resync_command(target: str) -> None:
     from .models import SyncCursor
     from .state import session
 
+    def drop_cursors(account_id: int) -> None:  # under the lease: no run is paging now
+        session().execute(delete(SyncCursor).where(SyncCursor.linked_account_id == account_id))
+
     for account in _require(target):
-        session().execute(delete(SyncCursor).where(SyncCursor.linked_account_id == account.id))
-        session().commit()
         label = str(account)
-        run = _run_job(account, label, "cli resync")
+        run = _run_job(account, label, "cli resync", first=drop_cursors)
         if run is None:
             continue
         click.echo(f"{account}: full resync {run.status} ({run.fetched} items)")

@@ -8,11 +8,11 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sync_helpers import count, overlapping_runs, start_worker, timed
 
-from plugin.models import CalendarEvent, EventLink, LinkedAccount, SyncRun, utcnow
+from plugin.models import CalendarEvent, EventLink, LinkedAccount, SyncCursor, SyncRun, utcnow
 from plugin.sync.engine import sync_account
 from plugin.sync.scheduler import claim_due, run_claimed
 
@@ -129,6 +129,13 @@ def test_cli_sync_takes_the_lease_like_a_worker_or_names_its_holder(
     assert result.exit_code != 0
     assert "worker-7:4242" in result.output and "Traceback" not in result.output
     assert count(db, SyncRun) == 0
+    # nor does resync drop the cursors under the worker's run
+    db.session.add(SyncCursor(linked_account_id=acc.id, feed="calendar", cursor="tok"))
+    db.session.commit()
+    result = runner.invoke(args=["crm-sync", "resync", "ann@acme.com"])
+    assert result.exit_code != 0 and "worker-7:4242" in result.output
+    assert db.session.scalar(select(SyncCursor.cursor)) == "tok"
+    db.session.execute(delete(SyncCursor))
 
     db.session.execute(update(LinkedAccount).values(lease_owner=None, lease_expires_at=None))
     db.session.commit()
