@@ -15,6 +15,8 @@ _NAMED_ONLY = ("oauth.", "batch.")
 
 
 class GoogleFaults(Faults):
+    """Faults keyed by discovery method id, answered as Google's backendError bodies."""
+
     def __init__(self, seed: int = 0):
         super().__init__(seed, default_code=503, named_only=_NAMED_ONLY)
 
