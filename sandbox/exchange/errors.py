@@ -1,0 +1,84 @@
+"""EWS errors in Exchange's two shapes: a SOAP fault for the request as a whole, and an
+error ResponseMessage for one item of a request."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from .xml import ERR, SOAP, T
+
+
+class EwsError(Exception):
+    """An error ResponseMessage (ResponseClass="Error") for one element of a request."""
+
+    def __init__(self, code: str, text: str = "", *, value: dict | None = None):
+        super().__init__(f"{code}: {text}")
+        self.code = code
+        self.text = text or code
+        self.value = value or {}  # MessageXml <t:Value Name=..> entries
+
+
+class SoapFault(Exception):
+    """The whole request failed: a SOAP 1.1 Fault with the EWS ResponseCode in its detail,
+    as Exchange answers schema errors, bad versions, ServerBusy and unknown operations."""
+
+    def __init__(
+        self,
+        code: str,
+        text: str,
+        *,
+        faultcode: str = "a:ErrorInvalidRequest",
+        message_xml: dict | None = None,
+        status: int = 500,
+    ):
+        super().__init__(f"{code}: {text}")
+        self.code = code
+        self.text = text
+        self.faultcode = faultcode
+        self.message_xml = message_xml or {}
+        self.status = status
+        self.schema: tuple[int, int, str] | None = None
+
+    def envelope(self):
+        env = etree.Element(f"{{{SOAP}}}Envelope", nsmap={"s": SOAP})
+        body = etree.SubElement(env, f"{{{SOAP}}}Body")
+        fault = etree.SubElement(body, f"{{{SOAP}}}Fault")
+        # faultcode, faultstring and detail are unqualified in SOAP 1.1; the code's prefix is
+        # bound to the types namespace, as Exchange does.
+        etree.SubElement(fault, "faultcode", nsmap={"a": T}).text = self.faultcode
+        fs = etree.SubElement(fault, "faultstring")
+        fs.set("{http://www.w3.org/XML/1998/namespace}lang", "en-US")
+        fs.text = self.text
+        detail = etree.SubElement(fault, "detail")
+        etree.SubElement(detail, f"{{{ERR}}}ResponseCode", nsmap={"e": ERR}).text = self.code
+        etree.SubElement(detail, f"{{{ERR}}}Message", nsmap={"e": ERR}).text = self.text
+        if self.message_xml or self.schema:
+            mx = etree.SubElement(detail, f"{{{T}}}MessageXml", nsmap={"t": T})
+            if self.schema:
+                line, pos, violation = self.schema
+                etree.SubElement(mx, f"{{{T}}}LineNumber").text = str(line)
+                etree.SubElement(mx, f"{{{T}}}LinePosition").text = str(pos)
+                etree.SubElement(mx, f"{{{T}}}Violation").text = violation
+            for name, value in self.message_xml.items():
+                v = etree.SubElement(mx, f"{{{T}}}Value", Name=name)
+                v.text = str(value)
+        return env
+
+
+def server_busy(backoff_ms: int) -> SoapFault:
+    return SoapFault(
+        "ErrorServerBusy",
+        "The server cannot service this request right now. Try again later.",
+        faultcode="a:ErrorServerBusy",
+        message_xml={"BackOffMilliseconds": int(backoff_ms)},
+    )
+
+
+def schema_error(violation: str, line: int = 1, position: int = 1) -> SoapFault:
+    fault = SoapFault(
+        "ErrorSchemaValidation",
+        "The request failed schema validation: " + violation,
+        faultcode="a:ErrorSchemaValidation",
+    )
+    fault.schema = (line, position, violation)
+    return fault

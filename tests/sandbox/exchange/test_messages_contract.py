@@ -1,0 +1,108 @@
+"""Slice 5: mail between stand-in users, and meeting requests/cancellations."""
+
+from __future__ import annotations
+
+import pytest
+from exchange_helpers import ANN, BOB, account, raw_soap
+from exchangelib import Attendee, CalendarItem, EWSDateTime, EWSTimeZone, HTMLBody, Mailbox
+from exchangelib.items import MeetingCancellation, MeetingRequest, Message
+
+CARL = "carl@acme.com"
+
+
+@pytest.fixture
+def carl(xsb):
+    xsb.add_user(CARL, "Carl Diaz")
+    return CARL
+
+
+def test_sent_mail_lands_in_the_recipients_inbox_and_the_senders_sent_items(xsb, carl):
+    ann = account(xsb)
+    Message(
+        account=ann,
+        folder=ann.sent,
+        subject="Proposal",
+        body=HTMLBody("<p>Please find the <b>proposal</b>.</p>"),
+        to_recipients=[Mailbox(email_address=BOB)],
+        cc_recipients=[Mailbox(email_address=carl)],
+    ).send_and_save()
+    [sent] = list(ann.sent.all())
+    bob = account(xsb, BOB)
+    [received] = list(bob.inbox.all())
+    [cc_copy] = list(account(xsb, carl).inbox.all())
+    for msg in (sent, received, cc_copy):
+        assert msg.subject == "Proposal"
+        assert isinstance(msg.body, HTMLBody) and "<b>proposal</b>" in msg.body
+        assert msg.author.email_address == ANN
+        assert [r.email_address for r in msg.to_recipients] == [BOB]
+        assert [r.email_address for r in msg.cc_recipients] == [carl]
+        assert msg.datetime_sent is not None
+    assert received.message_id == sent.message_id and sent.message_id.startswith("<")
+    assert received.conversation_id.id == sent.conversation_id.id
+    assert sent.is_read and not received.is_read
+    assert list(ann.inbox.all()) == []
+
+
+def test_a_reply_carries_in_reply_to_references_and_the_conversation(xsb):
+    ann = account(xsb)
+    Message(
+        account=ann,
+        folder=ann.sent,
+        subject="Question",
+        body="Price?",
+        to_recipients=[Mailbox(email_address=BOB)],
+    ).send_and_save()
+    bob = account(xsb, BOB)
+    [question] = list(bob.inbox.all())
+    Message(
+        account=bob,
+        folder=bob.sent,
+        subject="RE: Question",
+        body="100",
+        to_recipients=[Mailbox(email_address=ANN)],
+        in_reply_to=question.message_id,
+        references=question.message_id,
+    ).send_and_save()
+    [answer] = list(ann.inbox.all())
+    assert answer.in_reply_to == question.message_id
+    assert answer.references == question.message_id
+    assert answer.conversation_id.id == question.conversation_id.id
+    assert answer.body == "100"
+
+
+def _uid(xsb, item_id: str) -> str:
+    """exchangelib does not model a meeting message's UID: read it with a raw GetItem."""
+    r = raw_soap(
+        xsb,
+        "<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>"
+        '<t:FieldURI FieldURI="calendar:UID"/></t:AdditionalProperties></m:ItemShape>'
+        f'<m:ItemIds><t:ItemId Id="{item_id}"/></m:ItemIds></m:GetItem>',
+        email=BOB,
+    )
+    return r.text.split("<t:UID>")[1].split("<")[0]
+
+
+def test_meeting_requests_and_cancellations_reach_attendees_with_the_uid(xsb):
+    ann = account(xsb)
+    tz = EWSTimeZone("Europe/Berlin")
+    meeting = CalendarItem(
+        account=ann,
+        folder=ann.calendar,
+        subject="Kickoff",
+        start=EWSDateTime(2027, 2, 1, 10, tzinfo=tz),
+        end=EWSDateTime(2027, 2, 1, 11, tzinfo=tz),
+        required_attendees=[Attendee(mailbox=Mailbox(email_address=BOB))],
+    )
+    meeting.save(send_meeting_invitations="SendToAllAndSaveCopy")
+    uid = ann.calendar.get(id=meeting.id).uid
+    bob = account(xsb, BOB)
+    [request] = list(bob.inbox.all())
+    assert isinstance(request, MeetingRequest)
+    assert _uid(xsb, request.id) == uid and request.subject == "Kickoff"
+    assert request.author.email_address == ANN
+    meeting.delete(send_meeting_cancellations="SendToAllAndSaveCopy")
+    kinds = sorted(type(i).__name__ for i in bob.inbox.all())
+    assert kinds == ["MeetingCancellation", "MeetingRequest"]
+    [cancel] = [i for i in bob.inbox.all() if isinstance(i, MeetingCancellation)]
+    assert _uid(xsb, cancel.id) == uid
+    assert [i["action"] for i in xsb.invitations] == ["created", "cancelled"]

@@ -1,0 +1,162 @@
+"""Slice 4: recurring series - CalendarView expansion in the series' zone, stable
+occurrence ids, moved and deleted occurrences seen through CalendarView and through
+SyncFolderItems (as Updates of the master), the two-year view limit, and FindItem
+restricted on an extended property."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from exchange_helpers import account
+from exchangelib import CalendarItem, EWSDate, EWSDateTime, EWSTimeZone, ExtendedProperty
+from exchangelib.errors import ErrorCalendarViewRangeTooBig
+from exchangelib.recurrence import Recurrence, WeeklyPattern
+from test_sync_items_contract import sync_page
+
+BERLIN = EWSTimeZone("Europe/Berlin")
+
+
+class CrmId(ExtendedProperty):
+    distinguished_property_set_id = "PublicStrings"
+    property_name = "CrmSyncId"
+    property_type = "String"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _crm_id():
+    CalendarItem.register("crm_id", CrmId)
+    yield
+    CalendarItem.deregister("crm_id")
+
+
+def _weekly(acc, count=8, first=EWSDate(2027, 3, 3)):
+    """Wednesdays 09:00-10:00 Berlin from 3 March 2027 (DST starts 28 March)."""
+    master = CalendarItem(
+        account=acc,
+        folder=acc.calendar,
+        subject="Standup",
+        start=EWSDateTime(first.year, first.month, first.day, 9, 0, tzinfo=BERLIN),
+        end=EWSDateTime(first.year, first.month, first.day, 10, 0, tzinfo=BERLIN),
+        recurrence=Recurrence(
+            pattern=WeeklyPattern(interval=1, weekdays=[3]), start=first, number=count
+        ),
+    )
+    master.save()
+    return master
+
+
+def _view(acc, start=dt.datetime(2027, 3, 1), end=dt.datetime(2027, 5, 1)):
+    return list(
+        acc.calendar.view(
+            start=EWSDateTime.from_datetime(start).replace(tzinfo=BERLIN),
+            end=EWSDateTime.from_datetime(end).replace(tzinfo=BERLIN),
+        )
+    )
+
+
+def test_calendar_view_expands_in_the_series_zone(xsb):
+    acc = account(xsb)
+    master = _weekly(acc)
+    occurrences = _view(acc)
+    assert len(occurrences) == 8
+    assert {o.type for o in occurrences} == {"Occurrence"}
+    assert all(o.start.astimezone(BERLIN).hour == 9 for o in occurrences)  # wall clock kept
+    utc_hours = [o.start.astimezone(EWSTimeZone("UTC")).hour for o in occurrences]
+    assert utc_hours[:4] == [8, 8, 8, 8] and utc_hours[4:] == [7, 7, 7, 7]  # over DST
+    got = acc.calendar.get(id=master.id)
+    assert got.type == "RecurringMaster"
+    assert got.recurrence.pattern.weekdays == [3]
+    assert got.first_occurrence.start == occurrences[0].start
+    assert got.last_occurrence.start == occurrences[-1].start
+    assert len({o.id for o in occurrences}) == 8 and master.id not in {o.id for o in occurrences}
+    assert {o.uid for o in occurrences} == {got.uid}
+
+
+def test_occurrences_lead_back_to_their_master(xsb):
+    acc = account(xsb)
+    master = _weekly(acc)
+    third = _view(acc)[2]
+    fetched = list(acc.fetch(ids=[third.recurring_master()]))[0]
+    assert fetched.id == master.id and fetched.type == "RecurringMaster"
+    by_index = list(acc.fetch(ids=[master.occurrence(index=3)]))[0]
+    assert by_index.id == third.id and by_index.type == "Occurrence"
+
+
+def test_weekly_series_with_a_moved_and_a_deleted_occurrence(xsb):
+    acc = account(xsb)
+    master = _weekly(acc)
+    _, state, _ = sync_page(acc, acc.calendar, None, 100)
+    before = _view(acc)
+    moved, deleted = before[1], before[4]
+    moved_original = moved.start
+    moved.start = moved.start + dt.timedelta(hours=2)
+    moved.end = moved.end + dt.timedelta(hours=2)
+    moved.save(update_fields=["start", "end"])
+    deleted.delete(send_meeting_cancellations="SendToNone")
+
+    after = _view(acc)
+    assert len(after) == 7
+    assert [o.id for o in after] == [o.id for o in before if o.id != deleted.id]  # stable ids
+    exception = next(o for o in after if o.id == moved.id)
+    assert exception.type == "Exception"
+    assert exception.start == moved_original + dt.timedelta(hours=2)
+    assert exception.original_start == moved_original
+
+    got = acc.calendar.get(id=master.id)
+    assert [o.start for o in got.modified_occurrences] == [exception.start]
+    assert [o.original_start for o in got.modified_occurrences] == [moved_original]
+    assert [d.start for d in got.deleted_occurrences] == [before[4].start]
+
+    changes, state, last = sync_page(acc, acc.calendar, state, 100, "AllProperties")
+    assert last
+    assert [(kind, item.id) for kind, item in changes] == [("update", master.id)]
+    assert changes[0][1].type == "RecurringMaster"
+
+
+def test_sync_returns_masters_never_occurrences(xsb):
+    acc = account(xsb)
+    master = _weekly(acc, count=20)
+    changes, _, _ = sync_page(acc, acc.calendar, None, 512, "AllProperties")
+    assert [(k, i.id, i.type) for k, i in changes] == [("create", master.id, "RecurringMaster")]
+
+
+def test_calendar_view_is_limited_to_two_years(xsb):
+    acc = account(xsb)
+    with pytest.raises(ErrorCalendarViewRangeTooBig):
+        _view(acc, dt.datetime(2027, 1, 1), dt.datetime(2029, 2, 1))
+
+
+def test_find_item_restricted_on_the_crm_extended_property(xsb):
+    acc = account(xsb)
+    for crm in ("crm-1", "crm-2"):
+        CalendarItem(
+            account=acc,
+            folder=acc.calendar,
+            subject=crm,
+            start=EWSDateTime(2027, 1, 5, 9, tzinfo=BERLIN),
+            end=EWSDateTime(2027, 1, 5, 10, tzinfo=BERLIN),
+            crm_id=crm,
+        ).save()
+    CalendarItem(
+        account=acc,
+        folder=acc.calendar,
+        subject="none",
+        start=EWSDateTime(2027, 1, 5, 9, tzinfo=BERLIN),
+        end=EWSDateTime(2027, 1, 5, 10, tzinfo=BERLIN),
+    ).save()
+    found = list(acc.calendar.filter(crm_id="crm-2"))
+    assert [i.subject for i in found] == ["crm-2"]
+    assert list(acc.calendar.filter(crm_id="crm-9")) == []
+    assert xsb.calls()["FindItem"] >= 2
+
+
+def test_deleting_the_master_deletes_the_series(xsb):
+    acc = account(xsb)
+    master = _weekly(acc)
+    master_id = master.id
+    _, state, _ = sync_page(acc, acc.calendar, None, 100)
+    master.delete(send_meeting_cancellations="SendToNone")
+    assert _view(acc) == []
+    changes, _, _ = sync_page(acc, acc.calendar, state, 100)
+    assert [(k, i.id) for k, i in changes] == [("delete", master_id)]
