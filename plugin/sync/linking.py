@@ -93,9 +93,12 @@ def unlink_account(account: LinkedAccount, keep_items: bool) -> None:
 def _handover(account: LinkedAccount, keep_items: bool) -> None:
     """The local half of an unlink, for a row a new user takes over (no provider call)."""
     from .engine.unlink import _remove_own_items
+    from .engine.unlink import keep_items as keep
 
     s = session()
-    if not keep_items:
+    if keep_items:
+        keep(account)
+    else:
         _remove_own_items(account.id)
     for model in (EventLink, EmailLink, SyncProblem, SyncRun, SyncCursor):
         s.execute(delete(model).where(model.linked_account_id == account.id))
