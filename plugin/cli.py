@@ -91,18 +91,41 @@ def _require(target: str) -> list:
     return accounts
 
 
+def _run_job(account, label: str, trigger: str, first=None):
+    """The account's due job, run as a worker would, under its lease: its sync run, or None
+    after finishing (or retrying) a pending unlink, said on the way. `first` runs once the
+    lease is held. Refuses, naming the holder, an account another worker holds."""
+    from .state import session
+    from .sync.errors import LeaseHeld
+    from .sync.jobs import run_job
+    from .sync.lease import held, worker_id
+
+    worker = worker_id("cli:")
+    try:
+        with held(account.id, worker):
+            if first is not None:
+                first(account.id)
+                session().commit()
+            result = run_job(account.id, worker=worker, trigger=trigger)
+    except LeaseHeld as exc:
+        raise click.ClickException(f"{label}: not synced. {exc}") from None
+    if result.run is None:
+        if result.unlinked:
+            click.echo(f"{label}: unlinked (its unlinking was pending)")
+        else:
+            click.echo(f"{label}: unlinking pending; revoking the grant will be retried")
+    return result.run
+
+
 @crm_sync_cli.command("sync")
 @click.argument("target")
 def sync_command(target: str) -> None:
     """Sync one linked account now (id, linked email, or a user's email for all theirs)."""
-    from .sync.engine import sync_account
-
     failed = False
     for account in _require(target):
         label = str(account)
-        run = sync_account(account.id, worker="cli", trigger="manual")
+        run = _run_job(account, label, "cli")
         if run is None:
-            click.echo(f"{label}: unlinked (its unlinking was pending)")
             continue
         click.echo(
             f"{account}: {run.status} fetched={run.fetched} created={run.created} "
@@ -123,15 +146,14 @@ def resync_command(target: str) -> None:
 
     from .models import SyncCursor
     from .state import session
-    from .sync.engine import sync_account
+
+    def drop_cursors(account_id: int) -> None:  # under the lease: no run is paging now
+        session().execute(delete(SyncCursor).where(SyncCursor.linked_account_id == account_id))
 
     for account in _require(target):
-        session().execute(delete(SyncCursor).where(SyncCursor.linked_account_id == account.id))
-        session().commit()
         label = str(account)
-        run = sync_account(account.id, worker="cli", trigger="resync")
+        run = _run_job(account, label, "cli resync", first=drop_cursors)
         if run is None:
-            click.echo(f"{label}: unlinked (its unlinking was pending)")
             continue
         click.echo(f"{account}: full resync {run.status} ({run.fetched} items)")
 

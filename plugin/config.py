@@ -46,6 +46,8 @@ DEFAULTS: dict[str, object] = {
     "CRM_SYNC_RETRY_BASE_SECONDS": 0.5,
     # Longest wait between runs of an account that keeps failing.
     "CRM_SYNC_MAX_BACKOFF_MINUTES": 360,
+    # A failed run that committed pages first comes back this soon (or at the interval).
+    "CRM_SYNC_PROGRESS_RETRY_SECONDS": 60,
     # Page sizes asked of the providers (Google's maxima: events 2500, messages 500).
     "CRM_SYNC_CALENDAR_PAGE_SIZE": 2500,
     "CRM_SYNC_MAIL_PAGE_SIZE": 500,

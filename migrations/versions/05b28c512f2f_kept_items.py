@@ -1,7 +1,7 @@
 """kept items: the meetings and emails a user kept when unlinking
 
 Revision ID: 05b28c512f2f
-Revises: 9e8bd4a97b3f
+Revises: b7c31e5d2a90
 Create Date: 2026-12-02 13:55:00
 
 Unlinking with "keep the items already synced" removes the account's links; these rows keep
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "05b28c512f2f"
-down_revision = "9e8bd4a97b3f"
+down_revision = "b7c31e5d2a90"
 branch_labels = None
 depends_on = None
 

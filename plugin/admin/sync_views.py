@@ -35,7 +35,7 @@ _ACCOUNT_COLUMNS = [
 def _sync_now(account: LinkedAccount) -> None:
     account.status = "active"
     session().commit()
-    request_sync(account.id)
+    request_sync(account.id, "sync-now (admin)")
 
 
 def _unlink_keep(account: LinkedAccount) -> None:
@@ -170,11 +170,20 @@ class SyncRunView(_ReadOnlyView):
     column_labels = {
         "linked_account": "Account",
         "linked_account.external_email": "Account",
+        "account_label": "Account (as it was)",
         "duration_ms": "ms",
         "full_sync": "Full",
     }
     column_default_sort = ("started_at", True)
-    column_filters = ["linked_account.external_email", "status", "trigger", "started_at"]
+    column_filters = [
+        "linked_account.external_email",
+        "account_label",
+        "status",
+        "trigger",
+        "started_at",
+    ]
+    # A run outlives its account: once unlinked it shows as "Google: ann@x.com (unlinked)".
+    column_formatters = {"linked_account": lambda v, c, model, n: model.account_text}
 
 
 class SyncProblemView(_ReadOnlyView):

@@ -159,7 +159,7 @@ def sync_now(linked_id: int):
             "it cannot sync until that is resolved.",
             "warning",
         )
-    triggers.request_sync(account.id)
+    triggers.request_sync(account.id, "sync-now (profile)")
     return _done(f"A sync of {account.external_email} was requested.")
 
 

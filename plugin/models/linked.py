@@ -64,6 +64,9 @@ class LinkedAccount(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     failure_count: Mapped[int] = mapped_column(Integer, default=0)
+    # What asked for the next run ("link", "sync-now (profile)", ...), set with next_sync_at
+    # by the action and taken by the run that serves it; None: the schedule.
+    pending_trigger: Mapped[str | None] = mapped_column(String(32))
     # Set while the first full sync runs, so the profile page can show progress.
     initial_sync_done: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -108,20 +111,40 @@ class SyncCursor(Base):
     linked_account: Mapped[LinkedAccount] = relationship(back_populates="cursors")
 
 
+# What started a run (SyncRun.trigger).
+TRIGGERS = (
+    "schedule",
+    "link",
+    "resume",
+    "sync-now (profile)",
+    "sync-now (admin)",
+    "push",
+    "cli",
+    "cli resync",
+)
+
+
 class SyncRun(Base):
+    """One run of one account. It outlives the account: an unlinked account's runs keep
+    their label, with no account (linked_account_id NULL)."""
+
     __tablename__ = "crm_sync_runs"
     __table_args__ = (Index("ix_crm_sync_runs_account_started", "linked_account_id", "started_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    linked_account_id: Mapped[int] = mapped_column(
-        ForeignKey("crm_linked_accounts.id", ondelete="CASCADE")
+    linked_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crm_linked_accounts.id", ondelete="SET NULL")
     )
-    trigger: Mapped[str] = mapped_column(String(16), default="schedule")
+    # str(account) when the run started ("Google: ann@acme.com"), shown once it is unlinked.
+    account_label: Mapped[str | None] = mapped_column(String(400))
+    trigger: Mapped[str] = mapped_column(String(32), default="schedule")
     worker: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(16), default="running")
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     full_sync: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Feed pages committed (each with its cursor or page token): the run's progress.
+    pages: Mapped[int] = mapped_column(Integer, default=0)
     fetched: Mapped[int] = mapped_column(Integer, default=0)
     created: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)
@@ -136,6 +159,13 @@ class SyncRun(Base):
     log: Mapped[list | None] = mapped_column(JSON)
 
     linked_account = relationship("LinkedAccount")
+
+    @property
+    def account_text(self) -> str:
+        """The account, or what it was called once it is unlinked."""
+        if self.linked_account is not None:
+            return str(self.linked_account)
+        return f"{self.account_label or 'An account'} (unlinked)"
 
 
 class SyncProblem(Base):

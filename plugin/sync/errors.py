@@ -62,3 +62,17 @@ class ItemGone(SyncError):
 class LeaseLost(SyncError):
     """Another worker holds this account's lease now (ours expired mid-run): stop at once,
     write nothing more to the account, and leave it to the lease's owner."""
+
+
+class LeaseHeld(SyncError):
+    """Another worker holds this account's lease now: do not start; it is theirs to sync."""
+
+    def __init__(self, account_id: int, holder: str, until=None):
+        until_text = f" until {until:%H:%M:%S} UTC" if until is not None else ""
+        super().__init__(
+            f"Linked account {account_id} is being synced by {holder}{until_text}; "
+            "try again when it is done."
+        )
+        self.account_id = account_id
+        self.holder = holder
+        self.until = until

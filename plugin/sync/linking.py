@@ -16,7 +16,6 @@ from ..models import (
     LinkedAccount,
     SyncCursor,
     SyncProblem,
-    SyncRun,
     normalize_email,
 )
 from ..models.linked import UNLINKING
@@ -72,7 +71,7 @@ def link_account(
     if not mail_granted:
         account.sync_email = False
     s.commit()
-    request_sync(account.id)
+    request_sync(account.id, "link")
     return account
 
 
@@ -87,12 +86,12 @@ def unlink_account(account: LinkedAccount, keep_items: bool) -> None:
     account.failure_count = 0
     account.last_error = None
     session().commit()
-    request_sync(account.id)
+    request_sync(account.id, None)
 
 
 def _handover(account: LinkedAccount, keep_items: bool) -> None:
     """The local half of an unlink, for a row a new user takes over (no provider call)."""
-    from .engine.unlink import _remove_own_items
+    from .engine.unlink import _remove_own_items, detach_runs
     from .engine.unlink import keep_items as keep
 
     s = session()
@@ -100,8 +99,9 @@ def _handover(account: LinkedAccount, keep_items: bool) -> None:
         keep(account)
     else:
         _remove_own_items(account.id)
-    for model in (EventLink, EmailLink, SyncProblem, SyncRun, SyncCursor):
+    for model in (EventLink, EmailLink, SyncProblem, SyncCursor):
         s.execute(delete(model).where(model.linked_account_id == account.id))
+    detach_runs(account.id)  # the old user's runs stay in admin, no longer this account's
     s.expire(account, ["cursors"])
 
 
@@ -122,4 +122,4 @@ def resume(account: LinkedAccount) -> None:
     account.status = "active"
     account.failure_count = 0
     session().commit()
-    request_sync(account.id)
+    request_sync(account.id, "resume")

@@ -114,7 +114,7 @@ def request_push(account_ids: Iterable[int]) -> None:
     from .triggers import request_sync
 
     for account_id in sorted(set(account_ids)):
-        request_sync(account_id)
+        request_sync(account_id, "push")
 
 
 def _apply(session, event: CalendarEvent, owner: User | None, fields: AppointmentFields) -> None:

@@ -1,4 +1,7 @@
-"""APScheduler dispatch: claim due linked accounts under a lease, sync each, release.
+"""APScheduler dispatch: claim due linked accounts under a lease, run each one's job, release.
+
+Two kinds of job (plugin.sync.jobs): an account being unlinked has its unlink finished, any
+other is synced.
 
 Any number of worker processes may share one database: on PostgreSQL the claim is one
 `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`, so two workers never
@@ -10,30 +13,28 @@ between processes (its FAQ says it cannot be), so each process keeps its own in 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
-from sqlalchemy import and_, bindparam, func, or_, select, text, update
+from sqlalchemy import and_, bindparam, func, select, text, update
 
 from ..models import LinkedAccount, utcnow
 from ..models.linked import UNLINKING
 from ..state import session
+from .errors import LeaseHeld
+from .lease import is_free, release, worker_id
+
+__all__ = ["claim_due", "dispatch", "run_claimed", "worker_id"]
 
 log = logging.getLogger(__name__)
 
 DISPATCH_JOB_ID = "crm_sync_dispatch"
 SCHEDULABLE = ("active", "error")
-# Claimed like due accounts: the runner finishes the unlink (revoke, delete) under the lease.
+# Claimed like due accounts: their job is the unlink (revoke, delete), under the lease.
 CLAIMABLE = SCHEDULABLE + UNLINKING
-
-
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def _due(now):
@@ -41,12 +42,13 @@ def _due(now):
         LinkedAccount.status.in_(CLAIMABLE),
         LinkedAccount.next_sync_at.isnot(None),
         LinkedAccount.next_sync_at <= now,
-        or_(LinkedAccount.lease_owner.is_(None), LinkedAccount.lease_expires_at < now),
+        is_free(now),
     )
 
 
 def claim_due(worker: str, limit: int, lease_seconds: int) -> list[int]:
-    """Lease up to `limit` due accounts to `worker`; returns their ids (committed)."""
+    """Lease up to `limit` due accounts to `worker`, the longest due first; returns their ids
+    (committed). Each one's lease is checked again, and renewed, just before its job runs."""
     s = session()
     now = utcnow()
     expires = now + timedelta(seconds=lease_seconds)
@@ -60,7 +62,7 @@ def claim_due(worker: str, limit: int, lease_seconds: int) -> list[int]:
                     "WHERE status IN :claimable AND next_sync_at IS NOT NULL "
                     "AND next_sync_at <= :now "
                     "AND (lease_owner IS NULL OR lease_expires_at < :now) "
-                    "ORDER BY next_sync_at LIMIT :n FOR UPDATE SKIP LOCKED) RETURNING id"
+                    "ORDER BY next_sync_at, id LIMIT :n FOR UPDATE SKIP LOCKED) RETURNING id"
                 ).bindparams(bindparam("claimable", expanding=True)),
                 {"w": worker, "exp": expires, "now": now, "n": limit, "claimable": CLAIMABLE},
             )
@@ -69,7 +71,7 @@ def claim_due(worker: str, limit: int, lease_seconds: int) -> list[int]:
         candidates = s.scalars(
             select(LinkedAccount.id)
             .where(_due(now))
-            .order_by(LinkedAccount.next_sync_at)
+            .order_by(LinkedAccount.next_sync_at, LinkedAccount.id)
             .limit(limit)
         ).all()
         ids = []
@@ -99,9 +101,7 @@ def due_count() -> int:
 
 
 def dispatch(app: Flask, worker: str | None = None) -> int:
-    """The short job: claim, sync each claimed account with its own commits, release."""
-    from .engine import sync_account
-
+    """The short job: claim, run each claimed account's job with its own commits, release."""
     worker = worker or worker_id()
     with app.app_context():
         config = app.config
@@ -110,25 +110,36 @@ def dispatch(app: Flask, worker: str | None = None) -> int:
             int(config["CRM_SYNC_MAX_ACCOUNTS_PER_DISPATCH"]),
             int(config["CRM_SYNC_LEASE_SECONDS"]),
         )
-        for account_id in ids:
-            try:
-                sync_account(account_id, worker=worker)
-            except Exception:  # noqa: BLE001 - one account must not stop the others
-                log.exception("dispatch: linked account %s", account_id)
-                session().rollback()
-                _release(account_id, worker)
+        run_claimed(ids, worker)
         session().remove()
         return len(ids)
 
 
-def _release(account_id: int, worker: str) -> None:
-    s = session()
-    s.execute(
-        update(LinkedAccount)
-        .where(LinkedAccount.id == account_id, LinkedAccount.lease_owner == worker)
-        .values(lease_owner=None, lease_expires_at=None)
-    )
-    s.commit()
+def run_claimed(ids: list[int], worker: str) -> int:
+    """Run each claimed account's job in turn, each only while its lease is still ours (a
+    later one may have run out meanwhile and gone to another worker); returns how many ran."""
+    from .jobs import run_job
+
+    ran = 0
+    for account_id in ids:
+        try:
+            run_job(account_id, worker)
+            ran += 1
+            release(account_id, worker)  # the claim's lease, ours still
+            session().commit()
+        except LeaseHeld as exc:
+            session().rollback()
+            log.warning(
+                "dispatch: linked account %s lease taken by another worker; skipped (%s)",
+                account_id,
+                exc,
+            )
+        except Exception:  # noqa: BLE001 - one account must not stop the others
+            log.exception("dispatch: linked account %s", account_id)
+            session().rollback()
+            release(account_id, worker)
+            session().commit()
+    return ran
 
 
 def add_dispatch_job(scheduler: BaseScheduler, app: Flask, worker: str | None = None) -> None:

@@ -8,9 +8,9 @@ state is loaded at start and saved after every write and at exit.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 
+from ..server import serve_until_stopped
 from .demo_seed import seed_demo
 from .sandbox import GoogleSandbox
 
@@ -42,20 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed_demo:
         seed_demo(sb)
     sb.save()
-    base = sb.start(args.port, "127.0.0.1")
-    print(f"Google sandbox listening on {base}", flush=True)
-
-    def _stop(*_: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        signal.pause() if hasattr(signal, "pause") else sys.stdin.read()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sb.stop()
-    return 0
+    return serve_until_stopped(sb, args.port, "Google sandbox")
 
 
 if __name__ == "__main__":

@@ -9,18 +9,15 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
 from . import partial
 from . import scopes as scope_rules
+from .context import Google
 from .errors import ApiError, insufficient_scope, json_response, unauthenticated
 from .state import AccessToken
-
-if TYPE_CHECKING:
-    from .sandbox import GoogleSandbox
-
 
 # The WSGI environ key carrying a call's place in its batch request (batch.py sets it).
 BATCH_SLOT = "sandbox.batch_slot"
@@ -46,7 +43,7 @@ def bearer(request: Request) -> str | None:
     return request.args.get("access_token") or None
 
 
-def authenticate(sb: GoogleSandbox, request: Request) -> AccessToken:
+def authenticate(sb: Google, request: Request) -> AccessToken:
     raw = bearer(request)
     if raw is None:
         raise unauthenticated(missing=True)
@@ -72,7 +69,7 @@ def api_method(method_id: str) -> Callable:
 
     def deco(fn: Callable) -> Callable:
         @functools.wraps(fn)
-        def handler(sb: GoogleSandbox, request: Request, **kw: Any) -> Response:
+        def handler(sb: Google, request: Request, **kw: Any) -> Response:
             try:
                 token = authenticate(sb, request)
                 sb.state.count_call(token.email, method_id)

@@ -24,7 +24,6 @@ import secrets
 from email.parser import BytesParser
 from email.policy import HTTP
 from http import HTTPStatus
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from werkzeug.routing import Rule
@@ -32,16 +31,14 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
 from .api_gate import BATCH_SLOT
+from .context import Google
 from .errors import ApiError, bad_request
-
-if TYPE_CHECKING:
-    from .sandbox import GoogleSandbox
 
 MAX_CALLS = 100
 APIS = {"gmail/v1": "/gmail/v1/", "calendar/v3": "/calendar/v3/"}
 
 
-def batch(sb: GoogleSandbox, request: Request, api: str, version: str) -> Response:
+def batch(sb: Google, request: Request, api: str, version: str) -> Response:
     name = f"{api}/{version}"
     if name not in APIS:
         raise ApiError(404, "Not Found", "notFound", api="gmail")
@@ -93,9 +90,7 @@ def _call(sb, raw: bytes, outer: dict, prefix: str, dialect: str, slot: int) -> 
         path=path, query_string=query, method=method, headers=merged, data=body
     ).get_environ()
     environ[BATCH_SLOT] = slot  # Gmail runs a batch's calls at once (quota.gmail_concurrent)
-    from .server import dispatch
-
-    return dispatch(sb, Request(environ))
+    return sb.dispatch(Request(environ))
 
 
 def _parse_request(raw: bytes) -> tuple[str, str, dict, bytes]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
@@ -11,10 +9,8 @@ from .api_gate import Ctx, api_method, read_json
 from .calendar_model import etag, render
 from .calendar_query import EventQuery, instances_of
 from .calendar_store import SEND_UPDATES
+from .context import Google
 from .errors import ApiError, invalid, not_found
-
-if TYPE_CHECKING:
-    from .sandbox import GoogleSandbox
 
 BASE = "/calendar/v3"
 
@@ -29,7 +25,7 @@ def send_updates(request: Request) -> str:
     return mode
 
 
-def _list_entry(sb: GoogleSandbox, cal) -> dict:
+def _list_entry(sb: Google, cal) -> dict:
     return {
         "kind": "calendar#calendarListEntry",
         "etag": etag(int(cal.updated * 1000)),
@@ -49,7 +45,7 @@ def _list_entry(sb: GoogleSandbox, cal) -> dict:
 
 
 @api_method("calendar.calendarList.list")
-def calendar_list(sb: GoogleSandbox, ctx: Ctx, request: Request) -> dict:
+def calendar_list(sb: Google, ctx: Ctx, request: Request) -> dict:
     with sb.state.lock:
         sb.calendar_store.ensure_primary(ctx.email)
         cals = [c for c in sb.state.calendars.values() if c.owner == ctx.email]
@@ -63,13 +59,13 @@ def calendar_list(sb: GoogleSandbox, ctx: Ctx, request: Request) -> dict:
 
 
 @api_method("calendar.calendarList.get")
-def calendar_list_get(sb: GoogleSandbox, ctx: Ctx, request: Request, calendar_id: str) -> dict:
+def calendar_list_get(sb: Google, ctx: Ctx, request: Request, calendar_id: str) -> dict:
     with sb.state.lock:
         return _list_entry(sb, sb.calendar_store.resolve(ctx.email, calendar_id))
 
 
 @api_method("calendar.calendars.get")
-def calendars_get(sb: GoogleSandbox, ctx: Ctx, request: Request, calendar_id: str) -> dict:
+def calendars_get(sb: Google, ctx: Ctx, request: Request, calendar_id: str) -> dict:
     with sb.state.lock:
         cal = sb.calendar_store.resolve(ctx.email, calendar_id)
         return {
@@ -83,7 +79,7 @@ def calendars_get(sb: GoogleSandbox, ctx: Ctx, request: Request, calendar_id: st
 
 
 @api_method("calendar.events.list")
-def events_list(sb: GoogleSandbox, ctx: Ctx, request: Request, calendar_id: str) -> dict:
+def events_list(sb: Google, ctx: Ctx, request: Request, calendar_id: str) -> dict:
     with sb.state.lock:
         cal = sb.calendar_store.resolve(ctx.email, calendar_id)
         return EventQuery(sb.calendar_store, cal, request.args).run()
@@ -91,7 +87,7 @@ def events_list(sb: GoogleSandbox, ctx: Ctx, request: Request, calendar_id: str)
 
 @api_method("calendar.events.instances")
 def events_instances(
-    sb: GoogleSandbox, ctx: Ctx, request: Request, calendar_id: str, event_id: str
+    sb: Google, ctx: Ctx, request: Request, calendar_id: str, event_id: str
 ) -> dict:
     with sb.state.lock:
         cal = sb.calendar_store.resolve(ctx.email, calendar_id)
@@ -100,7 +96,7 @@ def events_instances(
 
 @api_method("calendar.events.get")
 def events_get(
-    sb: GoogleSandbox, ctx: Ctx, request: Request, calendar_id: str, event_id: str
+    sb: Google, ctx: Ctx, request: Request, calendar_id: str, event_id: str
 ) -> dict | Response:
     with sb.state.lock:
         store = sb.calendar_store
@@ -115,7 +111,7 @@ def events_get(
 
 
 @api_method("calendar.events.insert")
-def events_insert(sb: GoogleSandbox, ctx: Ctx, request: Request, calendar_id: str) -> dict:
+def events_insert(sb: Google, ctx: Ctx, request: Request, calendar_id: str) -> dict:
     raw = read_json(request)
     mode = send_updates(request)
     with sb.state.lock:
@@ -126,7 +122,7 @@ def events_insert(sb: GoogleSandbox, ctx: Ctx, request: Request, calendar_id: st
 
 
 def _modify(
-    sb: GoogleSandbox, ctx: Ctx, request: Request, calendar_id: str, event_id: str, patch: bool
+    sb: Google, ctx: Ctx, request: Request, calendar_id: str, event_id: str, patch: bool
 ) -> dict:
     raw = read_json(request)
     mode = send_updates(request)
@@ -146,22 +142,18 @@ def _modify(
 
 
 @api_method("calendar.events.patch")
-def events_patch(
-    sb: GoogleSandbox, ctx: Ctx, request: Request, calendar_id: str, event_id: str
-) -> dict:
+def events_patch(sb: Google, ctx: Ctx, request: Request, calendar_id: str, event_id: str) -> dict:
     return _modify(sb, ctx, request, calendar_id, event_id, patch=True)
 
 
 @api_method("calendar.events.update")
-def events_update(
-    sb: GoogleSandbox, ctx: Ctx, request: Request, calendar_id: str, event_id: str
-) -> dict:
+def events_update(sb: Google, ctx: Ctx, request: Request, calendar_id: str, event_id: str) -> dict:
     return _modify(sb, ctx, request, calendar_id, event_id, patch=False)
 
 
 @api_method("calendar.events.delete")
 def events_delete(
-    sb: GoogleSandbox, ctx: Ctx, request: Request, calendar_id: str, event_id: str
+    sb: Google, ctx: Ctx, request: Request, calendar_id: str, event_id: str
 ) -> Response:
     mode = send_updates(request)
     with sb.state.lock:
@@ -172,9 +164,7 @@ def events_delete(
 
 
 @api_method("calendar.events.move")
-def events_move(
-    sb: GoogleSandbox, ctx: Ctx, request: Request, calendar_id: str, event_id: str
-) -> dict:
+def events_move(sb: Google, ctx: Ctx, request: Request, calendar_id: str, event_id: str) -> dict:
     destination = request.args.get("destination")
     if not destination:
         raise ApiError(400, "Required parameter: destination", "required")
@@ -203,7 +193,7 @@ def events_move(
 
 
 @api_method("calendar.events.watch")
-def events_watch(sb: GoogleSandbox, ctx: Ctx, request: Request, calendar_id: str) -> dict:
+def events_watch(sb: Google, ctx: Ctx, request: Request, calendar_id: str) -> dict:
     body = read_json(request)
     with sb.state.lock:
         cal = sb.calendar_store.resolve(ctx.email, calendar_id)
@@ -211,7 +201,7 @@ def events_watch(sb: GoogleSandbox, ctx: Ctx, request: Request, calendar_id: str
 
 
 @api_method("calendar.channels.stop")
-def channels_stop(sb: GoogleSandbox, ctx: Ctx, request: Request) -> Response:
+def channels_stop(sb: Google, ctx: Ctx, request: Request) -> Response:
     body = read_json(request)
     with sb.state.lock:
         sb.watch.stop(ctx.email, body)

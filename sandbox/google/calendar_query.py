@@ -77,7 +77,7 @@ class EventQuery:
 
     def __init__(self, store: CalendarStore, cal: Calendar, args: MultiDict):
         self.store, self.cal, self.args = store, cal, args
-        self.codec = store.sb.codec
+        self.codec = store.codec
         self.single = flag(args, "singleEvents")
         self.show_deleted = flag(args, "showDeleted")
         self.order_by = args.get("orderBy")
@@ -112,8 +112,8 @@ class EventQuery:
             )
         if data.get("se") != self.single:
             raise invalid("The syncToken was issued for a different value of singleEvents.")
-        ttl = self.store.sb.sync_token_ttl
-        now = self.store.sb.clock.time()
+        ttl = self.store.sync_token_ttl
+        now = self.store.clock.time()
         if data.get("e") != self.cal.epoch or data["s"] > self.cal.seq:
             raise full_sync_required()
         if ttl is not None and now - data.get("t", now) > ttl:
@@ -128,7 +128,7 @@ class EventQuery:
                 "s": position,
                 "e": self.cal.epoch,
                 "se": self.single,
-                "t": int(self.store.sb.clock.time()),
+                "t": int(self.store.clock.time()),
             }
         )
 

@@ -8,8 +8,8 @@ Callers hold ``state.lock``.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
+from ..clock import Clock
 from .calendar_model import (
     Calendar,
     StoredEvent,
@@ -22,11 +22,10 @@ from .calendar_model import (
 from .errors import ApiError, invalid, not_found
 from .event_model import ID_RE, clean_body, merge_patch
 from .recurrence import HORIZON, build_set, occurrences, parse_suffix
-from .state import Invitation
+from .state import Invitation, State
+from .tokens import TokenCodec
 from .tokens import event_id as new_event_id
-
-if TYPE_CHECKING:
-    from .sandbox import GoogleSandbox
+from .watch import Watcher
 
 SEND_UPDATES = ("all", "externalOnly", "none")
 _SIGNIFICANT = ("start", "end", "recurrence", "location")
@@ -45,12 +44,12 @@ def precondition_failed() -> ApiError:
 class CalendarStore:
     """Reads and writes on calendars; every method expects ``state.lock`` held."""
 
-    def __init__(self, sb: GoogleSandbox):
-        self.sb = sb
-
-    @property
-    def state(self):
-        return self.sb.state
+    def __init__(self, state: State, clock: Clock, watch: Watcher, codec: TokenCodec):
+        self.state = state
+        self.clock = clock
+        self.watch = watch  # told of every change, for push notifications
+        self.codec = codec  # signs sync and page tokens
+        self.sync_token_ttl: float | None = None  # seconds; None = tokens never age out
 
     # ----- calendars -------------------------------------------------------------------
     def ensure_primary(self, email: str) -> Calendar:
@@ -58,7 +57,7 @@ class CalendarStore:
         if cal is None:
             user = self.state.users[email]
             cal = Calendar(id=email, owner=email, summary=email, time_zone=user.time_zone)
-            cal.updated = self.sb.clock.time()
+            cal.updated = self.clock.time()
             self.state.calendars[email] = cal
         return cal
 
@@ -77,7 +76,7 @@ class CalendarStore:
 
     # ----- series ----------------------------------------------------------------------
     def horizon(self) -> datetime:
-        return self.sb.clock.now() + HORIZON
+        return self.clock.now() + HORIZON
 
     def occurrences(
         self, cal: Calendar, master: StoredEvent, start: datetime | None, end: datetime | None
@@ -141,14 +140,14 @@ class CalendarStore:
     # ----- writes ----------------------------------------------------------------------
     def touch(self, cal: Calendar, ev: StoredEvent) -> None:
         """Stamp a change: next seq, new etag, updated time, push notification."""
-        now = self.sb.clock.time()
+        now = self.clock.time()
         cal.seq += 1
         ev.seq = cal.seq
         ev.updated = now
         ev.etag = max(cal.last_etag + 1, int(now * 1_000_000))
         cal.last_etag = ev.etag
         cal.updated = now
-        self.sb.watch.changed(cal.id)
+        self.watch.changed(cal.id)
 
     def check_if_match(self, ev: StoredEvent, header: str | None) -> None:
         if header and header.strip() != "*" and header.strip() != etag(ev.etag):
@@ -171,7 +170,7 @@ class CalendarStore:
         status = body.pop("status", "confirmed")
         sequence = int(body.pop("sequence", 0) or 0)
         body.pop("originalStartTime", None)
-        now = self.sb.clock.time()
+        now = self.clock.time()
         ev = StoredEvent(
             id=ev_id,
             body=body,
@@ -301,7 +300,7 @@ class CalendarStore:
                 action=action,
                 send_updates=mode,
                 recipients=recipients,
-                at=self.sb.clock.time(),
+                at=self.clock.time(),
                 summary=str(ev.body.get("summary", "")),
             )
         )

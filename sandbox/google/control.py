@@ -1,54 +1,19 @@
-"""The ``/_sandbox/...`` JSON control plane: the seeding API over HTTP for out-of-process
-demos and browser tests. Never affected by fault knobs.
+"""The Google sandbox's ``/_sandbox/...`` JSON control plane: the seeding API over HTTP for
+out-of-process demos and browser tests. The plumbing and the common rules (reset, calls,
+faults, clock, save) are the shared ``sandbox.control``. Never affected by fault knobs.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
 
-from werkzeug.routing import Rule
-from werkzeug.wrappers import Request, Response
-
+from ..control import ControlPlane
 from .errors import ApiError, json_response
 
-if TYPE_CHECKING:
-    from .sandbox import GoogleSandbox
-
-P = "/_sandbox"
+plane = ControlPlane(rendered=(ApiError,))
 
 
-def _body(request: Request) -> dict:
-    if not request.get_data():
-        return {}
-    data = json.loads(request.get_data(as_text=True))
-    if not isinstance(data, dict):
-        raise ValueError("JSON object expected")
-    return data
-
-
-def _handler(fn):
-    def wrapped(sb: GoogleSandbox, request: Request, **kw: Any) -> Response:
-        try:
-            result = fn(sb, _body(request), request, **kw)
-        except ApiError as err:
-            return err.response()
-        except (KeyError, ValueError, TypeError) as exc:
-            return json_response({"error": type(exc).__name__, "detail": str(exc)}, 400)
-        if isinstance(result, Response):
-            return result
-        return json_response({"ok": True} if result is None else result)
-
-    return wrapped
-
-
-@_handler
-def reset(sb, body, request):
-    sb.reset()
-
-
-@_handler
+@plane.route("/clients", methods=["POST"])
 def clients(sb, body, request):
     c = sb.add_client(
         body["client_id"],
@@ -59,7 +24,7 @@ def clients(sb, body, request):
     return vars(c)
 
 
-@_handler
+@plane.route("/users", methods=["GET", "POST"])
 def users(sb, body, request):
     if request.method == "GET":
         with sb.state.lock:
@@ -76,24 +41,24 @@ def users(sb, body, request):
     return {"email": u.email, "name": u.name, "sub": u.sub}
 
 
-@_handler
+@plane.route("/tokens", methods=["POST"])
 def tokens(sb, body, request):
     return sb.issue_token(
         body["email"], body.get("scopes"), body.get("client_id"), body.get("offline", True)
     )
 
 
-@_handler
+@plane.route("/tokens/expire", methods=["POST"])
 def expire_tokens(sb, body, request):
     return {"expired": sb.expire_access_tokens(body.get("email"))}
 
 
-@_handler
+@plane.route("/tokens/revoke", methods=["POST"])
 def revoke(sb, body, request):
     return {"revoked": sb.revoke(body["token"])}
 
 
-@_handler
+@plane.route("/calendar/<email>/events", methods=["GET", "POST"])
 def cal_events(sb, body, request, email):
     cal_id = request.args.get("calendarId", "primary")
     if request.method == "GET":
@@ -101,7 +66,7 @@ def cal_events(sb, body, request, email):
     return sb.calendar.insert_event(email, body, cal_id, request.args.get("sendUpdates", "none"))
 
 
-@_handler
+@plane.route("/calendar/<email>/events/<event_id>", methods=["GET", "PATCH", "PUT", "DELETE"])
 def cal_event(sb, body, request, email, event_id):
     cal_id = request.args.get("calendarId", "primary")
     mode = request.args.get("sendUpdates", "none")
@@ -115,32 +80,32 @@ def cal_event(sb, body, request, email, event_id):
     return sb.calendar.patch_event(email, event_id, body, cal_id, mode)
 
 
-@_handler
+@plane.route("/calendar/<email>/calendars", methods=["POST"])
 def cal_calendars(sb, body, request, email):
     return sb.calendar.add_calendar(
         email, body["id"], body.get("summary", ""), body.get("time_zone")
     )
 
 
-@_handler
+@plane.route("/calendar/<email>/invalidate-sync-tokens", methods=["POST"])
 def cal_invalidate(sb, body, request, email):
     sb.calendar.invalidate_sync_tokens(email)
 
 
-@_handler
+@plane.route("/calendar/invitations", methods=["GET"])
 def invitations(sb, body, request):
     return sb.calendar.invitations(
         request.args.get("email"), request.args.get("sent_only") == "true"
     )
 
 
-@_handler
+@plane.route("/calendar/notifications", methods=["GET"])
 def notifications(sb, body, request):
     sb.watch.wait_idle(2.0)
     return sb.calendar.notifications
 
 
-@_handler
+@plane.route("/gmail/<email>/messages", methods=["GET", "POST"])
 def mail_messages(sb, body, request, email):
     if request.method == "GET":
         return sb.gmail.messages(email)
@@ -161,7 +126,8 @@ def mail_messages(sb, body, request, email):
     )
 
 
-@_handler
+@plane.route("/gmail/<email>/messages/<message_id>", methods=["GET", "DELETE"])
+@plane.route("/gmail/<email>/messages/<message_id>/<action>", methods=["POST"])
 def mail_message(sb, body, request, email, message_id, action=None):
     if request.method == "DELETE":
         return sb.gmail.delete(email, message_id)
@@ -172,46 +138,9 @@ def mail_message(sb, body, request, email, message_id, action=None):
     return sb.gmail.modify(email, message_id, body.get("addLabelIds"), body.get("removeLabelIds"))
 
 
-@_handler
+@plane.route("/gmail/<email>/expire-history", methods=["POST"])
 def mail_expire(sb, body, request, email):
     sb.gmail.expire_history(email)
-
-
-@_handler
-def calls(sb, body, request):
-    if request.method == "DELETE":
-        return sb.reset_calls()
-    return sb.calls(request.args.get("email"))
-
-
-@_handler
-def faults(sb, body, request):
-    if request.method == "POST":
-        f = sb.faults
-        if "latency" in body:
-            f.latency = float(body["latency"])
-        if "error_rate" in body:
-            f.error_rate = float(body["error_rate"])
-        if "error_status" in body:
-            f.error_status = int(body["error_status"])
-        if "fail_next" in body:
-            spec = body["fail_next"]
-            f.fail_next(
-                int(spec.get("count", 1)), int(spec.get("status", 503)), spec.get("method", "")
-            )
-        if "unreachable" in body:
-            sb.set_unreachable(body["unreachable"], body.get("for_seconds"))
-        if body.get("reset"):
-            sb.reset_faults()
-    f = sb.faults
-    return {
-        "latency": f.latency,
-        "error_rate": f.error_rate,
-        "error_status": f.error_status,
-        "pending_failures": f.pending(),
-        "unreachable": f.unreachable,
-        "injected": f.injected,
-    }
 
 
 QUOTA_FIELDS = (
@@ -225,7 +154,7 @@ QUOTA_FIELDS = (
 )
 
 
-@_handler
+@plane.route("/quota", methods=["GET", "POST"])
 def quota(sb, body, request):
     for key in QUOTA_FIELDS:
         if key in body:
@@ -235,20 +164,7 @@ def quota(sb, body, request):
     return {k: getattr(sb.quota, k) for k in QUOTA_FIELDS}
 
 
-@_handler
-def clock(sb, body, request):
-    if "advance" in body:
-        sb.clock.advance(float(body["advance"]))
-    if "set" in body:
-        sb.clock.set(datetime.fromisoformat(body["set"]))
-    if body.get("freeze"):
-        sb.clock.freeze()
-    if body.get("unfreeze"):
-        sb.clock.unfreeze()
-    return {"now": sb.clock.now().isoformat(), "time": sb.clock.time(), "frozen": sb.clock.frozen}
-
-
-@_handler
+@plane.route("/settings", methods=["GET", "POST"])
 def settings(sb, body, request):
     if "sync_token_ttl" in body:
         sb.sync_token_ttl = body["sync_token_ttl"]
@@ -263,40 +179,4 @@ def settings(sb, body, request):
     }
 
 
-@_handler
-def save(sb, body, request):
-    sb.save()
-
-
-RULES = [
-    Rule(f"{P}/reset", endpoint=reset, methods=["POST"]),
-    Rule(f"{P}/clients", endpoint=clients, methods=["POST"]),
-    Rule(f"{P}/users", endpoint=users, methods=["GET", "POST"]),
-    Rule(f"{P}/tokens", endpoint=tokens, methods=["POST"]),
-    Rule(f"{P}/tokens/expire", endpoint=expire_tokens, methods=["POST"]),
-    Rule(f"{P}/tokens/revoke", endpoint=revoke, methods=["POST"]),
-    Rule(f"{P}/calendar/<email>/events", endpoint=cal_events, methods=["GET", "POST"]),
-    Rule(
-        f"{P}/calendar/<email>/events/<event_id>",
-        endpoint=cal_event,
-        methods=["GET", "PATCH", "PUT", "DELETE"],
-    ),
-    Rule(f"{P}/calendar/<email>/calendars", endpoint=cal_calendars, methods=["POST"]),
-    Rule(f"{P}/calendar/<email>/invalidate-sync-tokens", endpoint=cal_invalidate, methods=["POST"]),
-    Rule(f"{P}/calendar/invitations", endpoint=invitations, methods=["GET"]),
-    Rule(f"{P}/calendar/notifications", endpoint=notifications, methods=["GET"]),
-    Rule(f"{P}/gmail/<email>/messages", endpoint=mail_messages, methods=["GET", "POST"]),
-    Rule(
-        f"{P}/gmail/<email>/messages/<message_id>", endpoint=mail_message, methods=["GET", "DELETE"]
-    ),
-    Rule(
-        f"{P}/gmail/<email>/messages/<message_id>/<action>", endpoint=mail_message, methods=["POST"]
-    ),
-    Rule(f"{P}/gmail/<email>/expire-history", endpoint=mail_expire, methods=["POST"]),
-    Rule(f"{P}/calls", endpoint=calls, methods=["GET", "DELETE"]),
-    Rule(f"{P}/faults", endpoint=faults, methods=["GET", "POST"]),
-    Rule(f"{P}/quota", endpoint=quota, methods=["GET", "POST"]),
-    Rule(f"{P}/clock", endpoint=clock, methods=["GET", "POST"]),
-    Rule(f"{P}/settings", endpoint=settings, methods=["GET", "POST"]),
-    Rule(f"{P}/save", endpoint=save, methods=["POST"]),
-]
+RULES = plane.rules

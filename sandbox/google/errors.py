@@ -7,10 +7,11 @@ RFC 6749 ``{"error", "error_description"}`` shape instead.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from werkzeug.wrappers import Response
+
+from ..control import json_response
 
 STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
@@ -35,15 +36,6 @@ MISSING_AUTH_MESSAGE = (
     "login cookie or other valid authentication credential. See "
     "https://developers.google.com/identity/sign-in/web/devconsole-project."
 )
-
-
-def json_response(body: Any, status: int = 200, headers: dict | None = None) -> Response:
-    """A JSON answer with Google's content type."""
-    text = json.dumps(body, indent=1) if body is not None else ""
-    resp = Response(text, status=status, headers=headers or {})
-    if body is not None:
-        resp.content_type = "application/json; charset=UTF-8"
-    return resp
 
 
 class ApiError(Exception):

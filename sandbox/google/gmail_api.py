@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import Rule
@@ -11,13 +11,11 @@ from werkzeug.wrappers import Request
 from . import gmail_mime as mime
 from . import scopes as scope_rules
 from .api_gate import Ctx, api_method, read_json
+from .context import Google
 from .errors import ApiError, not_found
 from .gmail_query import compile_query
 from .gmail_store import SYSTEM_LABELS, Mailbox, Message
 from .tokens import fingerprint
-
-if TYPE_CHECKING:
-    from .sandbox import GoogleSandbox
 
 BASE = "/gmail/v1/users/<user_id>"
 FORMATS = ("minimal", "full", "raw", "metadata")
@@ -45,7 +43,7 @@ def _size(args: MultiDict, default: int, maximum: int) -> int:
     return min(value or default, maximum)
 
 
-def _page(sb: GoogleSandbox, args: MultiDict, email: str, keyed: list, size: int) -> tuple:
+def _page(sb: Google, args: MultiDict, email: str, keyed: list, size: int) -> tuple:
     """Cursor paging over (key, item) pairs sorted by key; tokens bound to the query."""
     shape = {
         k: sorted(args.getlist(k))
@@ -103,7 +101,7 @@ def _format(ctx: Ctx, args: MultiDict) -> str:
     return fmt
 
 
-def _visible(box: Mailbox, args: MultiDict, ctx: Ctx, sb: GoogleSandbox) -> list[Message]:
+def _visible(box: Mailbox, args: MultiDict, ctx: Ctx, sb: Google) -> list[Message]:
     include = args.get("includeSpamTrash", "false").lower() == "true"
     labels = args.getlist("labelIds")
     for label in labels:
@@ -127,7 +125,7 @@ def _visible(box: Mailbox, args: MultiDict, ctx: Ctx, sb: GoogleSandbox) -> list
 
 
 @api_method("gmail.users.getProfile")
-def profile(sb: GoogleSandbox, ctx: Ctx, request: Request, user_id: str) -> dict:
+def profile(sb: Google, ctx: Ctx, request: Request, user_id: str) -> dict:
     with sb.state.lock:
         box = sb.gmail_store.resolve(ctx.email, user_id)
         return {
@@ -139,7 +137,7 @@ def profile(sb: GoogleSandbox, ctx: Ctx, request: Request, user_id: str) -> dict
 
 
 @api_method("gmail.users.messages.list")
-def messages_list(sb: GoogleSandbox, ctx: Ctx, request: Request, user_id: str) -> dict:
+def messages_list(sb: Google, ctx: Ctx, request: Request, user_id: str) -> dict:
     args = request.args
     with sb.state.lock:
         box = sb.gmail_store.resolve(ctx.email, user_id)
@@ -162,9 +160,7 @@ def _neg(hex_id: str) -> str:
 
 
 @api_method("gmail.users.messages.get")
-def messages_get(
-    sb: GoogleSandbox, ctx: Ctx, request: Request, user_id: str, message_id: str
-) -> dict:
+def messages_get(sb: Google, ctx: Ctx, request: Request, user_id: str, message_id: str) -> dict:
     fmt = _format(ctx, request.args)
     with sb.state.lock:
         box = sb.gmail_store.resolve(ctx.email, user_id)
@@ -173,9 +169,7 @@ def messages_get(
 
 
 @api_method("gmail.users.messages.modify")
-def messages_modify(
-    sb: GoogleSandbox, ctx: Ctx, request: Request, user_id: str, message_id: str
-) -> dict:
+def messages_modify(sb: Google, ctx: Ctx, request: Request, user_id: str, message_id: str) -> dict:
     body = read_json(request, "gmail")
     with sb.state.lock:
         box = sb.gmail_store.resolve(ctx.email, user_id)
@@ -189,36 +183,28 @@ def messages_modify(
 
 
 @api_method("gmail.users.messages.trash")
-def messages_trash(
-    sb: GoogleSandbox, ctx: Ctx, request: Request, user_id: str, message_id: str
-) -> dict:
+def messages_trash(sb: Google, ctx: Ctx, request: Request, user_id: str, message_id: str) -> dict:
     with sb.state.lock:
         box = sb.gmail_store.resolve(ctx.email, user_id)
         return render_message(sb.gmail_store.modify(box, message_id, ["TRASH"], []), "minimal")
 
 
 @api_method("gmail.users.messages.untrash")
-def messages_untrash(
-    sb: GoogleSandbox, ctx: Ctx, request: Request, user_id: str, message_id: str
-) -> dict:
+def messages_untrash(sb: Google, ctx: Ctx, request: Request, user_id: str, message_id: str) -> dict:
     with sb.state.lock:
         box = sb.gmail_store.resolve(ctx.email, user_id)
         return render_message(sb.gmail_store.modify(box, message_id, [], ["TRASH"]), "minimal")
 
 
 @api_method("gmail.users.messages.delete")
-def messages_delete(
-    sb: GoogleSandbox, ctx: Ctx, request: Request, user_id: str, message_id: str
-) -> None:
+def messages_delete(sb: Google, ctx: Ctx, request: Request, user_id: str, message_id: str) -> None:
     with sb.state.lock:
         box = sb.gmail_store.resolve(ctx.email, user_id)
         sb.gmail_store.delete(box, message_id)
 
 
 @api_method("gmail.users.threads.get")
-def threads_get(
-    sb: GoogleSandbox, ctx: Ctx, request: Request, user_id: str, thread_id: str
-) -> dict:
+def threads_get(sb: Google, ctx: Ctx, request: Request, user_id: str, thread_id: str) -> dict:
     fmt = _format(ctx, request.args)
     with sb.state.lock:
         box = sb.gmail_store.resolve(ctx.email, user_id)
@@ -235,7 +221,7 @@ def threads_get(
 
 
 @api_method("gmail.users.threads.list")
-def threads_list(sb: GoogleSandbox, ctx: Ctx, request: Request, user_id: str) -> dict:
+def threads_list(sb: Google, ctx: Ctx, request: Request, user_id: str) -> dict:
     args = request.args
     with sb.state.lock:
         box = sb.gmail_store.resolve(ctx.email, user_id)
@@ -265,7 +251,7 @@ def threads_list(sb: GoogleSandbox, ctx: Ctx, request: Request, user_id: str) ->
 
 
 @api_method("gmail.users.history.list")
-def history_list(sb: GoogleSandbox, ctx: Ctx, request: Request, user_id: str) -> dict:
+def history_list(sb: Google, ctx: Ctx, request: Request, user_id: str) -> dict:
     args = request.args
     raw_start = args.get("startHistoryId")
     if not raw_start:
@@ -315,7 +301,7 @@ def _history_entry(r) -> dict:
 
 
 @api_method("gmail.users.labels.list")
-def labels_list(sb: GoogleSandbox, ctx: Ctx, request: Request, user_id: str) -> dict:
+def labels_list(sb: Google, ctx: Ctx, request: Request, user_id: str) -> dict:
     with sb.state.lock:
         box = sb.gmail_store.resolve(ctx.email, user_id)
         labels = [{"id": lab, "name": lab, "type": "system"} for lab in SYSTEM_LABELS]

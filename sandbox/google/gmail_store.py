@@ -12,13 +12,11 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import getaddresses
-from typing import TYPE_CHECKING
 
+from ..clock import Clock
 from . import gmail_mime as mime
 from .errors import ApiError, not_found
-
-if TYPE_CHECKING:
-    from .sandbox import GoogleSandbox
+from .state import State
 
 SYSTEM_LABELS = [
     "INBOX",
@@ -81,17 +79,18 @@ class Mailbox:
 class GmailStore:
     """Mailbox operations; callers hold ``state.lock``."""
 
-    def __init__(self, sb: GoogleSandbox):
-        self.sb = sb
+    def __init__(self, state: State, clock: Clock):
+        self.state = state
+        self.clock = clock
         self.retention = DEFAULT_RETENTION
 
     def reset_knobs(self) -> None:
         self.retention = DEFAULT_RETENTION
 
     def mailbox(self, email: str) -> Mailbox:
-        box = self.sb.state.mailboxes.get(email)
+        box = self.state.mailboxes.get(email)
         if box is None:
-            box = self.sb.state.mailboxes[email] = Mailbox(email)
+            box = self.state.mailboxes[email] = Mailbox(email)
         return box
 
     def resolve(self, caller: str, user_id: str) -> Mailbox:
@@ -108,12 +107,12 @@ class GmailStore:
         msg.history_id = box.history_id
         box.history.append(
             HistoryRecord(
-                box.history_id, kind, msg.ref(with_labels=True), list(labels), self.sb.clock.time()
+                box.history_id, kind, msg.ref(with_labels=True), list(labels), self.clock.time()
             )
         )
 
     def prune(self, box: Mailbox) -> None:
-        horizon = self.sb.clock.time() - self.retention
+        horizon = self.clock.time() - self.retention
         keep = [r for r in box.history if r.at >= horizon]
         if len(keep) != len(box.history):
             box.min_history_id = max(
@@ -162,7 +161,7 @@ class GmailStore:
         headers: dict[str, str] | None = None,
     ) -> Message:
         box = self.mailbox(email)
-        when = date or self.sb.clock.now()
+        when = date or self.clock.now()
         thread_id, in_reply_to = None, None
         if thread_of:
             parent = box.messages.get(thread_of)

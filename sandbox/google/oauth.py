@@ -11,16 +11,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from typing import TYPE_CHECKING
 
+from ..clock import Clock
 from . import scopes as scope_rules
 from .errors import OAuthError
-from .signing import at_hash
-from .state import AccessToken, AuthCode, RefreshToken
+from .signing import SigningKey, at_hash
+from .state import AccessToken, AuthCode, RefreshToken, State
 from .tokens import opaque
-
-if TYPE_CHECKING:
-    from .sandbox import GoogleSandbox
 
 ACCESS_TTL = 3599
 CODE_TTL = 600
@@ -43,12 +40,11 @@ def pkce_ok(challenge: str, method: str, verifier: str) -> bool:
 class OAuthService:
     """Token bookkeeping; callers need not hold the lock (methods take it)."""
 
-    def __init__(self, sb: GoogleSandbox):
-        self.sb = sb
-
-    @property
-    def state(self):
-        return self.sb.state
+    def __init__(self, state: State, clock: Clock, signing_key: SigningKey, issuer: str):
+        self.state = state
+        self.clock = clock
+        self.signing_key = signing_key
+        self.issuer = issuer  # the id_token's "iss"
 
     def authenticate_client(self, client_id: str | None, secret: str | None):
         if not client_id:
@@ -82,7 +78,7 @@ class OAuthService:
                 email=email,
                 scopes=scopes,
                 redirect_uri=redirect_uri,
-                expires_at=self.sb.clock.time() + CODE_TTL,
+                expires_at=self.clock.time() + CODE_TTL,
                 challenge=challenge,
                 challenge_method=challenge_method,
                 nonce=nonce,
@@ -117,7 +113,7 @@ class OAuthService:
                 client_id=client_id,
                 email=email,
                 scopes=list(scopes),
-                expires_at=self.sb.clock.time() + ACCESS_TTL,
+                expires_at=self.clock.time() + ACCESS_TTL,
                 refresh_token=refresh_token or parent,
             )
             self.state.access_tokens[access.token] = access
@@ -137,9 +133,9 @@ class OAuthService:
         self, email: str, client_id: str, scopes: list[str], nonce: str | None, access: str
     ) -> str:
         user = self.state.users[email]
-        now = int(self.sb.clock.time())
+        now = int(self.clock.time())
         claims: dict = {
-            "iss": self.sb.issuer,
+            "iss": self.issuer,
             "azp": client_id,
             "aud": client_id,
             "sub": user.sub,
@@ -156,7 +152,7 @@ class OAuthService:
                 claims["family_name"] = last
         if nonce:
             claims["nonce"] = nonce
-        return self.sb.signing_key.sign(claims)
+        return self.signing_key.sign(claims)
 
     def exchange_code(
         self, client_id: str, code: str | None, redirect_uri: str | None, verifier: str | None
@@ -171,7 +167,7 @@ class OAuthService:
                 for token in record.issued:  # Google revokes what a replayed code produced
                     self.revoke(token)
                 raise bad_grant()
-            if record.expires_at <= self.sb.clock.time():
+            if record.expires_at <= self.clock.time():
                 raise bad_grant()
             if redirect_uri != record.redirect_uri:
                 raise OAuthError("redirect_uri_mismatch", "Bad Request")
@@ -236,7 +232,7 @@ class OAuthService:
 
     def expire_access_tokens(self, email: str | None = None) -> int:
         """Knob: every (or one user's) live access token expires now."""
-        now = self.sb.clock.time()
+        now = self.clock.time()
         count = 0
         with self.state.lock:
             for acc in self.state.access_tokens.values():

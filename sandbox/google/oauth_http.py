@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -20,10 +19,8 @@ from werkzeug.wrappers import Request, Response
 
 from . import scopes as scope_rules
 from .api_gate import bearer
+from .context import Google
 from .errors import OAuthError, json_response
-
-if TYPE_CHECKING:
-    from .sandbox import GoogleSandbox
 
 _templates = Environment(
     loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
@@ -58,7 +55,7 @@ class AuthPageError(Exception):
         return Response(html, status=self.status, content_type="text/html; charset=utf-8")
 
 
-def _validate(sb: GoogleSandbox, params: dict) -> tuple:
+def _validate(sb: Google, params: dict) -> tuple:
     client_id = params.get("client_id")
     if not client_id:
         raise AuthPageError(400, "invalid_request", "Missing required parameter: client_id")
@@ -105,7 +102,7 @@ def _back(redirect_uri: str, values: dict) -> Response:
 
 
 def _form(
-    sb: GoogleSandbox, params: dict, client, requested, email: str = "", error: str | None = None
+    sb: Google, params: dict, client, requested, email: str = "", error: str | None = None
 ) -> Response:
     html = _templates.get_template("consent.html").render(
         app_name=client.name,
@@ -125,7 +122,7 @@ def _form(
     return Response(html, content_type="text/html; charset=utf-8")
 
 
-def authorize(sb: GoogleSandbox, request: Request) -> Response:
+def authorize(sb: Google, request: Request) -> Response:
     params = {k: request.values.get(k) for k in AUTH_PARAMS}
     try:
         with sb.state.lock:
@@ -209,7 +206,7 @@ def _token_form(request: Request) -> dict:
     return request.form.to_dict()
 
 
-def token(sb: GoogleSandbox, request: Request) -> Response:
+def token(sb: Google, request: Request) -> Response:
     try:
         if sb.faults.latency:
             import time
@@ -242,14 +239,14 @@ def token(sb: GoogleSandbox, request: Request) -> Response:
     )
 
 
-def revoke(sb: GoogleSandbox, request: Request) -> Response:
+def revoke(sb: Google, request: Request) -> Response:
     raw = request.form.get("token") or request.args.get("token")
     if not sb.oauth.revoke(raw):
         return OAuthError("invalid_token", "Token expired or revoked").response()
     return json_response({})
 
 
-def userinfo(sb: GoogleSandbox, request: Request) -> Response:
+def userinfo(sb: Google, request: Request) -> Response:
     raw = bearer(request)
     challenge = {
         "WWW-Authenticate": 'Bearer realm="https://accounts.google.com/", error="invalid_token"'
@@ -273,7 +270,7 @@ def userinfo(sb: GoogleSandbox, request: Request) -> Response:
     return json_response(out)
 
 
-def openid_configuration(sb: GoogleSandbox, request: Request) -> Response:
+def openid_configuration(sb: Google, request: Request) -> Response:
     base = request.url_root.rstrip("/")
     return json_response(
         {
@@ -307,7 +304,7 @@ def openid_configuration(sb: GoogleSandbox, request: Request) -> Response:
     )
 
 
-def certs(sb: GoogleSandbox, request: Request) -> Response:
+def certs(sb: Google, request: Request) -> Response:
     return json_response({"keys": [sb.signing_key.jwk()]})
 
 

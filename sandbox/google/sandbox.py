@@ -1,25 +1,25 @@
 """``GoogleSandbox``: the object tests, the demo and benchmarks hold.
 
-It owns the state, the clock, the knobs and the server; ``sb.calendar`` and ``sb.gmail``
+It is a ``sandbox.standin.StandIn`` (clock, state file, faults, server, the common control
+rules) with Google's stores and APIs on top; ``sb.calendar`` and ``sb.gmail``
 seed and inspect data "as if the user did it in Google" (moving sync tokens and history ids
 exactly as API writes do).
 """
 
 from __future__ import annotations
 
-import os
-import threading
-from typing import Any
+from werkzeug.wrappers import Request, Response
 
 from ..clock import Clock
+from ..standin import StandIn
 from . import scopes as scope_rules
 from .calendar_store import CalendarStore
-from .faults import Faults
+from .faults import GoogleFaults
 from .gmail_store import GmailStore
 from .oauth import OAuthService
 from .quota import Quota
 from .seeding import CalendarSeeder, GmailSeeder
-from .server import ServerThread
+from .server import dispatch
 from .signing import SigningKey
 from .state import Client, State, User
 from .tokens import TokenCodec
@@ -35,8 +35,12 @@ ALL_SCOPES = [
 ]
 
 
-class GoogleSandbox:
+class GoogleSandbox(StandIn):
     """A local Google: OAuth 2, Calendar v3 and Gmail v1 on one 127.0.0.1 port."""
+
+    name = "google"
+    state_class = State
+    kept_on_reset = ("secret", "signing_pem")
 
     def __init__(
         self,
@@ -46,98 +50,51 @@ class GoogleSandbox:
         issuer: str = "https://accounts.google.com",
         seed: int = 0,
     ):
-        self.clock = clock or Clock()
-        self.state_file = state_file
-        self.issuer = issuer
-        if state_file and os.path.exists(state_file):
-            self.state = State.load(state_file)
-        else:
-            self.state = State()
+        super().__init__(clock=clock, state_file=state_file, faults=GoogleFaults(seed))
+        self.state: State
+        self.faults: GoogleFaults
         self.signing_key = SigningKey(self.state.signing_pem)
         self.state.signing_pem = self.signing_key.pem
         self.codec = TokenCodec(self.state.secret)
-        self.faults = Faults(seed)
         self.quota = Quota(self.clock)
-        self.watch = Watcher(self)
-        self.oauth = OAuthService(self)
-        self.calendar_store = CalendarStore(self)
-        self.gmail_store = GmailStore(self)
-        self.calendar = CalendarSeeder(self)
-        self.gmail = GmailSeeder(self)
-        self.sync_token_ttl: float | None = None  # seconds; None = tokens never age out
-        self._server: ServerThread | None = None
-        self._save_lock = threading.Lock()
+        self.watch = Watcher(self.state, self.clock)
+        self.oauth = OAuthService(self.state, self.clock, self.signing_key, issuer)
+        self.calendar_store = CalendarStore(self.state, self.clock, self.watch, self.codec)
+        self.gmail_store = GmailStore(self.state, self.clock)
+        self.calendar = CalendarSeeder(self.calendar_store)
+        self.gmail = GmailSeeder(self.gmail_store)
         self.batches: list[int] = []  # calls in each batch request, in arrival order
-        self.base_url: str | None = None
 
-    # ----- lifecycle -------------------------------------------------------------------
-    def start(self, port: int = 0, host: str = "127.0.0.1") -> str:
-        """Serve on ``host:port`` (0 = a free port) in a background thread; the base URL."""
-        self._server = ServerThread(self, host, port)
-        bound = self._server.start()
-        self.base_url = f"http://{host}:{bound}"
-        return self.base_url
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-        if self.state_file:
-            self.save()
-
-    def __enter__(self) -> GoogleSandbox:
-        if self._server is None:
-            self.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
+    def dispatch(self, request: Request) -> Response:
+        return dispatch(self, request)
 
     @property
-    def port(self) -> int | None:
-        return self._server.port if self._server else None
+    def issuer(self) -> str:
+        """The id_tokens' ``iss``."""
+        return self.oauth.issuer
+
+    @issuer.setter
+    def issuer(self, value: str) -> None:
+        self.oauth.issuer = value
+
+    @property
+    def sync_token_ttl(self) -> float | None:
+        """Seconds a Calendar sync token lives (older: 410); None = they never age out."""
+        return self.calendar_store.sync_token_ttl
+
+    @sync_token_ttl.setter
+    def sync_token_ttl(self, value: float | None) -> None:
+        self.calendar_store.sync_token_ttl = value
 
     def reset(self) -> None:
         """Forget all data and restore default knobs (keeps the server and signing key)."""
-        with self.state.lock:
-            fresh = State()
-            fresh.secret, fresh.signing_pem = self.state.secret, self.state.signing_pem
-            self.state.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "lock"})
+        super().reset()
         self.batches.clear()
-        self.reset_faults()
         self.quota = Quota(self.clock)
         self.watch.deliveries.clear()
         self.watch.require_https = False
         self.sync_token_ttl = None
         self.gmail_store.reset_knobs()
-
-    def save(self) -> None:
-        if self.state_file:
-            with self._save_lock:
-                self.state.save(self.state_file)
-
-    def reset_faults(self) -> None:
-        """No latency, no scripted or random errors, reachable again."""
-        self.set_unreachable(None)
-        self.faults.reset()
-
-    def set_unreachable(self, mode: str | None, for_seconds: float | None = None) -> None:
-        """None, "closed" (API connections dropped; ``/_sandbox`` still answers) or
-        "refused" (port released). ``for_seconds`` (real time) restores reachability later,
-        the only way back from "refused" for an out-of-process client.
-        """
-        if mode not in (None, "closed", "refused"):
-            raise ValueError(mode)
-        if for_seconds:
-            timer = threading.Timer(for_seconds, self.set_unreachable, args=(None,))
-            timer.daemon = True
-            timer.start()
-        server = self._server
-        if server is not None and self.faults.unreachable == "refused" and mode != "refused":
-            server.start()
-        self.faults.unreachable = mode
-        if server is not None and mode == "refused" and server.running:
-            server.stop()
 
     # ----- people and apps -------------------------------------------------------------
     def add_client(
@@ -204,18 +161,7 @@ class GoogleSandbox:
         return self.oauth.revoke(token)
 
     # ----- inspection ------------------------------------------------------------------
-    def calls(self, email: str | None = None) -> dict[str, int]:
-        """API calls per method id, for one user or summed over all users."""
-        with self.state.lock:
-            if email is not None:
-                return dict(self.state.calls.get(email.lower(), {}))
-            total: dict[str, int] = {}
-            for counter in self.state.calls.values():
-                for method, n in counter.items():
-                    total[method] = total.get(method, 0) + n
-            return total
-
     def reset_calls(self) -> None:
         with self.state.lock:
-            self.state.calls.clear()
+            super().reset_calls()
             self.batches.clear()

@@ -8,48 +8,46 @@ JSON a Google API would return.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from .calendar_model import Calendar, render
+from .calendar_store import CalendarStore
 from .gmail_api import render_message
-
-if TYPE_CHECKING:
-    from .sandbox import GoogleSandbox
+from .gmail_store import GmailStore
 
 
 class CalendarSeeder:
     """``sb.calendar``: write and read events of a user's calendars."""
 
-    def __init__(self, sb: GoogleSandbox):
-        self.sb = sb
+    def __init__(self, store: CalendarStore):
+        self.store = store
 
     def _cal(self, email: str, calendar_id: str) -> Calendar:
-        return self.sb.calendar_store.resolve(email.lower(), calendar_id)
+        return self.store.resolve(email.lower(), calendar_id)
 
     def add_calendar(
         self, email: str, calendar_id: str, summary: str = "", time_zone: str | None = None
     ) -> dict:
         """A secondary calendar owned by ``email`` (id e.g. ``team@group.calendar.google.com``)."""
-        with self.sb.state.lock:
-            user = self.sb.state.users[email.lower()]
+        with self.store.state.lock:
+            user = self.store.state.users[email.lower()]
             cal = Calendar(
                 id=calendar_id,
                 owner=user.email,
                 summary=summary or calendar_id,
                 time_zone=time_zone or user.time_zone,
                 primary=False,
-                updated=self.sb.clock.time(),
+                updated=self.store.clock.time(),
             )
-            self.sb.state.calendars[calendar_id] = cal
+            self.store.state.calendars[calendar_id] = cal
             return {"id": cal.id, "summary": cal.summary, "timeZone": cal.time_zone}
 
     def insert_event(
         self, email: str, event: dict, calendar_id: str = "primary", send_updates: str = "none"
     ) -> dict:
-        with self.sb.state.lock:
+        with self.store.state.lock:
             cal = self._cal(email, calendar_id)
-            ev = self.sb.calendar_store.insert(cal, event, email.lower(), send_updates)
-            return render(cal, ev, self.sb.calendar_store.names())
+            ev = self.store.insert(cal, event, email.lower(), send_updates)
+            return render(cal, ev, self.store.names())
 
     def patch_event(
         self,
@@ -60,12 +58,12 @@ class CalendarSeeder:
         send_updates: str = "none",
     ) -> dict:
         """Patch an event, or an instance ``<masterId>_<stamp>`` (creating an exception)."""
-        with self.sb.state.lock:
+        with self.store.state.lock:
             cal = self._cal(email, calendar_id)
-            ev = self.sb.calendar_store.modify(
+            ev = self.store.modify(
                 cal, event_id, patch, email.lower(), patch=True, send_updates=send_updates
             )
-            return render(cal, ev, self.sb.calendar_store.names())
+            return render(cal, ev, self.store.names())
 
     def update_event(
         self,
@@ -75,34 +73,34 @@ class CalendarSeeder:
         calendar_id: str = "primary",
         send_updates: str = "none",
     ) -> dict:
-        with self.sb.state.lock:
+        with self.store.state.lock:
             cal = self._cal(email, calendar_id)
-            ev = self.sb.calendar_store.modify(
+            ev = self.store.modify(
                 cal, event_id, event, email.lower(), patch=False, send_updates=send_updates
             )
-            return render(cal, ev, self.sb.calendar_store.names())
+            return render(cal, ev, self.store.names())
 
     def delete_event(
         self, email: str, event_id: str, calendar_id: str = "primary", send_updates: str = "none"
     ) -> None:
         """Delete an event, a whole series, or one instance (a cancelled exception)."""
-        with self.sb.state.lock:
+        with self.store.state.lock:
             cal = self._cal(email, calendar_id)
-            self.sb.calendar_store.delete(cal, event_id, email.lower(), send_updates)
+            self.store.delete(cal, event_id, email.lower(), send_updates)
 
     def get_event(self, email: str, event_id: str, calendar_id: str = "primary") -> dict | None:
-        with self.sb.state.lock:
+        with self.store.state.lock:
             cal = self._cal(email, calendar_id)
-            ev = self.sb.calendar_store.find(cal, event_id)
-            return None if ev is None else render(cal, ev, self.sb.calendar_store.names())
+            ev = self.store.find(cal, event_id)
+            return None if ev is None else render(cal, ev, self.store.names())
 
     def events(
         self, email: str, calendar_id: str = "primary", include_cancelled: bool = True
     ) -> list[dict]:
         """Every stored event (masters, exceptions, singles) with full data, cancelled too."""
-        with self.sb.state.lock:
+        with self.store.state.lock:
             cal = self._cal(email, calendar_id)
-            names = self.sb.calendar_store.names()
+            names = self.store.names()
             return [
                 render(cal, ev, names)
                 for ev in cal.events.values()
@@ -111,18 +109,18 @@ class CalendarSeeder:
 
     def invalidate_sync_tokens(self, email: str) -> None:
         """Knob: every sync token issued so far for the user's calendars answers 410."""
-        with self.sb.state.lock:
-            for cal in self.sb.state.calendars.values():
+        with self.store.state.lock:
+            for cal in self.store.state.calendars.values():
                 if cal.owner == email.lower():
                     cal.epoch += 1
 
     def invitations(self, email: str | None = None, sent_only: bool = False) -> list[dict]:
         """Writes that involved guests: sendUpdates mode and who would have been emailed."""
-        with self.sb.state.lock:
-            cals = {c.id: c.owner for c in self.sb.state.calendars.values()}
+        with self.store.state.lock:
+            cals = {c.id: c.owner for c in self.store.state.calendars.values()}
             out = [
                 dict(vars(inv))
-                for inv in self.sb.state.invitations
+                for inv in self.store.state.invitations
                 if email is None or cals.get(inv.calendar_id) == email.lower()
             ]
         return [i for i in out if i["recipients"] or not sent_only]
@@ -130,17 +128,17 @@ class CalendarSeeder:
     @property
     def notifications(self) -> list[dict]:
         """Push notifications attempted so far (headers, address, status or error)."""
-        return list(self.sb.watch.deliveries)
+        return list(self.store.watch.deliveries)
 
     def wait_for_notifications(self, timeout: float = 5.0) -> bool:
-        return self.sb.watch.wait_idle(timeout)
+        return self.store.watch.wait_idle(timeout)
 
 
 class GmailSeeder:
     """``sb.gmail``: deliver, change and inspect messages in a user's mailbox."""
 
-    def __init__(self, sb: GoogleSandbox):
-        self.sb = sb
+    def __init__(self, store: GmailStore):
+        self.store = store
 
     def add_message(
         self,
@@ -163,8 +161,8 @@ class GmailSeeder:
         ``thread_of`` is a Gmail message id, thread id or RFC 822 Message-ID to reply to.
         ``labels`` defaults to INBOX+UNREAD, or SENT for the user's own messages.
         """
-        with self.sb.state.lock:
-            msg = self.sb.gmail_store.add(
+        with self.store.state.lock:
+            msg = self.store.add(
                 email.lower(),
                 from_=from_,
                 to=[to] if isinstance(to, str) else list(to),
@@ -187,49 +185,49 @@ class GmailSeeder:
         add: list[str] | None = None,
         remove: list[str] | None = None,
     ) -> dict:
-        with self.sb.state.lock:
-            box = self.sb.gmail_store.mailbox(email.lower())
-            msg = self.sb.gmail_store.modify(box, message_id, add or [], remove or [])
+        with self.store.state.lock:
+            box = self.store.mailbox(email.lower())
+            msg = self.store.modify(box, message_id, add or [], remove or [])
             return render_message(msg, "minimal")
 
     def trash(self, email: str, message_id: str) -> dict:
         return self.modify(email, message_id, add=["TRASH"])
 
     def delete(self, email: str, message_id: str) -> None:
-        with self.sb.state.lock:
-            box = self.sb.gmail_store.mailbox(email.lower())
-            self.sb.gmail_store.delete(box, message_id)
+        with self.store.state.lock:
+            box = self.store.mailbox(email.lower())
+            self.store.delete(box, message_id)
 
     def add_label(self, email: str, name: str) -> str:
-        with self.sb.state.lock:
-            box = self.sb.gmail_store.mailbox(email.lower())
+        with self.store.state.lock:
+            box = self.store.mailbox(email.lower())
             label_id = f"Label_{len(box.labels) + 1}"
             box.labels[label_id] = name
             return label_id
 
     def get(self, email: str, message_id: str, fmt: str = "full") -> dict:
-        with self.sb.state.lock:
-            box = self.sb.gmail_store.mailbox(email.lower())
-            return render_message(self.sb.gmail_store.get(box, message_id), fmt)
+        with self.store.state.lock:
+            box = self.store.mailbox(email.lower())
+            return render_message(self.store.get(box, message_id), fmt)
 
     def messages(self, email: str) -> list[dict]:
-        with self.sb.state.lock:
-            box = self.sb.gmail_store.mailbox(email.lower())
+        with self.store.state.lock:
+            box = self.store.mailbox(email.lower())
             return [render_message(m, "minimal") for m in box.messages.values()]
 
     def history_id(self, email: str) -> int:
-        with self.sb.state.lock:
-            return self.sb.gmail_store.mailbox(email.lower()).history_id
+        with self.store.state.lock:
+            return self.store.mailbox(email.lower()).history_id
 
     def expire_history(self, email: str) -> None:
         """Knob: history.list from any older historyId answers 404."""
-        with self.sb.state.lock:
-            self.sb.gmail_store.expire_history(email.lower())
+        with self.store.state.lock:
+            self.store.expire_history(email.lower())
 
     @property
     def retention_seconds(self) -> float:
-        return self.sb.gmail_store.retention
+        return self.store.retention
 
     @retention_seconds.setter
     def retention_seconds(self, value: float) -> None:
-        self.sb.gmail_store.retention = value
+        self.store.retention = value

@@ -1,18 +1,14 @@
-"""Everything the sandbox remembers, behind one re-entrant lock.
-
-Handlers take ``state.lock`` for the whole of a request's read-modify-write, so concurrent
-clients see Google-like atomic operations. The whole object pickles for ``--state-file``.
+"""Everything the Google sandbox remembers; the lock, the counters and the state file come
+from ``sandbox.state``.
 """
 
 from __future__ import annotations
 
-import os
-import pickle
 import secrets
-import threading
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..state import PersistentState
 
 
 @dataclass
@@ -88,11 +84,11 @@ class Invitation:
     summary: str = ""
 
 
-class State:
+class State(PersistentState):
     """The sandbox's memory: users, OAuth, calendars, mailboxes, counters."""
 
     def __init__(self) -> None:
-        self.lock = threading.RLock()
+        super().__init__()
         self.secret = secrets.token_bytes(32)
         self.signing_pem: bytes | None = None
         self.clients: dict[str, Client] = {}
@@ -108,34 +104,3 @@ class State:
         self.mailboxes: dict[str, Any] = {}
         self.invitations: list[Invitation] = []
         self.channels: dict[str, Any] = {}
-        self.calls: dict[str, Counter] = {}
-
-    def count_call(self, email: str, method_id: str) -> None:
-        with self.lock:
-            self.calls.setdefault(email, Counter())[method_id] += 1
-
-    def __getstate__(self) -> dict:
-        data = self.__dict__.copy()
-        data.pop("lock", None)
-        return data
-
-    def __setstate__(self, data: dict) -> None:
-        self.__dict__.update(data)
-        self.lock = threading.RLock()
-
-    def save(self, path: str) -> None:
-        """Write atomically (temp file + rename) so a crash never leaves half a file."""
-        with self.lock:
-            blob = pickle.dumps(self)
-        tmp = f"{path}.tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(blob)
-        os.replace(tmp, path)
-
-    @staticmethod
-    def load(path: str) -> State:
-        with open(path, "rb") as fh:
-            state = pickle.load(fh)
-        if not isinstance(state, State):
-            raise ValueError(f"{path} does not hold a sandbox state")
-        return state

@@ -11,15 +11,14 @@ import queue
 import threading
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import requests
 
+from ..clock import Clock
 from .errors import ApiError, invalid, not_found
+from .state import State
 from .tokens import opaque
-
-if TYPE_CHECKING:
-    from .sandbox import GoogleSandbox
 
 
 @dataclass
@@ -38,8 +37,9 @@ class Channel:
 
 
 class Watcher:
-    def __init__(self, sb: GoogleSandbox):
-        self.sb = sb
+    def __init__(self, state: State, clock: Clock):
+        self.state = state
+        self.clock = clock
         self.timeout = 2.0
         self.require_https = False  # Google requires https; local receivers are http
         self.default_ttl = 604800
@@ -65,11 +65,11 @@ class Watcher:
                 "push.webhookUrlNotHttps",
                 domain="push",
             )
-        if body["id"] in self.sb.state.channels:
+        if body["id"] in self.state.channels:
             raise ApiError(
                 400, f"Channel id {body['id']} not unique", "channelIdNotUnique", domain="push"
             )
-        now_ms = int(self.sb.clock.time() * 1000)
+        now_ms = int(self.clock.time() * 1000)
         ttl = (body.get("params") or {}).get("ttl")
         expiration = int(body["expiration"]) if body.get("expiration") else None
         if expiration is None:
@@ -84,7 +84,7 @@ class Watcher:
             expiration=expiration,
             resource_uri=f"{base_url}calendar/v3/calendars/{cal_id}/events?alt=json",
         )
-        self.sb.state.channels[ch.id] = ch
+        self.state.channels[ch.id] = ch
         self._enqueue(ch, "sync")
         out = {
             "kind": "api#channel",
@@ -98,14 +98,14 @@ class Watcher:
         return out
 
     def stop(self, owner: str, body: dict) -> None:
-        ch = self.sb.state.channels.get((body or {}).get("id"))
+        ch = self.state.channels.get((body or {}).get("id"))
         if ch is None or ch.resource_id != body.get("resourceId") or ch.owner != owner:
             raise not_found(message=f"Channel '{(body or {}).get('id')}' not found for project")
         ch.stopped = True
 
     def changed(self, cal_id: str) -> None:
-        now_ms = int(self.sb.clock.time() * 1000)
-        for ch in list(self.sb.state.channels.values()):
+        now_ms = int(self.clock.time() * 1000)
+        for ch in list(self.state.channels.values()):
             if ch.calendar_id != cal_id or ch.stopped:
                 continue
             if ch.expiration and ch.expiration <= now_ms:

@@ -3,7 +3,12 @@ real time, frozen per test)."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -66,3 +71,40 @@ def point_at_sandbox(config, base_url: str) -> dict:
         "CRM_SYNC_RETRY_BASE_SECONDS": 0.01,
     }
     return keys
+
+
+WORKER = Path(__file__).with_name("worker_main.py")
+
+
+def start_worker(app, database_url, stderr=None, **extra) -> subprocess.Popen:
+    """A worker process (tests/sync/worker_main.py) on the test database and sandbox."""
+    config = point_at_sandbox(app.config, app.config["CRM_SYNC_GOOGLE_BASE_URL"])
+    config.update(
+        SQLALCHEMY_DATABASE_URI=database_url,
+        CRM_SYNC_DISPATCH_SECONDS=0.2,
+        CRM_SYNC_MAX_ACCOUNTS_PER_DISPATCH=2,
+    )
+    config.update(extra)
+    env = {**os.environ, "CRM_SYNC_WORKER_CONFIG": json.dumps(config)}
+    return subprocess.Popen([sys.executable, str(WORKER)], env=env, stderr=stderr)
+
+
+def wait_all(procs, timeout=240) -> None:
+    for p in procs:
+        assert p.wait(timeout=timeout) == 0
+
+
+def overlapping_runs(runs) -> list[tuple]:
+    """Pairs of one account's runs whose spans intersect (a run still going spans to now)."""
+    far = datetime.max
+    by_account: dict = {}
+    for run in runs:
+        by_account.setdefault(run.linked_account_id, []).append(run)
+    pairs = []
+    for account_runs in by_account.values():
+        account_runs.sort(key=lambda r: r.started_at)
+        for i, before in enumerate(account_runs):
+            for after in account_runs[i + 1 :]:
+                if after.started_at < (before.finished_at or far):
+                    pairs.append((before.id, before.worker, after.id, after.worker))
+    return pairs

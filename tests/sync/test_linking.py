@@ -9,6 +9,7 @@ from sync_helpers import SCOPES, count, timed
 from plugin.models import CalendarEvent, LinkedAccount, User, UserEmail, utcnow
 from plugin.sync.engine import sync_account
 from plugin.sync.errors import AccountLinkedElsewhere
+from plugin.sync.jobs import run_job
 from plugin.sync.linking import link_account, pause, resume, unlink_account
 from plugin.sync.scheduler import claim_due, dispatch
 
@@ -113,7 +114,9 @@ def test_unlinking_account_is_not_synced_pause_resume_leave_it(sb, make_account,
     resume(acc)
     pause(acc)
     assert acc.status == "unlinking"
-    assert sync_account(acc.id) is None
+    assert sync_account(acc.id) is None  # a sync run only syncs: not this account
+    assert count(db, CalendarEvent) == 0 and count(db, LinkedAccount) == 1
+    assert run_job(acc.id, "w1") == (None, True)  # its job is the unlink
     assert count(db, CalendarEvent) == 0 and count(db, LinkedAccount) == 0
 
 
@@ -149,10 +152,11 @@ def test_unlink_while_a_worker_holds_the_lease_waits_for_it(sb, make_account, db
 
     runner.push_changes = push_then_user_unlinks
     try:
-        assert sync_account(acc_id, worker="w1") is None
+        result = run_job(acc_id, "w1")
     finally:
         runner.push_changes = real_push
     assert seen == {"claimed_by_w2": [], "row": True, "revoked": False}
+    assert result.run is not None and result.unlinked  # the sync ran, then the unlink
     db.session.expire_all()
     assert db.session.get(LinkedAccount, acc_id) is None
     assert count(db, CalendarEvent) == 0
@@ -174,7 +178,7 @@ def test_unreachable_provider_retries_the_revoke_later(sb, make_account, db, mon
     acc = make_account("ann@acme.com")
     unlink_account(acc, keep_items=True)
     assert claim_due("w1", 5, 60) == [acc.id]
-    assert sync_account(acc.id, worker="w1") is None
+    assert run_job(acc.id, "w1") == (None, False)
     db.session.expire_all()
     assert acc.status == "unlinking" and acc.failure_count == 1 and acc.lease_owner is None
     assert acc.next_sync_at > utcnow() and "unreachable" in acc.last_error
@@ -182,7 +186,7 @@ def test_unreachable_provider_retries_the_revoke_later(sb, make_account, db, mon
     acc.next_sync_at = utcnow()
     db.session.commit()
     assert claim_due("w1", 5, 60) == [acc.id]
-    sync_account(acc.id, worker="w1")
+    assert run_job(acc.id, "w1") == (None, True)
     assert count(db, LinkedAccount) == 0
 
 

@@ -2,38 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sync_helpers import count, point_at_sandbox, timed
+from sync_helpers import count, start_worker, timed, wait_all
 
 from plugin.models import CalendarEvent, EventLink, LinkedAccount, SyncCursor, SyncRun
-
-WORKER = Path(__file__).with_name("worker_main.py")
-
-
-def start_worker(app, database_url, **extra) -> subprocess.Popen:
-    config = point_at_sandbox(app.config, app.config["CRM_SYNC_GOOGLE_BASE_URL"])
-    config.update(
-        SQLALCHEMY_DATABASE_URI=database_url,
-        CRM_SYNC_DISPATCH_SECONDS=0.2,
-        CRM_SYNC_MAX_ACCOUNTS_PER_DISPATCH=2,
-        **extra,
-    )
-    env = {**os.environ, "CRM_SYNC_WORKER_CONFIG": json.dumps(config)}
-    return subprocess.Popen([sys.executable, str(WORKER)], env=env)
-
-
-def wait_all(procs, timeout=240) -> None:
-    for p in procs:
-        assert p.wait(timeout=timeout) == 0
 
 
 @pytest.mark.slow

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
-
-from ...models import LinkedAccount, SyncProblem, SyncRun, normalize_email, utcnow
+from ...models import LinkedAccount, SyncProblem, SyncRun, normalize_email
+from .. import lease
 from ..errors import LeaseLost
 from ..providers.base import Provider, Window
 
@@ -23,11 +22,16 @@ class SyncContext:
     lease_seconds: int = 300
     owner_emails: tuple[str, ...] = field(default_factory=tuple)
     matcher_factory: object = None
-    # The lease holder running this sync; None when called directly (tests, CLI), no lease.
+    # The lease holder running this sync, and until when it last renewed the lease (None:
+    # no lease, for tests that build a context by hand).
     worker: str | None = None
+    lease_until: datetime | None = None
     # When the full listing now paging through began (None while incremental): an item the
     # listing has already seen since then needs no second look (a resumed page).
     listing_since: datetime | None = None
+    # Pages the current stage (a feed, then the push) committed that moved it forward: a
+    # failure after some is a run that made progress (engine.backoff).
+    progress: int = 0
 
     def window(self, started: datetime) -> Window:
         """The full-sync span, anchored at the sync's start so a resumed listing repeats
@@ -60,24 +64,18 @@ class SyncContext:
     def checkpoint(self) -> None:
         """Commit the page with its cursor, the run's counts and a renewed lease.
 
-        The lease is renewed only while this worker still owns it; when another worker took
-        it (ours expired), the page is rolled back and the run stops.
+        The lease is renewed only while this worker still holds it, unexpired; when it ran
+        out (another worker may have taken it), the page is rolled back and the run stops.
 
-        :raises LeaseLost: the lease now belongs to someone else.
+        :raises LeaseLost: the lease is no longer ours.
         """
         self.run.api_calls = self.provider.api_calls
         if self.worker is not None:
-            renewed = self.session.execute(
-                update(LinkedAccount)
-                .where(
-                    LinkedAccount.id == self.account.id, LinkedAccount.lease_owner == self.worker
-                )
-                .values(lease_expires_at=utcnow() + timedelta(seconds=self.lease_seconds))
-                .execution_options(synchronize_session=False)
-            )
-            if renewed.rowcount != 1:
+            until = lease.renew(self.account.id, self.worker, self.lease_seconds)
+            if until is None:
                 self.session.rollback()
                 raise LeaseLost(f"Linked account {self.account.id}: lease lost by {self.worker}")
+            self.lease_until = until
         self.session.commit()
 
 

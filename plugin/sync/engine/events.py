@@ -14,9 +14,9 @@ from ..matching import Item
 from ..providers.base import ChangeSet, RemoteEvent, Window
 from ..value_lists import scalars_in
 from .apply_util import apply_page, chunks, drop_copies, insert_keyed, naive_utc
+from .conflicts import judge_inbound
 from .context import SyncContext
 from .lookups import account_links, meetings_by_uid
-from .outbound import judge_inbound
 
 
 def instance_key(remote: RemoteEvent) -> str:

@@ -55,6 +55,7 @@ def run_feed(ctx: SyncContext, feed: Feed) -> None:
     """Page through one feed until the provider hands out a new cursor."""
     cur = cursor_row(ctx, feed.name)
     resynced = False
+    ctx.progress = 0
     while True:
         full = cur.cursor is None
         if full and cur.full_sync_started_at is None:
@@ -81,19 +82,29 @@ def run_feed(ctx: SyncContext, feed: Feed) -> None:
             ctx.problem(feed.kind, rejected.external_id, rejected.message, rejected.detail)
         ctx.listing_since = cur.full_sync_started_at if full else None
         feed.apply(ctx, page)
+        # A full listing's page moves it forward; an incremental one, when it brought changes.
+        moved = full or bool(page.items or page.deleted_ids or page.rejected)
         if page.stopped is not None:
             # Throttled part-way: keep what came, come back to this page (cursor unchanged).
             cur.page_token = page.next_page_token
-            ctx.checkpoint()
+            _commit_page(ctx, moved)
             raise page.stopped
         if page.next_page_token:
             cur.page_token = page.next_page_token
-            ctx.checkpoint()
+            _commit_page(ctx, moved)
             continue
         if full:
             ctx.run.deleted += feed.purge_unseen(ctx, cur.full_sync_started_at, window)
         cur.cursor = page.next_cursor
         cur.page_token = None
         cur.full_sync_started_at = None
-        ctx.checkpoint()
+        _commit_page(ctx, moved)
         return
+
+
+def _commit_page(ctx: SyncContext, moved: bool) -> None:
+    """Commit a page with its cursor or page token, counted on the run."""
+    ctx.run.pages = (ctx.run.pages or 0) + 1
+    ctx.checkpoint()
+    if moved:
+        ctx.progress += 1

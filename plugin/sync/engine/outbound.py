@@ -23,7 +23,9 @@ from ...settings import get_settings
 from ..errors import EditConflict, ItemGone, ItemRejected
 from ..providers.base import CalendarWriter, ChangeSet, EventDraft, Person, RemoteEvent
 from .apply_util import naive_utc
+from .conflicts import note_lost, pending_edit
 from .context import SyncContext
+from .events import apply_events, drop_links
 
 ORGANIZER_ROLES = ("organizer", "from")
 CREATE_BATCH = 50
@@ -116,14 +118,6 @@ def _pending_links(ctx: SyncContext) -> list[EventLink]:
     )
 
 
-def pending_edit(link: EventLink) -> bool:
-    """The CRM changed the meeting (or deleted it) since this copy was last in step."""
-    event = link.event
-    if event.deleted_at is not None:
-        return True
-    return event.version > (link.synced_version or 0) and link.rejected_version != event.version
-
-
 # ----- drafts and invitations ---------------------------------------------------------------
 def draft_of(ctx: SyncContext, event: CalendarEvent) -> EventDraft:
     """The meeting as the provider should hold it; the calendar's owner is not a guest."""
@@ -171,7 +165,7 @@ def _create(ctx: SyncContext, event: CalendarEvent, policy: str, link=None) -> N
         remote = pushed.remote
         if remote.cancelled:
             # Our earlier try got through and was deleted there since: the deletion stands.
-            _note(ctx, event, link, "deleted in the calendar before the CRM stored its copy")
+            note_lost(ctx, event, link, "deleted in the calendar before the CRM stored its copy")
             _remove(ctx, link)
             return
         if pushed.adopted and not _same(remote, draft):
@@ -197,7 +191,7 @@ def _patch(ctx: SyncContext, link: EventLink, policy: str, retry: bool = True) -
             _patch(ctx, link, policy, retry=False)
         return
     except ItemGone:
-        _note(ctx, event, link, "deleted in the calendar; the CRM's edit was dropped")
+        note_lost(ctx, event, link, "deleted in the calendar; the CRM's edit was dropped")
         _remove(ctx, link)
         return
     except ItemRejected as exc:
@@ -228,50 +222,14 @@ def _delete(ctx: SyncContext, link: EventLink, policy: str, retry: bool = True) 
 def _refetch_and_judge(ctx: SyncContext, link: EventLink) -> bool:
     """After a 412: bring the provider's copy in through the inbound path, which judges the
     conflict. True when the CRM's side won and should be pushed again (with the new etag)."""
-    from .events import apply_events, drop_links
-
     remote = ctx.provider.get_event(link.external_id)
     if remote is None or remote.cancelled:
-        _note(ctx, link.event, link, "deleted in the calendar; the CRM's change was dropped")
+        note_lost(ctx, link.event, link, "deleted in the calendar; the CRM's change was dropped")
         ctx.run.deleted += drop_links(ctx, [link.external_id])
         return False
     apply_events(ctx, ChangeSet(items=(remote,)))
     ctx.session.flush()
     return link in ctx.session and link.event is not None and pending_edit(link)
-
-
-# ----- the inbound side of a conflict ------------------------------------------------------
-def judge_inbound(ctx: SyncContext, event: CalendarEvent, link: EventLink, remote) -> bool:
-    """An incoming change to a copy the CRM also changed since the last push: last writer
-    wins. True when the CRM's side wins (keep it, push it over the remote's new etag);
-    False when the remote's side should be applied. The loser goes to the run's log."""
-    if link.etag is None or not pending_edit(link):
-        return False
-    crm_time = event.deleted_at or event.updated_at
-    remote_time = naive_utc(remote.updated) if remote.updated else None
-    crm_wins = remote_time is None or crm_time >= remote_time
-    deleted = event.deleted_at is not None
-    _log(
-        ctx,
-        {
-            "conflict": "event",
-            "event_id": event.id,
-            "external_id": link.external_id,
-            "winner": "crm" if crm_wins else ctx.provider.name,
-            "lost": _remote_summary(remote) if crm_wins else _crm_summary(event),
-            "crm_change": "deleted" if deleted else "edited",
-            "crm_at": crm_time.isoformat(),
-            "remote_at": remote_time.isoformat() if remote_time else None,
-        },
-    )
-    if crm_wins:
-        link.etag = remote.etag
-        link.remote_updated_at = remote_time
-        link.seen_at = utcnow()
-    else:
-        event.deleted_at = None
-        link.synced_version = event.version
-    return crm_wins
 
 
 # ----- bookkeeping --------------------------------------------------------------------------
@@ -359,44 +317,3 @@ def _same(remote: RemoteEvent, draft: EventDraft) -> bool:
         )
     guests = sorted(p.email.lower() for p in remote.attendees)
     return times_match and guests == sorted(p.email.lower() for p in draft.attendees)
-
-
-def _crm_summary(event: CalendarEvent) -> dict:
-    return {
-        "side": "crm",
-        "version": event.version,
-        "title": event.title,
-        "start": event.start_at.isoformat() if event.start_at else None,
-        "end": event.end_at.isoformat() if event.end_at else None,
-        "location": event.location,
-        "deleted": event.deleted_at is not None,
-    }
-
-
-def _remote_summary(remote: RemoteEvent) -> dict:
-    return {
-        "side": "remote",
-        "etag": remote.etag,
-        "title": remote.title,
-        "start": naive_utc(remote.start).isoformat() if remote.start else None,
-        "end": naive_utc(remote.end).isoformat() if remote.end else None,
-        "location": remote.location,
-    }
-
-
-def _note(ctx: SyncContext, event: CalendarEvent, link: EventLink, what: str) -> None:
-    _log(
-        ctx,
-        {
-            "conflict": "event",
-            "event_id": event.id,
-            "external_id": link.external_id,
-            "winner": ctx.provider.name,
-            "lost": _crm_summary(event),
-            "note": what,
-        },
-    )
-
-
-def _log(ctx: SyncContext, entry: dict) -> None:
-    ctx.run.log = (ctx.run.log or []) + [entry]

@@ -2,15 +2,15 @@
 
 plugin.sync.linking.unlink_account only marks the account ("unlinking" keeps the items
 already synced, "unlinking_drop" removes those only this account brought) and makes it due;
-the dispatcher claims it like a due account and the runner calls finish_unlink holding the
-lease, so nothing is deleted under a worker that is still syncing it.
+the dispatcher claims it like a due account and hands it to this job (plugin.sync.jobs), which
+runs holding the lease, so nothing is deleted under a worker that is still syncing it.
 """
 
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete, exists, insert, literal, select
+from sqlalchemy import delete, exists, insert, literal, select, update
 
 from ...models import (
     CalendarEvent,
@@ -30,6 +30,7 @@ from ...settings import get_settings
 from ...state import session
 from ..errors import AuthRevoked, SyncError, Throttled, TransientError
 from ..providers import get_provider
+from .backoff import backoff_delay
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,6 @@ def finish_unlink(account_id: int, worker: str | None) -> bool:
     status = account.status
     holder = worker if worker is not None and account.lease_owner == worker else None
     if not _revoke(account):
-        from .runner import backoff_delay
-
         account.failure_count = (account.failure_count or 0) + 1
         if account.failure_count < REVOKE_ATTEMPTS:
             interval = get_settings().sync_interval_minutes
@@ -71,8 +70,9 @@ def finish_unlink(account_id: int, worker: str | None) -> bool:
         keep_items(account)
     for model in (EventLink, EmailLink):
         s.execute(delete(model).where(model.linked_account_id == account_id))
-    for model in (SyncProblem, SyncRun, SyncCursor):
+    for model in (SyncProblem, SyncCursor):
         s.execute(delete(model).where(model.linked_account_id == account_id))
+    detach_runs(account_id)
     # Only the row still marked for unlinking (and still ours, when leased): a re-link that
     # reset it meanwhile wins, and everything above is rolled back.
     guard = [LinkedAccount.id == account_id, LinkedAccount.status == status]
@@ -93,6 +93,18 @@ def finish_unlink(account_id: int, worker: str | None) -> bool:
         return False
     s.commit()
     return True
+
+
+def detach_runs(account_id: int) -> None:
+    """Keep the account's run history once it goes: the runs lose their account (as ON
+    DELETE SET NULL would, which SQLite enforces only with foreign keys switched on) and keep
+    their label, so admin still lists them, as unlinked."""
+    session().execute(
+        update(SyncRun)
+        .where(SyncRun.linked_account_id == account_id)
+        .values(linked_account_id=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _revoke(account: LinkedAccount) -> bool:
