@@ -221,7 +221,7 @@ class GoogleHttp:
         if code == 429 or (code == 403 and reason in RATE_REASONS):
             raise Throttled(f"Google rate limit ({reason or code})", _retry_after(resp))
         if code in (401, 403) and (code == 401 or reason in AUTH_REASONS):
-            raise AuthRevoked(f"Google refused access: {message or reason}. Please re-link.")
+            raise _refused(message, reason)
         return resp
 
     def _retrying(
@@ -312,10 +312,16 @@ class GoogleHttp:
         if sync_cursor and code in (404, 410):
             raise SyncTokenInvalid(f"Google expired the sync cursor ({code})")
         if code in (401, 403) and (code == 401 or reason in AUTH_REASONS):
-            raise AuthRevoked(f"Google refused access: {message or reason}. Please re-link.")
+            raise _refused(message, reason)
         if code == 404:
             raise ItemRejected(f"Not found: {message}")
         raise SyncError(f"Google answered {code}: {message or reason}")
+
+
+def _refused(message: str, reason: str) -> AuthRevoked:
+    """Google's own sentence (which ends with a period) and what to do."""
+    said = (message or reason).strip().rstrip(".")
+    return AuthRevoked(f"Google refused access: {said}. Please re-link.")
 
 
 def _settle(results: list, indices: list[int], error: SyncError) -> list[int]:
