@@ -106,3 +106,19 @@ def test_linking_records_the_granted_scopes(sb, db):
     assert not any("gmail" in scope for scope in acc.granted_scopes)
     assert acc.sync_calendar and not acc.sync_email  # what was not granted starts unticked
     assert db.session.scalar(select(LinkedAccount.granted_scopes)) == acc.granted_scopes
+
+
+def test_a_push_refused_for_scope_marks_the_calendar_instead_of_the_account(
+    sb, make_account, db
+):
+    """A read-only calendar grant (linked before scopes were recorded): the CRM's appointment
+    cannot be written, which stops the calendar feed alone; the mail still synced."""
+    read_only = [*MAIL_ONLY, "https://www.googleapis.com/auth/calendar.readonly"]
+    acc = _with_token(sb, db, make_account("ann@acme.com"), read_only, recorded=False)
+    customer_mail(sb, 2)
+    create(db, acc, "Demo for Globex")
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    account = db.session.get(LinkedAccount, acc.id)
+    assert account.status == "active" and grants.needs_permission(account) == ["calendar"]
+    assert count(db, Email) == 2 and remote_events(sb) == []

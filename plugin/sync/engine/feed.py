@@ -78,7 +78,7 @@ def run_feed(ctx: SyncContext, feed: Feed) -> None:
             cur.full_sync_started_at = None
             continue
         except ScopeMissing as exc:
-            _scope_missing(ctx, feed, exc)
+            scope_missing(ctx, feed.name, exc)
             return
         # Listed but not downloaded (unchanged_ids) is not fetched.
         ctx.run.fetched += len(page.items) + len(page.deleted_ids) + len(page.rejected)
@@ -106,13 +106,13 @@ def run_feed(ctx: SyncContext, feed: Feed) -> None:
         return
 
 
-def _scope_missing(ctx: SyncContext, feed: Feed, exc: ScopeMissing) -> None:
+def scope_missing(ctx: SyncContext, feed: str, exc: ScopeMissing) -> None:
     """The grant lacks this feed's scope: mark the feed as needing permission (it is skipped
-    from now on, until a re-link grants it) and let the run go on with the other feeds."""
-    grants.scope_refused(ctx.account, feed.name)
-    label = grants.FEED_LABELS.get(feed.name, feed.name)
-    note = f"{label} needs permission: {exc}"
-    ctx.run.log = (ctx.run.log or []) + [{"feed": feed.name, "note": note}]
+    from now on, until a re-link grants it), note it on the run, and let the run go on with
+    the other feeds."""
+    grants.scope_refused(ctx.account, feed)
+    label = grants.FEED_LABELS.get(feed, feed)
+    ctx.run.log = (ctx.run.log or []) + [{"feed": feed, "note": f"{label} needs permission: {exc}"}]
     ctx.checkpoint()
 
 

@@ -21,12 +21,13 @@ from sqlalchemy.orm import selectinload
 from ...models import CalendarEvent, EventLink, SyncProblem, utcnow
 from ...settings import get_settings
 from .. import grants
-from ..errors import EditConflict, ItemGone, ItemRejected
+from ..errors import EditConflict, ItemGone, ItemRejected, ScopeMissing
 from ..providers.base import CalendarWriter, ChangeSet, EventDraft, Person, RemoteEvent
 from .apply_util import naive_utc
 from .conflicts import note_lost, pending_edit
 from .context import SyncContext
 from .events import apply_events, drop_links
+from .feed import scope_missing
 
 ORGANIZER_ROLES = ("organizer", "from")
 CREATE_BATCH = 50
@@ -38,6 +39,16 @@ def push_changes(ctx: SyncContext) -> None:
     creates commit in batches, since a repeated insert finds its copy by id and adopts it."""
     if not isinstance(ctx.provider, CalendarWriter) or not grants.feed_on(ctx.account, "calendar"):
         return
+    try:
+        _push(ctx)
+    except ScopeMissing as exc:
+        # The grant reads the calendar but may not write it: the calendar feed needs
+        # permission (plugin.sync.grants); what was pushed before stays committed.
+        ctx.session.rollback()
+        scope_missing(ctx, "calendar", exc)
+
+
+def _push(ctx: SyncContext) -> None:
     policy = get_settings().send_invitations
     for n, event in enumerate(_pending_creates(ctx), 1):
         _create(ctx, event, policy)
