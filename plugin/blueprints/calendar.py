@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ..models import Account, User
 from ..permissions import (
     calendar_owner,
+    can_view_account,
     is_admin,
     may_read_body,
     user_email_clause,
@@ -49,6 +50,24 @@ def _items(owner, start, end) -> list[dict]:
     return [feed.event_item(e, zone, None) for e in events] + [
         feed.email_item(m, None) for m in mails
     ]
+
+
+DETAILS = {"event_detail": "appointment", "email_detail": "email"}
+
+
+@bp.errorhandler(404)
+def _not_found(error):
+    """An appointment or email the viewer may not see (or that is gone) gets a page that says
+    so, in the CRM's layout; the feeds' 404s stay plain."""
+    what = DETAILS.get((request.endpoint or "").rpartition(".")[2])
+    if what is None:
+        return error
+    account_id = request.args.get("account_id", type=int)
+    back = session().get(Account, account_id) if account_id else None
+    if back is not None and not can_view_account(current_user, back):
+        back = None  # its name is not for this viewer
+    page = render_template("crm_sync/calendar/not_found.html", what=what, back_account=back)
+    return page, 404
 
 
 @bp.get("/")

@@ -14,6 +14,7 @@ from ..models import LinkedAccount, SyncRun, utcnow
 from ..models.linked import UNLINKING
 from ..permissions import own_linked_account
 from ..state import session
+from ..sync import grants
 from .forms import ActionForm, StartLinkForm, SyncOptionsForm, UnlinkForm
 from .timefmt import humanize, local_text, user_zone
 
@@ -104,11 +105,23 @@ def index():
         },
         action_form=ActionForm(),
         relink_forms={a.id: StartLinkForm(login_hint=a.external_email) for a in accounts},
+        permission_forms={a.id: _permission_forms(a) for a in accounts},
+        feed_labels=grants.FEED_LABELS,
         runs=runs,
         zone=zone,
         local_text=local_text,
         humanize=humanize,
     )
+
+
+def _permission_forms(account: LinkedAccount) -> list[tuple[str, StartLinkForm]]:
+    """A Re-link per ticked feed whose scope the grant lacks, asking for that scope alone."""
+    if account.status == "needs_relink":
+        return []  # the whole grant needs a re-link, offered above
+    return [
+        (feed, StartLinkForm(login_hint=account.external_email, feed=feed))
+        for feed in grants.needs_permission(account)
+    ]
 
 
 @bp.get("/status.json")
@@ -143,6 +156,15 @@ def options(linked_id: int):
         return _done(
             f"{account.external_email}: nothing is selected, so nothing will sync "
             "until you choose calendar or email.",
+            "warning",
+        )
+    missing = [grants.FEED_LABELS[f] for f in grants.needs_permission(account)]
+    if missing:
+        return _done(
+            f"Saved what to sync for {account.external_email}. {' and '.join(missing)} "
+            f"{'needs' if len(missing) == 1 else 'need'} permission from "
+            f"{account.provider_label}: choose Re-link beside it to allow access; "
+            "the rest keeps syncing.",
             "warning",
         )
     return _done(f"Saved what to sync for {account.external_email}.")

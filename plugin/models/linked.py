@@ -67,6 +67,9 @@ class LinkedAccount(Base):
     # What asked for the next run ("link", "sync-now (profile)", ...), set with next_sync_at
     # by the action and taken by the run that serves it; None: the schedule.
     pending_trigger: Mapped[str | None] = mapped_column(String(32))
+    # The scopes the provider granted at the last link (None: not recorded, linked before
+    # this was kept); which feeds may run follows from them (plugin.sync.grants).
+    granted_scopes: Mapped[list | None] = mapped_column(JSON)
     # Set while the first full sync runs, so the profile page can show progress.
     initial_sync_done: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

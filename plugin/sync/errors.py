@@ -33,6 +33,13 @@ class AuthRevoked(SyncError):
     """
 
 
+class ScopeMissing(AuthRevoked):
+    """The grant lacks the scope one feed needs (Google 403 insufficientPermissions /
+    ACCESS_TOKEN_SCOPE_INSUFFICIENT): only that feed stops, marked as needing permission
+    (plugin.sync.grants); the other feeds of the account go on. Anywhere a feed is not known,
+    it is what its base class says."""
+
+
 class ItemRejected(SyncError):
     """One item could not be read or stored; record a SyncProblem for it and go on."""
 

@@ -20,6 +20,7 @@ from ..models import (
 )
 from ..models.linked import UNLINKING
 from ..state import session
+from . import grants
 from .errors import AccountLinkedElsewhere
 from .triggers import request_sync
 
@@ -33,11 +34,13 @@ def link_account(
     credentials: dict,
     calendar_granted: bool = True,
     mail_granted: bool = True,
+    granted_scopes: list[str] | None = None,
 ) -> LinkedAccount:
     """Link (or re-link) an external account to `user` and start its first sync at once.
 
-    A feed the user did not grant is switched off in the same commit, so the first sync never
-    asks for a scope it does not hold.
+    `granted_scopes` (else the token's own "scope") is kept on the account: it decides which
+    feeds may run (plugin.sync.grants). A feed the user did not grant is switched off in the
+    same commit, so the first sync never asks for a scope it does not hold.
 
     :raises AccountLinkedElsewhere: another CRM user already linked this external account.
     """
@@ -66,6 +69,15 @@ def link_account(
     account.status = "active"
     account.last_error = None
     account.failure_count = 0
+    if granted_scopes is None and (credentials or {}).get("scope"):
+        granted_scopes = str(credentials["scope"]).split()
+    if granted_scopes is not None:
+        account.granted_scopes = sorted(set(granted_scopes))
+        feeds = grants.granted_feeds(provider, granted_scopes)
+        calendar_granted = calendar_granted and "calendar" in feeds
+        mail_granted = mail_granted and "mail" in feeds
+    else:
+        account.granted_scopes = None
     if not calendar_granted:
         account.sync_calendar = False
     if not mail_granted:
@@ -92,9 +104,12 @@ def unlink_account(account: LinkedAccount, keep_items: bool) -> None:
 def _handover(account: LinkedAccount, keep_items: bool) -> None:
     """The local half of an unlink, for a row a new user takes over (no provider call)."""
     from .engine.unlink import _remove_own_items, detach_runs
+    from .engine.unlink import keep_items as keep
 
     s = session()
-    if not keep_items:
+    if keep_items:
+        keep(account)
+    else:
         _remove_own_items(account.id)
     for model in (EventLink, EmailLink, SyncProblem, SyncCursor):
         s.execute(delete(model).where(model.linked_account_id == account.id))

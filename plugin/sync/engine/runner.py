@@ -29,7 +29,7 @@ from ...models import LinkedAccount, SyncRun, utcnow
 from ...models.linked import UNLINKING
 from ...settings import get_settings
 from ...state import session
-from .. import lease
+from .. import grants, lease
 from ..errors import AuthRevoked, LeaseLost, SyncError, Throttled, TransientError
 from ..providers import get_provider
 from .backoff import after_failure
@@ -45,11 +45,11 @@ log = logging.getLogger(__name__)
 def feeds_for(ctx: SyncContext) -> list[Feed]:
     account, provider = ctx.account, ctx.provider
     feeds = []
-    if account.sync_calendar:
+    if grants.feed_on(account, "calendar"):
         feeds.append(
             Feed("calendar", "event", provider.list_events, apply_events, purge_unseen_events)
         )
-    if account.sync_email:
+    if grants.feed_on(account, "mail"):
         feeds.append(
             Feed(
                 "mail",

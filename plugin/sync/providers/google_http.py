@@ -19,6 +19,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from ..errors import (
     AuthRevoked,
     ItemRejected,
+    ScopeMissing,
     SyncError,
     SyncTokenInvalid,
     Throttled,
@@ -29,7 +30,8 @@ from . import google_batch
 # The errors batch_get answers a call with instead of raising: they concern that call alone.
 PER_CALL = (ItemRejected, Throttled, TransientError)
 RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"}
-AUTH_REASONS = {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT", "authError"}
+SCOPE_REASONS = {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}
+AUTH_REASONS = SCOPE_REASONS | {"authError"}
 
 
 @dataclass(frozen=True)
@@ -221,7 +223,7 @@ class GoogleHttp:
         if code == 429 or (code == 403 and reason in RATE_REASONS):
             raise Throttled(f"Google rate limit ({reason or code})", _retry_after(resp))
         if code in (401, 403) and (code == 401 or reason in AUTH_REASONS):
-            raise AuthRevoked(f"Google refused access: {message or reason}. Please re-link.")
+            raise _refused(code, message, reason)
         return resp
 
     def _retrying(
@@ -312,10 +314,19 @@ class GoogleHttp:
         if sync_cursor and code in (404, 410):
             raise SyncTokenInvalid(f"Google expired the sync cursor ({code})")
         if code in (401, 403) and (code == 401 or reason in AUTH_REASONS):
-            raise AuthRevoked(f"Google refused access: {message or reason}. Please re-link.")
+            raise _refused(code, message, reason)
         if code == 404:
             raise ItemRejected(f"Not found: {message}")
         raise SyncError(f"Google answered {code}: {message or reason}")
+
+
+def _refused(code: int, message: str, reason: str) -> AuthRevoked:
+    """Google's own sentence (which ends with a period) and what to do: a scope the grant
+    lacks concerns one feed (ScopeMissing); anything else, the whole grant."""
+    said = (message or reason).strip().rstrip(".")
+    if code == 403 and reason in SCOPE_REASONS:
+        return ScopeMissing(f"Google refused access: {said}. Re-link to grant that permission.")
+    return AuthRevoked(f"Google refused access: {said}. Please re-link.")
 
 
 def _settle(results: list, indices: list[int], error: SyncError) -> list[int]:
