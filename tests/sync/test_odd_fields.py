@@ -7,8 +7,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sync_helpers import at, timed
 
-from plugin.models import CalendarEvent, Email, SyncProblem
+from plugin.models import CalendarEvent, Email, Participant, SyncProblem
 from plugin.sync.engine import sync_account
+from plugin.sync.engine.fields import clean_message
+from plugin.sync.providers.google_mail import parse_message
 
 
 def problems_for(db, external_id: str) -> list[str]:
@@ -112,3 +114,55 @@ def test_email_with_long_message_id_and_nul_subject_is_kept_and_threads(sb, make
     )
     run = sync_account(bob.id)
     assert run.created == 0 and run.updated == 1
+
+
+def test_email_with_invalid_addresses_keeps_the_valid_people(sb, make_account, db):
+    acc = make_account("ann@acme.com", sync_calendar=False)
+    odd = sb.gmail.add_message(
+        "ann@acme.com",
+        from_="c@customer.com",
+        to=["ann@acme.com"],
+        subject="Odd people",
+        body_text="x",
+        date=at(days=-1),
+    )
+    with sb.state.lock:
+        stored = sb.gmail_store.mailbox("ann@acme.com").messages[odd["id"]]
+        stored.raw = stored.raw.replace(
+            b"To: ann@acme.com",
+            b"To: ann@acme.com, not-an-email, <<bogus>>, " + b"y" * 330 + b"@customer.com",
+        ).replace(b"From: c@customer.com", b"From: " + b"S" * 300 + b" <c@customer.com>")
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    mail = db.session.scalar(select(Email))
+    assert mail.subject == "Odd people"
+    assert mail.from_email == "c@customer.com" and mail.from_name == "S" * 200
+    people = set(db.session.scalars(select(Participant.email)))
+    assert people == {"ann@acme.com", "c@customer.com"}
+    [message] = problems_for(db, odd["id"])
+    assert "not-an-email" in message and "sender name" in message
+    # the stand-in, like a strict parser, shows <<bogus>> and a@@b..c as "<>"
+    assert "To header is not an address" in message
+
+
+def test_header_addresses_as_gmail_sends_them_are_judged_one_by_one():
+    raw = {
+        "id": "m1",
+        "internalDate": "1700000000000",
+        "payload": {
+            "mimeType": "text/plain",
+            "headers": [
+                {"name": "From", "value": "<<bogus>>"},
+                {"name": "To", "value": "ann@acme.com, not-an-email, <<bogus>>, a@@b..c"},
+                {"name": "Cc", "value": "undisclosed-recipients:;"},
+                {"name": "Subject", "value": "Hi"},
+            ],
+            "body": {"data": "aGk="},
+        },
+    }
+    msg, notes = clean_message(parse_message(raw))
+    assert msg.sender is None and [p.email for p in msg.to] == ["ann@acme.com"]
+    assert msg.cc == () and msg.body_text == "hi"
+    said = " ".join(notes)
+    assert "not-an-email" in said and "bogus" in said and "a@@b..c" in said
+    assert "Cc" not in said

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import getaddresses, parsedate_to_datetime
@@ -17,6 +18,8 @@ from .base import ChangeSet, Known, Person, Rejected, RemoteMessage, Window
 from .google_http import GoogleHttp
 
 GONE_LABELS = {"TRASH", "SPAM"}
+# "undisclosed-recipients:;": a group with no one in it, not a broken address.
+_EMPTY_GROUP = re.compile(r"[^:,;<>@]*:\s*;")
 SKIP_LABELS = GONE_LABELS | {"DRAFT"}
 
 
@@ -173,8 +176,9 @@ def parse_message(raw: dict) -> RemoteMessage:
             sent = sent.replace(tzinfo=UTC)
     except (TypeError, ValueError):
         sent = None  # a broken Date header is common; internalDate stands in
+    notes: list[str] = []
     text, html = _bodies(payload)
-    sender = _people(headers.get("from", ""))
+    sender = _people(headers.get("from", ""), "From", notes)
     message_id = (headers.get("message-id") or "").strip() or f"<{raw['id']}@gmail.invalid>"
     return RemoteMessage(
         external_id=raw["id"],
@@ -182,8 +186,8 @@ def parse_message(raw: dict) -> RemoteMessage:
         message_id=message_id,
         subject=headers.get("subject", ""),
         sender=sender[0] if sender else None,
-        to=tuple(_people(headers.get("to", ""))),
-        cc=tuple(_people(headers.get("cc", ""))),
+        to=tuple(_people(headers.get("to", ""), "To", notes)),
+        cc=tuple(_people(headers.get("cc", ""), "Cc", notes)),
         date=sent or internal,
         internal_date=internal,
         body_text=text,
@@ -192,11 +196,18 @@ def parse_message(raw: dict) -> RemoteMessage:
         labels=tuple(raw.get("labelIds", [])),
         in_reply_to=(headers.get("in-reply-to") or "").strip() or None,
         references=tuple(headers.get("references", "").split()),
+        notes=tuple(notes),
     )
 
 
-def _people(value: str) -> list[Person]:
-    return [Person(addr, name or None) for name, addr in getaddresses([value]) if "@" in addr]
+def _people(value: str, header: str, notes: list[str]) -> list[Person]:
+    """Every address the header names; the engine leaves out (and reports) invalid ones.
+    What does not parse as an address at all is noted here, with the header as it came."""
+    parsed = getaddresses([value])
+    if any(not addr.strip() for _, addr in parsed) and _EMPTY_GROUP.sub("", value).strip(" ,"):
+        shown = value if len(value) <= 200 else f"{value[:200]}…"
+        notes.append(f"Part of the {header} header is not an address and was left out: {shown!r}")
+    return [Person(addr, name or None) for name, addr in parsed if addr.strip()]
 
 
 def _bodies(part: dict) -> tuple[str | None, str | None]:
