@@ -166,3 +166,29 @@ def test_header_addresses_as_gmail_sends_them_are_judged_one_by_one():
     said = " ".join(notes)
     assert "not-an-email" in said and "bogus" in said and "a@@b..c" in said
     assert "Cc" not in said
+
+
+def test_nul_is_checked_on_emails_as_on_events(sb, make_account, db):
+    """Body, HTML body and names lose their NULs, on both databases; the email stays."""
+    acc = make_account("ann@acme.com", sync_calendar=False)
+    nul = sb.gmail.add_message(
+        "ann@acme.com",
+        from_="c@customer.com",
+        to=["ann@acme.com"],
+        subject="Body",
+        body_text="plain\x00text",
+        body_html="<p>rich\x00html</p>",
+        date=at(days=-1),
+    )
+    with sb.state.lock:
+        stored = sb.gmail_store.mailbox("ann@acme.com").messages[nul["id"]]
+        stored.raw = stored.raw.replace(
+            b"From: c@customer.com", b"From: =?utf-8?q?C=00at?= <c@customer.com>"
+        )
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    mail = db.session.scalar(select(Email))
+    assert mail.body_text.strip() == "plaintext" and "richhtml" in mail.body_html
+    assert mail.from_name == "Cat"
+    message = problems_for(db, nul["id"])[0]
+    assert "NUL" in message and "text body" in message and "sender name" in message
