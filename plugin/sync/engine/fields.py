@@ -27,8 +27,12 @@ In-Reply-To, References  998     of the whole value, so the same long key still 
                                  the same row in every calendar or mailbox.
 =======================  ======  =====================================================
 
-Provider ids (event id, message id, etag) are bounded by the providers' own limits and
-are left as they are.
+No column is widened (so no migration): each clipped field is display text whose column
+already holds far more than any real one, and a clipped title reaches the provider only if
+the meeting is then edited in the CRM. Provider ids (event id, message id, etag) are
+bounded by the providers' own limits and are left as they are. What an adapter had to do
+to read an item (an unknown charset, a header that is no address) comes in the item's
+`notes` and joins the same problem.
 """
 
 from __future__ import annotations
@@ -62,9 +66,7 @@ def text(value: str | None, notes: list[str], label: str) -> str | None:
     if "\x00" in value:
         value = value.replace("\x00", "")
         notes.append(f"NUL characters removed from the {label}")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
+    if not value.isascii() and _SURROGATE.search(value):
         value = _SURROGATE.sub("\ufffd", value)
         notes.append(f"Unreadable characters replaced in the {label}")
     return value
