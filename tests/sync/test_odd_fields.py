@@ -192,3 +192,13 @@ def test_nul_is_checked_on_emails_as_on_events(sb, make_account, db):
     assert mail.from_name == "Cat"
     message = problems_for(db, nul["id"])[0]
     assert "NUL" in message and "text body" in message and "sender name" in message
+
+
+def test_unpaired_surrogate_in_a_title_is_replaced(sb, make_account, db):
+    """JSON may carry a lone \\ud800, which neither database can encode."""
+    acc = make_account("ann@acme.com")
+    odd = sb.calendar.insert_event("ann@acme.com", timed("Half \ud800 a pair"))
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert list(db.session.scalars(select(CalendarEvent.title))) == ["Half \ufffd a pair"]
+    assert "Unreadable characters" in problems_for(db, odd["id"])[0]
