@@ -22,7 +22,7 @@ from ..permissions import (
     visible_event,
 )
 from ..state import session
-from ..sync.sanitize import sanitize_html
+from ..sync.sanitize import preview, preview_html
 from . import feed
 from .timefmt import date_text, local_text, span_text, user_zone
 
@@ -131,6 +131,7 @@ def event_detail(event_id: int):
         span_text=span_text,
         date_text=date_text,
         back_account=back_account,
+        description=preview(event.description),
         # end_date is exclusive; people read the last day.
         last_day=event.end_date - timedelta(days=1) if event.end_date else None,
     )
@@ -142,11 +143,14 @@ def email_detail(email_id: int):
     account_id = request.args.get("account_id", type=int)
     mail = visible_email(current_user, email_id, account_id)
     readable = may_read_body(current_user, mail.id)
-    body = sanitize_html(mail.body_html) if readable and mail.body_html else None
+    # A bounded preview: a 10 MB body is stored whole but never sent to the browser whole.
+    body = preview_html(mail.body_html) if readable else None
+    text = preview(mail.body_text) if readable and body is None else None
     return render_template(
         "crm_sync/calendar/email.html",
         mail=mail,
         body=body,
+        text=text,
         readable=readable,
         zone=user_zone(current_user),
         local_text=local_text,

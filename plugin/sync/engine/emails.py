@@ -15,6 +15,7 @@ from ..sanitize import sanitize_html
 from ..value_lists import rows_in, scalars_in
 from .apply_util import apply_page, chunks, drop_copies, insert_keyed, naive_utc
 from .context import SyncContext
+from .fields import clean_message, cleaned
 from .lookups import account_links, emails_by_message_id, thread_starts
 
 
@@ -43,6 +44,7 @@ def to_item(ctx: SyncContext, msg: RemoteMessage) -> Item:
 
 
 def apply_messages(ctx: SyncContext, page: ChangeSet) -> None:
+    page = cleaned(ctx, "email", page, clean_message)
     apply_page(ctx, "email", page, to_item, drop_links, _store)
     if page.unchanged_ids:
         _unchanged(ctx, page.unchanged_ids)

@@ -16,6 +16,7 @@ from ..value_lists import scalars_in
 from .apply_util import apply_page, chunks, drop_copies, insert_keyed, naive_utc
 from .conflicts import judge_inbound
 from .context import SyncContext
+from .fields import clean_event, cleaned
 from .lookups import account_links, meetings_by_uid
 
 
@@ -43,6 +44,7 @@ def to_item(ctx: SyncContext, remote: RemoteEvent) -> Item:
 
 
 def apply_events(ctx: SyncContext, page: ChangeSet) -> None:
+    page = cleaned(ctx, "event", page, clean_event)
     apply_page(ctx, "event", page, to_item, drop_links, _store)
 
 

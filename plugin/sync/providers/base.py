@@ -64,6 +64,8 @@ class RemoteEvent:
     original_start: datetime | date | None = None
     # the CRM event id when the CRM pushed this event (never imported back as new)
     crm_id: str | None = None
+    # what the adapter had to change to read it (recorded as a problem on the item)
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ class RemoteMessage:
     labels: tuple[str, ...] = ()
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
+    # what the adapter had to change to read it (recorded as a problem on the item)
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -72,11 +72,8 @@ def parse_event(raw: dict, calendar_id: str) -> RemoteEvent:
         raise ItemRejected(f"Unreadable event times: {exc}", ext_id) from exc
     if all_day != end_all_day or end < start:
         raise ItemRejected("Event ends before it starts or mixes dates and times", ext_id)
+    # NUL, over-long text and invalid addresses are the engine's to clean (engine/fields.py).
     title = raw.get("summary") or ""
-    for name, value in (("title", title), ("description", raw.get("description") or "")):
-        if "\x00" in value:
-            # No database column can hold NUL; PostgreSQL refuses the whole statement.
-            raise ItemRejected(f"The event {name} contains NUL characters", ext_id)
     organizer = raw.get("organizer") or {}
     private = (raw.get("extendedProperties") or {}).get("private") or {}
     return RemoteEvent(
