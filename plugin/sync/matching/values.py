@@ -76,7 +76,7 @@ class InteractionDraft(NamedTuple):
     participants: list[dict[str, Any]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MatchResult:
     """Everything the rules decided about one item, and why it syncs or not."""
 
