@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from ...models import Email, EmailLink, utcnow
+from ...models import Email, EmailLink, Interaction, utcnow
 from ..matching import Item
 from ..providers.base import ChangeSet, RemoteMessage, Window
 from ..sanitize import sanitize_html
@@ -257,11 +257,21 @@ def _thread_starts(s, keys: set[str]) -> dict[str, datetime]:
 
 
 def _restart_thread(s, key: str, when: datetime) -> None:
-    """An earlier message of a known thread arrived: the whole thread moves to its date."""
+    """An earlier message of a known thread arrived: the whole thread moves to its date,
+    and so do its interactions (Navusoft: an email shows on the day its thread started)."""
     s.execute(
         update(Email)
         .where(Email.thread_key == key, Email.thread_started_on > when.date())
         .values(thread_started_on=when.date())
+        .execution_options(synchronize_session="fetch")
+    )
+    s.execute(
+        update(Interaction)
+        .where(
+            Interaction.email_id.in_(select(Email.id).where(Email.thread_key == key)),
+            Interaction.occurred_on > when.date(),
+        )
+        .values(occurred_on=when.date())
         .execution_options(synchronize_session="fetch")
     )
 
