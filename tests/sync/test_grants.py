@@ -108,9 +108,7 @@ def test_linking_records_the_granted_scopes(sb, db):
     assert db.session.scalar(select(LinkedAccount.granted_scopes)) == acc.granted_scopes
 
 
-def test_a_push_refused_for_scope_marks_the_calendar_instead_of_the_account(
-    sb, make_account, db
-):
+def test_a_push_refused_for_scope_marks_the_calendar_instead_of_the_account(sb, make_account, db):
     """A read-only calendar grant (linked before scopes were recorded): the CRM's appointment
     cannot be written, which stops the calendar feed alone; the mail still synced."""
     read_only = [*MAIL_ONLY, "https://www.googleapis.com/auth/calendar.readonly"]
