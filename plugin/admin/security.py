@@ -14,9 +14,15 @@ def _is_admin() -> bool:
     return bool(current_user.is_authenticated and getattr(current_user, "is_admin", False))
 
 
+def _here() -> str:
+    """This page as a relative URL (path and query), the only kind a login's `next=` follows."""
+    query = request.query_string.decode("latin-1")
+    return request.script_root + request.path + (f"?{query}" if query else "")
+
+
 def _refuse():
     if not current_user.is_authenticated:
-        return redirect(url_for(current_app.config["CRM_SYNC_LOGIN_VIEW"], next=request.url))
+        return redirect(url_for(current_app.config["CRM_SYNC_LOGIN_VIEW"], next=_here()))
     abort(403)
 
 
