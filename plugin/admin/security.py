@@ -7,7 +7,7 @@ from flask_admin import AdminIndexView
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
 
-from .forms import AdminForm
+from .forms import AdminForm, check_known_rows
 
 
 def _is_admin() -> bool:
@@ -42,3 +42,8 @@ class SecureModelView(AdminOnly, ModelView):
     form_base_class = AdminForm  # carries Flask-WTF's CSRF token
     page_size = 50
     can_view_details = True
+
+    def validate_form(self, form) -> bool:
+        """Flask-Admin's checks, and no row select silently saved blank for an unknown id."""
+        ok = super().validate_form(form)
+        return check_known_rows(form) and ok
