@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..models import LinkedAccount, SyncRun, utcnow
-from ..models.linked import UNLINKING
+from ..models.linked import TRANSITIONS, UNLINKING
 from ..permissions import own_linked_account
 from ..state import session
 from .forms import ActionForm, StartLinkForm, SyncOptionsForm, UnlinkForm
@@ -105,6 +105,7 @@ def index():
         action_form=ActionForm(),
         relink_forms={a.id: StartLinkForm(login_hint=a.external_email) for a in accounts},
         runs=runs,
+        transitions=TRANSITIONS,
         zone=zone,
         local_text=local_text,
         humanize=humanize,

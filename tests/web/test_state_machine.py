@@ -128,3 +128,16 @@ def test_relinking_leaves_any_status_for_active(world, db, status):
     user, account = _account(world, status)
     again = link_account(user, "google", "sam@gmail.com", {"access_token": "new"})
     assert again.id == account.id and again.status == "active"
+
+
+@pytest.mark.parametrize("status", ["active", "paused", "needs_relink", "error"])
+def test_settings_page_offers_what_the_table_allows(client, world, login, status):
+    """The buttons match the actions that would be accepted (an Error account may sync)."""
+    user, account = _account(world, status)
+    login(user)
+    page = client.get("/crm-sync/settings/").get_data(as_text=True)
+    base = f"/crm-sync/settings/accounts/{account.id}"
+    sync_button = page.split(f'action="{base}/sync-now"', 1)[1].split("</form>", 1)[0]
+    assert ("disabled" not in sync_button) == (status in ("active", "error"))
+    assert (f'action="{base}/pause"' in page) == (status in ("active", "error"))
+    assert (f'action="{base}/resume"' in page) == (status == "paused")
