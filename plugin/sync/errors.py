@@ -53,6 +53,18 @@ class TransientError(SyncError):
     """5xx or a timeout that outlived the in-run retries; the next run tries again later."""
 
 
+class StateRefused(Exception):
+    """An action the account's status does not allow (models.linked.TRANSITIONS); nothing
+    changed. `reason` says why, in words for the flash message."""
+
+    def __init__(self, email: str, action: str, status: str, reason: str):
+        super().__init__(f"{email}: {reason}.")
+        self.email = email
+        self.action = action
+        self.status = status
+        self.reason = reason
+
+
 class AccountLinkedElsewhere(Exception):
     """The external account is already linked by another CRM user."""
 

@@ -18,10 +18,10 @@ from ..models import (
     SyncProblem,
     normalize_email,
 )
-from ..models.linked import UNLINKING
+from ..models.linked import TRANSITIONS, UNLINKING
 from ..state import session
 from . import grants
-from .errors import AccountLinkedElsewhere
+from .errors import AccountLinkedElsewhere, StateRefused
 from .triggers import request_sync
 
 log = logging.getLogger(__name__)
@@ -117,21 +117,56 @@ def _handover(account: LinkedAccount, keep_items: bool) -> None:
     s.expire(account, ["cursors"])
 
 
+# Why an action is refused, by (action, status), else by status.
+_REFUSALS = {
+    ("pause", "paused"): "already paused",
+    ("resume", "active"): "already active",
+    ("sync_now", "paused"): "paused; it cannot sync until that is resolved (resume it first)",
+    "needs_relink": "Needs re-link by its user first (the grant was revoked)",
+    "unlinking": "Already being unlinked",
+    "unlinking_drop": "Already being unlinked",
+}
+
+
+def allowed(account: LinkedAccount, action: str) -> bool:
+    return account.status in TRANSITIONS[action]
+
+
+def check(account: LinkedAccount, action: str) -> None:
+    """Raise StateRefused unless `action` may run on the account in its status: the one
+    check every profile and admin action makes before it changes anything."""
+    if not allowed(account, action):
+        reason = _REFUSALS.get((action, account.status)) or _REFUSALS.get(
+            account.status, f"{account.status_label.lower()}; that is not possible now"
+        )
+        raise StateRefused(account.external_email, action, account.status, reason)
+
+
+def sync_now(account: LinkedAccount, trigger: str = "sync-now (profile)") -> None:
+    """Sync as soon as a worker is free; an account in error is active again for it.
+    `trigger` says who asked (profile or admin), for the run history."""
+    check(account, "sync_now")
+    account.status = TRANSITIONS["sync_now"][account.status]
+    session().commit()
+    request_sync(account.id, trigger)
+
+
 def pause(account: LinkedAccount) -> None:
-    """Stop scheduling the account; its items and cursors stay. (Not one being unlinked.)"""
-    if account.status in UNLINKING:
+    """Stop scheduling the account; its items and cursors stay. (Only from the statuses
+    TRANSITIONS allows; anything else is left as it is.)"""
+    if not allowed(account, "pause"):
         return
-    account.status = "paused"
+    account.status = TRANSITIONS["pause"][account.status]
     account.next_sync_at = None
     session().commit()
 
 
 def resume(account: LinkedAccount) -> None:
-    """Schedule the account again, continuing from its cursors, and sync now.
-    (Not one being unlinked: linking it again is how to take it back.)"""
-    if account.status in UNLINKING:
+    """Schedule the account again, continuing from its cursors, and sync now. (Not one that
+    needs re-link, nor one being unlinked: linking it again is how to take either back.)"""
+    if not allowed(account, "resume"):
         return
-    account.status = "active"
+    account.status = TRANSITIONS["resume"][account.status]
     account.failure_count = 0
     session().commit()
     request_sync(account.id, "resume")

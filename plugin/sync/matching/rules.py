@@ -78,6 +78,8 @@ def people(item: Item) -> list[Listed]:
     role = first if item.organizer else rest
     for person in (item.organizer, *item.participants) if item.organizer else item.participants:
         email = (person.email or "").strip().lower()  # normalize_email, inlined: hot loop
+        if not email.isascii():
+            email = normalize_email(email)  # an IDNA domain, an NFC local part
         if not email:
             role = rest
             continue
