@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from ..errors import AuthRevoked
-from .base import (
+from ...errors import AuthRevoked
+from ..base import (
     CalendarWriter,
     ChangeSet,
     EventDraft,
@@ -16,10 +16,10 @@ from .base import (
     RemoteMessage,
     Window,
 )
-from .google_calendar import list_events
-from .google_calendar_write import GoogleCalendarWriter, event_id_for
-from .google_http import GoogleConfig, GoogleHttp
-from .google_mail import list_messages
+from .calendar import list_events
+from .calendar_write import GoogleCalendarWriter, event_id_for
+from .http import GoogleConfig, GoogleHttp
+from .mail import list_messages
 
 
 def google_config(config: Mapping) -> GoogleConfig:

@@ -16,7 +16,7 @@ import requests
 from authlib.integrations.base_client import InvalidTokenError, OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
-from ..errors import (
+from ...errors import (
     AuthRevoked,
     ItemRejected,
     SyncError,
@@ -24,7 +24,7 @@ from ..errors import (
     Throttled,
     TransientError,
 )
-from . import google_batch
+from . import batch as google_batch
 
 # The errors batch_get answers a call with instead of raising: they concern that call alone.
 PER_CALL = (ItemRejected, Throttled, TransientError)

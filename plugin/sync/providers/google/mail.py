@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import getaddresses, parsedate_to_datetime
 
-from ..errors import ItemRejected, SyncError, Throttled, TransientError
-from .base import ChangeSet, Known, Person, Rejected, RemoteMessage, Window
-from .google_http import GoogleHttp
+from ...errors import ItemRejected, SyncError, Throttled, TransientError
+from ..base import ChangeSet, Known, Person, Rejected, RemoteMessage, Window
+from .http import GoogleHttp
 
 GONE_LABELS = {"TRASH", "SPAM"}
 SKIP_LABELS = GONE_LABELS | {"DRAFT"}

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from ..errors import ItemRejected
-from .base import ChangeSet, Person, Rejected, RemoteEvent, Window
-from .google_http import GoogleHttp
+from ...errors import ItemRejected
+from ..base import ChangeSet, Person, Rejected, RemoteEvent, Window
+from .http import GoogleHttp
 
 CRM_ID_PROPERTY = "crmSyncId"
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, date, datetime
 
-from ..errors import EditConflict, ItemGone, ItemRejected, SyncError
-from .base import EventDraft, Pushed, RemoteEvent
-from .google_calendar import CRM_ID_PROPERTY, parse_event
-from .google_http import GoogleHttp, _reason
+from ...errors import EditConflict, ItemGone, ItemRejected, SyncError
+from ..base import EventDraft, Pushed, RemoteEvent
+from .calendar import CRM_ID_PROPERTY, parse_event
+from .http import GoogleHttp, _reason
 
 # Google's event ids are base32hex (a-v, 0-9); hex digits are a subset, so "crm" + a hex
 # digest is always valid and 43 characters long.
