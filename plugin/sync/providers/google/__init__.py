@@ -16,8 +16,9 @@ from ..base import (
     RemoteMessage,
     Window,
 )
+from ..tagging import event_id_for
 from .calendar import list_events
-from .calendar_write import GoogleCalendarWriter, event_id_for
+from .calendar_write import GoogleCalendarWriter
 from .http import GoogleConfig, GoogleHttp
 from .mail import list_messages
 

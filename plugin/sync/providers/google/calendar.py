@@ -10,9 +10,8 @@ from datetime import UTC, date, datetime
 
 from ...errors import ItemRejected
 from ..base import ChangeSet, Person, Rejected, RemoteEvent, Window
+from ..tagging import CRM_ID_PROPERTY
 from .http import GoogleHttp
-
-CRM_ID_PROPERTY = "crmSyncId"
 
 
 def list_events(
