@@ -10,6 +10,7 @@ from ..base import (
     ChangeSet,
     EventDraft,
     Known,
+    KnownOccurrences,
     Provider,
     Pushed,
     RemoteEvent,
@@ -77,8 +78,13 @@ class GoogleProvider(Provider, CalendarWriter):
         pass  # counted by the HTTP layer
 
     def list_events(
-        self, cursor: str | None, page_token: str | None, window: Window
+        self,
+        cursor: str | None,
+        page_token: str | None,
+        window: Window,
+        known: KnownOccurrences | None = None,
     ) -> ChangeSet[RemoteEvent]:
+        # Google lists every changed occurrence itself (cancelled ones too): `known` unused.
         return list_events(self.http, self.calendar_id, cursor, page_token, window)
 
     def list_messages(
