@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from exchange_helpers import all_day, at, day, event, ews_account, weekly
+from ews_helpers import all_day, at, day, event, ews_account, weekly
 from sqlalchemy import select
 from sync_helpers import count, timed
 
