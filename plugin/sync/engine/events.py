@@ -12,7 +12,7 @@ from ...models import CalendarEvent, EventLink, utcnow
 from ..match_store import insert_new_matches
 from ..matching import Item
 from ..providers.base import ChangeSet, RemoteEvent, Window
-from ..value_lists import scalars_in
+from ..value_lists import rows_in, scalars_in
 from .apply_util import apply_page, chunks, drop_copies, insert_keyed, naive_utc
 from .conflicts import judge_inbound
 from .context import SyncContext
@@ -232,6 +232,26 @@ def _fill(event: CalendarEvent, remote: RemoteEvent) -> None:
     event.organizer_email = remote.organizer.email if remote.organizer else None
     event.organizer_name = remote.organizer.name if remote.organizer else None
     event.deleted_at = None
+
+
+def known_occurrences(ctx: SyncContext, series_ids, window: Window) -> dict[str, set[str]]:
+    """Feed.known of the calendar: for these provider series ids, this account's copies of
+    their occurrences that overlap the window, by series."""
+    query = (
+        select(EventLink.series_external_id, EventLink.external_id)
+        .join(CalendarEvent)
+        .where(
+            EventLink.linked_account_id == ctx.account.id,
+            CalendarEvent.end_at >= window.start,
+            CalendarEvent.start_at < window.end,
+        )
+    )
+    held: dict[str, set[str]] = {}
+    for series_id, external_id in rows_in(
+        ctx.session, query, EventLink.series_external_id, series_ids
+    ):
+        held.setdefault(series_id, set()).add(external_id)
+    return held
 
 
 def drop_links(ctx: SyncContext, external_ids) -> int:

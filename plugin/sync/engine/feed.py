@@ -23,8 +23,9 @@ from .context import SyncContext
 class Feed:
     """One stream of changes: how to fetch a page, apply it, and drop what a full sync missed.
 
-    `known`, when set, tells the provider which listed ids this account holds already, so an
-    adapter that downloads items one by one can skip them (its fetch then takes known=)."""
+    `known`, when set, tells the provider what this account holds already (its fetch then
+    takes known=): for mail, which listed ids, so an adapter that downloads items one by one
+    can skip them; for the calendar, which occurrences of a series (base.KnownOccurrences)."""
 
     name: str
     kind: str  # SyncProblem.item_kind

@@ -173,7 +173,8 @@ def _create(ctx: SyncContext, event: CalendarEvent, policy: str, link=None) -> N
             _remove(ctx, link)
             return
         if pushed.adopted and not _same(remote, draft):
-            remote = provider.patch_event(ext_id, draft, remote.etag, False)
+            # The provider's id of the adopted copy (EWS assigns its own; Google's is ext_id).
+            remote = provider.patch_event(remote.external_id, draft, remote.etag, False)
     except ItemRejected as exc:
         _rejected(ctx, event, link, exc)
         return

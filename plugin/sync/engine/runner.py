@@ -35,7 +35,7 @@ from ..providers import get_provider
 from .backoff import after_failure
 from .context import SyncContext, owner_emails
 from .emails import apply_messages, known_messages, purge_unseen_messages
-from .events import apply_events, purge_unseen_events
+from .events import apply_events, known_occurrences, purge_unseen_events
 from .feed import Feed, run_feed
 from .outbound import push_changes
 
@@ -47,7 +47,14 @@ def feeds_for(ctx: SyncContext) -> list[Feed]:
     feeds = []
     if grants.feed_on(account, "calendar"):
         feeds.append(
-            Feed("calendar", "event", provider.list_events, apply_events, purge_unseen_events)
+            Feed(
+                "calendar",
+                "event",
+                provider.list_events,
+                apply_events,
+                purge_unseen_events,
+                known=known_occurrences,
+            )
         )
     if grants.feed_on(account, "mail"):
         feeds.append(

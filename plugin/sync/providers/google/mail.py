@@ -17,9 +17,9 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
-from ..errors import ItemRejected, SyncError, Throttled, TransientError
-from .base import ChangeSet, Known, Person, Rejected, RemoteMessage, Window
-from .google_http import GoogleHttp
+from ...errors import ItemRejected, SyncError, Throttled, TransientError
+from ..base import ChangeSet, Known, Person, Rejected, RemoteMessage, Window
+from .http import GoogleHttp
 
 GONE_LABELS = {"TRASH", "SPAM"}
 # "undisclosed-recipients:;": a group with no one in it, not a broken address.

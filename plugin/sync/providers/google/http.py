@@ -6,7 +6,6 @@ https://developers.google.com/gmail/api/guides/handle-errors. Tokens never reach
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ import requests
 from authlib.integrations.base_client import InvalidTokenError, OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
-from ..errors import (
+from ...errors import (
     AuthRevoked,
     ItemRejected,
     ScopeMissing,
@@ -25,7 +24,8 @@ from ..errors import (
     Throttled,
     TransientError,
 )
-from . import google_batch
+from ..retry import backoff_delay, retry_after_seconds
+from . import batch as google_batch
 
 # The errors batch_get answers a call with instead of raising: they concern that call alone.
 PER_CALL = (ItemRejected, Throttled, TransientError)
@@ -298,8 +298,7 @@ class GoogleHttp:
         return TransientError(f"Google token endpoint: {exc.error}")
 
     def _backoff(self, attempt: int) -> None:
-        base = self.config.retry_base_delay * (2 ** (attempt - 1))
-        self._sleep(base * (0.5 + random.random()))  # full jitter around the base
+        self._sleep(backoff_delay(self.config.retry_base_delay, attempt))
 
     def _classify(self, resp: requests.Response, sync_cursor: bool) -> dict:
         code = resp.status_code
@@ -359,8 +358,4 @@ def _reason(resp: requests.Response) -> tuple[str, str]:
 
 
 def _retry_after(resp: requests.Response) -> float | None:
-    value = resp.headers.get("Retry-After")
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
+    return retry_after_seconds(resp.headers.get("Retry-After"))

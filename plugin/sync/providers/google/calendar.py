@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from ..errors import ItemRejected
-from .base import ChangeSet, Person, Rejected, RemoteEvent, Window
-from .google_http import GoogleHttp
-
-CRM_ID_PROPERTY = "crmSyncId"
+from ...errors import ItemRejected
+from ..base import ChangeSet, Person, Rejected, RemoteEvent, Window
+from ..tagging import CRM_ID_PROPERTY
+from .http import GoogleHttp
 
 
 def list_events(
