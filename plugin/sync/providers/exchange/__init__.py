@@ -1,0 +1,1 @@
+"""Microsoft Exchange Server (EWS) through exchangelib."""
