@@ -41,6 +41,8 @@ def create_app(config: dict | None = None) -> Flask:
         CRM_SYNC_BASE_TEMPLATE="demo/base.html",
     )
     app.config.update(env_config())
+    if os.environ.get("DEMO_EXCHANGE_URL"):  # the Exchange stand-in demo.sh started
+        app.config["DEMO_EXCHANGE_URL"] = os.environ["DEMO_EXCHANGE_URL"]
     if config:
         app.config.update(config)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -130,6 +132,10 @@ def register_routes(app: Flask) -> None:
             logins=LOGINS,
             password=DEMO_PASSWORD,
             sandbox_logins=SANDBOX_LOGINS if app.config.get("CRM_SYNC_GOOGLE_BASE_URL") else [],
+            exchange_logins=SANDBOX_LOGINS,
+            exchange_url=app.config.get("DEMO_EXCHANGE_URL")
+            if app.config.get("CRM_SYNC_EXCHANGE_ENABLED")
+            else None,
         )
 
     @app.route("/logout", methods=["POST"])

@@ -23,8 +23,8 @@ LOGINS = [
     ("admin@crm.example", "Avery Admin", "admin"),
     ("sam@crm.example", "Sam Seller", "user"),
     ("riley@crm.example", "Riley Rep", "user"),
-    ("ann@acme.com", "Ann Lee", "user, has a sandbox Google account"),
-    ("bob@acme.com", "Bob Stone", "user, has a sandbox Google account"),
+    ("ann@acme.com", "Ann Lee", "user, has sandbox Google and Exchange accounts"),
+    ("bob@acme.com", "Bob Stone", "user, has sandbox Google and Exchange accounts"),
 ]
 # The Google sandbox's --seed-demo users (sandbox/google/demo_seed.py): (email, password).
 SANDBOX_LOGINS = [("ann@acme.com", "password"), ("bob@acme.com", "password")]

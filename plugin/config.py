@@ -31,6 +31,16 @@ DEFAULTS: dict[str, object] = {
     "CRM_SYNC_GOOGLE_CLIENT_SECRET": None,
     # Point every Google endpoint at one base URL (the sandbox stand-in); None = real Google.
     "CRM_SYNC_GOOGLE_BASE_URL": None,
+    # Offer "Microsoft Exchange (on-premises)" in the link flow (users enter server and password).
+    "CRM_SYNC_EXCHANGE_ENABLED": False,
+    # TLS to the Exchange server: verify certificates (True/False), or trust this CA bundle
+    # (a PEM file path, e.g. a company CA); the bundle wins when set.
+    "CRM_SYNC_EXCHANGE_VERIFY_TLS": True,
+    "CRM_SYNC_EXCHANGE_CA_BUNDLE": None,
+    # Seconds per EWS request (the link check and sync).
+    "CRM_SYNC_EXCHANGE_TIMEOUT": 20,
+    # The authentication type the link form starts with: "ntlm" or "basic".
+    "CRM_SYNC_EXCHANGE_AUTH_TYPE": "ntlm",
     # Email domain -> provider ("google", "microsoft", "exchange") for the link flow's
     # detection, e.g. Google Workspace domains: {"acme.com": "google"}. Free-mail domains of
     # Google and Microsoft are built in.
@@ -97,6 +107,9 @@ def check(config: dict) -> None:
             ok = False
         if not ok:
             raise RuntimeError(f"{key} must be a whole number from {low} to {high}, not {value!r}.")
+    auth = config.get("CRM_SYNC_EXCHANGE_AUTH_TYPE")
+    if str(auth).lower() not in ("ntlm", "basic"):
+        raise RuntimeError(f'CRM_SYNC_EXCHANGE_AUTH_TYPE must be "ntlm" or "basic", not {auth!r}.')
 
 
 def encryption_keys(config: dict) -> list[str]:

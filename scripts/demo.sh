@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Install and start the demo CRM on SQLite (instance/demo.sqlite) with the Google sandbox, so a
-# demo user can link a Google account and watch it sync. Ctrl-C stops both.
+# Install and start the demo CRM on SQLite (instance/demo.sqlite) with the Google and Exchange
+# sandboxes, so a demo user can link a Google or Exchange account and watch it sync. Ctrl-C
+# stops all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_venv.sh
 ensure_venv
 
 HOST=127.0.0.1 PORT="${DEMO_PORT:-5000}" SANDBOX_PORT="${SANDBOX_PORT:-8765}"
+EXCHANGE_PORT="${EXCHANGE_PORT:-8766}"
 mkdir -p instance
 export FLASK_APP=demo.app:create_app
 # A real Fernet key (kept in instance/, outside git), so the demo runs without debug mode.
@@ -22,14 +24,23 @@ export CRM_SYNC_ENCRYPTION_KEYS
     --redirect-uri "http://$HOST:$PORT/crm-sync/link/google/callback" \
     --state-file instance/sandbox.pkl >instance/sandbox.log 2>&1 &
 SANDBOX_PID=$! FLASK_PID=
-stop() { kill $SANDBOX_PID $FLASK_PID 2>/dev/null || true; }
+# The Exchange stand-in with its --seed-demo data plus Ann's meetings and mail with customers.
+.venv/bin/python -m demo.exchange_seed --port "$EXCHANGE_PORT" \
+    --state-file instance/exchange.pkl >instance/exchange.log 2>&1 &
+EXCHANGE_PID=$!
+stop() { kill $SANDBOX_PID $EXCHANGE_PID $FLASK_PID 2>/dev/null || true; }
 trap stop EXIT
 trap 'exit 130' INT TERM
-for _ in $(seq 50); do
-    grep -q "listening" instance/sandbox.log 2>/dev/null && break
-    kill -0 "$SANDBOX_PID" 2>/dev/null || { cat instance/sandbox.log; exit 1; }
-    sleep 0.2
-done
+wait_listening() { # pid log
+    for _ in $(seq 50); do
+        grep -q "listening" "$2" 2>/dev/null && return 0
+        kill -0 "$1" 2>/dev/null || { cat "$2"; exit 1; }
+        sleep 0.2
+    done
+}
+wait_listening "$SANDBOX_PID" instance/sandbox.log
+wait_listening "$EXCHANGE_PID" instance/exchange.log
+EXCHANGE_URL="http://$HOST:$EXCHANGE_PORT/EWS/Exchange.asmx"
 
 cat <<INFO
 
@@ -39,15 +50,20 @@ cat <<INFO
       admin@crm.example   Avery Admin (admin)
       sam@crm.example     Sam Seller
       riley@crm.example   Riley Rep
-      ann@acme.com        Ann Lee  (has a sandbox Google account)
-      bob@acme.com        Bob Stone (has a sandbox Google account)
+      ann@acme.com        Ann Lee  (has sandbox Google and Exchange accounts)
+      bob@acme.com        Bob Stone (has sandbox Google and Exchange accounts)
   Google sandbox:  http://$HOST:$SANDBOX_PORT/  (log in as ann@acme.com or bob@acme.com,
                    password "password", when linking from the profile menu)
+  Exchange sandbox: $EXCHANGE_URL
+                   (Link External Calendar/Email > Select a Different Provider >
+                   Microsoft Exchange (on-premises): that URL as server, ann@acme.com,
+                   password "password")
 
 INFO
 
 export CRM_SYNC_GOOGLE_BASE_URL="http://$HOST:$SANDBOX_PORT"
 export CRM_SYNC_GOOGLE_CLIENT_ID=crm-sync-demo CRM_SYNC_GOOGLE_CLIENT_SECRET=demo-secret
+export CRM_SYNC_EXCHANGE_ENABLED=1 DEMO_EXCHANGE_URL="$EXCHANGE_URL"
 export CRM_SYNC_RUN_SCHEDULER=1
 .venv/bin/flask run --host "$HOST" --port "$PORT" --no-reload &
 FLASK_PID=$!

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField
-from wtforms.validators import DataRequired
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 
 class StartLinkForm(FlaskForm):
@@ -13,6 +13,30 @@ class StartLinkForm(FlaskForm):
 
     login_hint = HiddenField()
     feed = HiddenField()
+
+
+class ExchangeLinkForm(FlaskForm):
+    """Log in to an on-premises Exchange server; the password is never rendered back."""
+
+    email = EmailField("Email address", validators=[DataRequired(), Email(), Length(max=320)])
+    server = StringField(
+        "Server",
+        validators=[DataRequired(), Length(max=500)],
+        description="The server name (mail.example.com) or its EWS URL "
+        "(https://mail.example.com/EWS/Exchange.asmx).",
+    )
+    username = StringField(
+        "User name",
+        validators=[Optional(), Length(max=320)],
+        description="Leave empty to use the email address; some servers want DOMAIN\\user.",
+    )
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    auth_type = RadioField(
+        "Authentication",
+        choices=[("ntlm", "NTLM (Windows)"), ("basic", "Basic")],
+        default="ntlm",
+        validators=[DataRequired()],
+    )
 
 
 class ActionForm(FlaskForm):

@@ -1,8 +1,9 @@
 """Link External Calendar/Email (Navusoft): pick a provider, log in there, come back linked.
 
 The one place a view talks to a provider: the OAuth code exchange, through Authlib's Flask
-client (state + PKCE S256 kept in the session). Everything after that goes through
-plugin.sync.linking, which owns the LinkedAccount rows and revocation.
+client (state + PKCE S256 kept in the session), and for Exchange the credentials check
+(plugin.sync.providers.exchange.credentials) before anything is stored. Everything after that
+goes through plugin.sync.linking, which owns the LinkedAccount rows and revocation.
 """
 
 from __future__ import annotations
@@ -11,7 +12,17 @@ import logging
 
 import requests
 from authlib.integrations.base_client import OAuthError
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 from joserfc.errors import JoseError
 from sqlalchemy import select
@@ -22,7 +33,7 @@ from ..state import session as db_session
 from ..sync import grants
 from ..sync.errors import AccountLinkedElsewhere
 from . import providers
-from .forms import StartLinkForm
+from .forms import ExchangeLinkForm, StartLinkForm
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +92,73 @@ def start_google():
         extra["scope"] = " ".join((*oauth.GOOGLE_IDENTITY_SCOPES, scope))
         extra["include_granted_scopes"] = "true"
     return client.authorize_redirect(url_for(".google_callback", _external=True), **extra)
+
+
+@bp.post("/exchange/start")
+def start_exchange():
+    """Continue / Re-link for Exchange: open the log-in form (re-link: filled in)."""
+    form = StartLinkForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if providers.get("exchange") is None:
+        abort(404)
+    return redirect(url_for(".exchange", email=form.login_hint.data or None))
+
+
+def _own_exchange_account(email: str) -> LinkedAccount | None:
+    return db_session().scalar(
+        select(LinkedAccount).where(
+            LinkedAccount.provider == "exchange",
+            LinkedAccount.external_email == normalize_email(email),
+            LinkedAccount.user_id == current_user.id,
+        )
+    )
+
+
+def _prefill(form: ExchangeLinkForm, email: str | None) -> None:
+    """Re-link: what was stored, except the password; else the user's address and the
+    configured authentication type."""
+    form.auth_type.data = str(current_app.config.get("CRM_SYNC_EXCHANGE_AUTH_TYPE")).lower()
+    email = email or next(iter(_user_emails()), "")
+    form.email.data = email
+    existing = _own_exchange_account(email) if email else None
+    stored = (existing.credentials or {}) if existing is not None else {}
+    if stored.get("server"):
+        form.server.data = stored["server"]
+        form.username.data = stored.get("username") or ""
+        form.auth_type.data = stored.get("auth_type") or form.auth_type.data
+
+
+@bp.route("/exchange", methods=["GET", "POST"])
+def exchange():
+    """The Exchange log-in: credentials checked against the server, stored only if they work."""
+    from ..sync.providers.exchange.credentials import ExchangeLinkError, check_credentials
+
+    if providers.get("exchange") is None:
+        abort(404)
+    form = ExchangeLinkForm()
+    error = None
+    if request.method == "GET":
+        _prefill(form, request.args.get("email"))
+    elif form.validate_on_submit():
+        email = normalize_email(form.email.data)
+        username = (form.username.data or "").strip() or email
+        form.username.data = username
+        try:
+            settings = check_credentials(
+                email,
+                form.server.data,
+                username,
+                form.password.data,
+                form.auth_type.data,
+                current_app.config,
+            )
+        except ExchangeLinkError as exc:
+            error = str(exc)
+        else:
+            return _link("exchange", email, settings, True, True)
+    status = 200 if request.method == "GET" else 422
+    return render_template("crm_sync/link/exchange.html", form=form, error=error), status
 
 
 def _fail(message: str):

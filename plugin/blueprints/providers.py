@@ -39,8 +39,8 @@ PROVIDERS = (
     ),
     Provider(
         "exchange",
-        "Exchange Server",
-        "An on-premises Exchange server (EWS)",
+        "Microsoft Exchange (on-premises)",
+        "Your company's own Exchange Server, with its server name and your password",
         "crm_sync_link.start_exchange",
         "CRM_SYNC_EXCHANGE_ENABLED",
     ),

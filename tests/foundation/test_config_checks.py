@@ -37,3 +37,10 @@ def test_a_size_the_provider_refuses_stops_the_start_saying_what_to_set(key, val
 def test_sizes_within_the_limits_start():
     app = _start(CRM_SYNC_MAIL_BATCH_SIZE="100", CRM_SYNC_MAIL_PAGE_SIZE=1)
     assert "crm_sync" in app.extensions
+
+
+def test_an_exchange_auth_type_exchangelib_cannot_use_stops_the_start():
+    with pytest.raises(RuntimeError) as excinfo:
+        _start(CRM_SYNC_EXCHANGE_AUTH_TYPE="kerberos")
+    assert "CRM_SYNC_EXCHANGE_AUTH_TYPE" in str(excinfo.value) and '"ntlm"' in str(excinfo.value)
+    assert "crm_sync" in _start(CRM_SYNC_EXCHANGE_AUTH_TYPE="Basic").extensions
