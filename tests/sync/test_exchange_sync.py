@@ -79,11 +79,13 @@ def test_series_expanded_then_moved_and_cancelled_occurrences_then_series_delete
     xsb, make_exchange_account, db
 ):
     acc = make_exchange_account(ANN, sync_email=False)
-    master = weekly(xsb, ANN, "Standup", count=4)
+    master = weekly(xsb, ANN, "Standup", count=4, attendees=["joe@customer.com"])
     run = sync_account(acc.id)
     assert run.status == "ok", run.error
     rows = list(db.session.scalars(select(CalendarEvent).order_by(CalendarEvent.start_at)))
     assert [r.title for r in rows] == ["Standup"] * 4
+    for row in rows:  # a CalendarView row has no attendees: the series' apply
+        assert "joe@customer.com" in {p.email for p in row.participants}
     assert len({r.ical_uid for r in rows}) == 1 and len({r.instance_key for r in rows}) == 4
     keys = [r.instance_key for r in rows]
     second_start = rows[1].start_at
@@ -99,9 +101,13 @@ def test_series_expanded_then_moved_and_cancelled_occurrences_then_series_delete
         end=(moved_to + timedelta(hours=1)).isoformat() + "Z",
     )
     xsb.outlook.delete_item(ANN, master["id"], occurrence=3)
+    xsb.reset_calls()
     run = sync_account(acc.id)
     assert run.status == "ok", run.error
     assert run.deleted == 1
+    # The master's Update, one CalendarView, one GetItem for the exception's own fields.
+    calls = ews_calls(xsb)
+    assert (calls["SyncFolderItems"], calls["FindItem"], calls["GetItem"]) == (1, 1, 1)
     rows = list(db.session.scalars(select(CalendarEvent).order_by(CalendarEvent.start_at)))
     assert len(rows) == 3
     moved = next(r for r in rows if r.instance_key == keys[1])

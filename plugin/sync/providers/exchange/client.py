@@ -99,6 +99,8 @@ class EwsClient:
             autodiscover=False,
             access_type=DELEGATE,
         )
+        # exchangelib's timeout is a protocol attribute (120 s by default); ours per account.
+        self.account.protocol.TIMEOUT = config.timeout
 
     def call(self, fn: Callable[[], T], requests: int = 1) -> T:
         """Run `fn` (which sends `requests` EWS requests and consumes their answers), retried
