@@ -354,3 +354,18 @@ def test_an_unreachable_server_is_transient(xsb, make_exchange_account, db):
     account = db.session.get(LinkedAccount, acc.id)
     assert account.status == "active" and account.failure_count == 1
     assert "unreachable" in account.last_error.lower() or "answer" in account.last_error.lower()
+
+
+def test_a_window_over_two_years_is_viewed_in_parts(xsb, make_exchange_account, db):
+    """EWS refuses a CalendarView over two years: the adapter splits the window."""
+    from plugin.settings import get_settings
+
+    settings = get_settings()
+    settings.window_past_days = settings.window_future_days = 400
+    db.session.commit()
+    acc = make_exchange_account(ANN, sync_email=False)
+    weekly(xsb, ANN, "Standup", count=3)
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert count(db, CalendarEvent) == 3
+    assert ews_calls(xsb, "FindItem") == 2

@@ -93,11 +93,12 @@ def _expand(client: EwsClient, folder, masters, window: Window, known: KnownOccu
     for their own body and attendees), and the occurrences the CRM holds that the view no
     longer shows (moved out of the window, or deleted)."""
     by_uid = {m.uid: (m, zone) for m, zone in masters}
-    rows = []
+    rows = {}  # by id: an occurrence across two views' boundary comes once
     for lo, hi in _spans(window):
         for row in client.call(lambda lo=lo, hi=hi: _view(client, folder, lo, hi)):
             if getattr(row, "uid", None) in by_uid and row.type != MASTER:
-                rows.append(row)
+                rows.setdefault(row.id, row)
+    rows = list(rows.values())
     own = _exceptions(client, [r for r in rows if r.type == "Exception"])
     found: dict[str, list[RemoteEvent]] = {m.id: [] for m, _ in masters}
     rejected = []
