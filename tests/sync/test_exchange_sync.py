@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from ews_helpers import all_day, at, day, event, ews_account, weekly
 from sqlalchemy import select
 from sync_helpers import count, timed
@@ -247,6 +248,37 @@ def test_inbox_and_sent_items_one_email_per_message_id_dated_by_thread_start(
     assert mails[0].body_text == "Here it is"
     links = db.session.scalars(select(EmailLink).where(EmailLink.linked_account_id == ann.id))
     assert len({link.thread_external_id for link in links}) == 1  # one ConversationId
+
+
+@pytest.mark.parametrize("sync_between", [False, True])
+def test_a_reply_naming_only_its_parent_is_dated_by_its_conversation_start(
+    xsb, make_exchange_account, db, sync_between
+):
+    """Outlook's References may name the parent alone: the ConversationId ties the third
+    message to the thread the first one started."""
+    ann = make_exchange_account(ANN)
+    make_exchange_account(BOB)
+    xsb.outlook.send_mail(BOB, to=[ANN], subject="Plan", body="1")
+    sync_account(ann.id)
+    first = db.session.scalar(select(Email))
+    xsb.clock.advance(2 * 86400)
+    xsb.outlook.send_mail(ANN, to=[BOB], subject="Re: Plan", body="2", in_reply_to=first.message_id)
+    if sync_between:
+        sync_account(ann.id)
+    second_id = _message_id_of(xsb, ANN, "Re: Plan")
+    xsb.clock.advance(2 * 86400)
+    xsb.outlook.send_mail(BOB, to=[ANN], subject="Re: Re: Plan", body="3", in_reply_to=second_id)
+    run = sync_account(ann.id)
+    assert run.status == "ok", run.error
+    mails = list(db.session.scalars(select(Email).order_by(Email.sent_at)))
+    assert [m.subject for m in mails] == ["Plan", "Re: Plan", "Re: Re: Plan"]
+    assert {m.thread_started_on for m in mails} == {mails[0].sent_at.date()}
+
+
+def _message_id_of(xsb, email: str, subject: str) -> str:
+    account = ews_account(xsb, email)
+    [msg] = account.sent.filter(subject=subject).only("message_id")
+    return msg.message_id
 
 
 def test_held_messages_are_not_downloaded_again_on_a_resync(xsb, make_exchange_account, db):
