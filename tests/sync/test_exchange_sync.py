@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from ews_helpers import all_day, at, day, event, ews_account, weekly
 from sqlalchemy import select
 from sync_helpers import count, timed
@@ -52,7 +53,8 @@ def test_full_then_incremental_then_idle(xsb, make_exchange_account, db):
     run = sync_account(acc.id)
     assert run.status == "ok" and not run.full_sync and run.created == 1
     assert titles(db) == ["Kickoff", "Later", "Review"]
-    assert run.api_calls >= ews_calls(xsb, "SyncFolderItems") == 3  # calendar, inbox, sent
+    assert ews_calls(xsb, "SyncFolderItems") == 3  # calendar, inbox, sent
+    assert run.api_calls == sum(ews_calls(xsb).values())
 
     xsb.reset_calls()
     run = sync_account(acc.id)
@@ -79,11 +81,13 @@ def test_series_expanded_then_moved_and_cancelled_occurrences_then_series_delete
     xsb, make_exchange_account, db
 ):
     acc = make_exchange_account(ANN, sync_email=False)
-    master = weekly(xsb, ANN, "Standup", count=4)
+    master = weekly(xsb, ANN, "Standup", count=4, attendees=["joe@customer.com"])
     run = sync_account(acc.id)
     assert run.status == "ok", run.error
     rows = list(db.session.scalars(select(CalendarEvent).order_by(CalendarEvent.start_at)))
     assert [r.title for r in rows] == ["Standup"] * 4
+    for row in rows:  # a CalendarView row has no attendees: the series' apply
+        assert "joe@customer.com" in {p.email for p in row.participants}
     assert len({r.ical_uid for r in rows}) == 1 and len({r.instance_key for r in rows}) == 4
     keys = [r.instance_key for r in rows]
     second_start = rows[1].start_at
@@ -99,9 +103,13 @@ def test_series_expanded_then_moved_and_cancelled_occurrences_then_series_delete
         end=(moved_to + timedelta(hours=1)).isoformat() + "Z",
     )
     xsb.outlook.delete_item(ANN, master["id"], occurrence=3)
+    xsb.reset_calls()
     run = sync_account(acc.id)
     assert run.status == "ok", run.error
     assert run.deleted == 1
+    # The master's Update, one CalendarView, one GetItem for the exception's own fields.
+    calls = ews_calls(xsb)
+    assert (calls["SyncFolderItems"], calls["FindItem"], calls["GetItem"]) == (1, 1, 1)
     rows = list(db.session.scalars(select(CalendarEvent).order_by(CalendarEvent.start_at)))
     assert len(rows) == 3
     moved = next(r for r in rows if r.instance_key == keys[1])
@@ -242,6 +250,37 @@ def test_inbox_and_sent_items_one_email_per_message_id_dated_by_thread_start(
     assert len({link.thread_external_id for link in links}) == 1  # one ConversationId
 
 
+@pytest.mark.parametrize("sync_between", [False, True])
+def test_a_reply_naming_only_its_parent_is_dated_by_its_conversation_start(
+    xsb, make_exchange_account, db, sync_between
+):
+    """Outlook's References may name the parent alone: the ConversationId ties the third
+    message to the thread the first one started."""
+    ann = make_exchange_account(ANN)
+    make_exchange_account(BOB)
+    xsb.outlook.send_mail(BOB, to=[ANN], subject="Plan", body="1")
+    sync_account(ann.id)
+    first = db.session.scalar(select(Email))
+    xsb.clock.advance(2 * 86400)
+    xsb.outlook.send_mail(ANN, to=[BOB], subject="Re: Plan", body="2", in_reply_to=first.message_id)
+    if sync_between:
+        sync_account(ann.id)
+    second_id = _message_id_of(xsb, ANN, "Re: Plan")
+    xsb.clock.advance(2 * 86400)
+    xsb.outlook.send_mail(BOB, to=[ANN], subject="Re: Re: Plan", body="3", in_reply_to=second_id)
+    run = sync_account(ann.id)
+    assert run.status == "ok", run.error
+    mails = list(db.session.scalars(select(Email).order_by(Email.sent_at)))
+    assert [m.subject for m in mails] == ["Plan", "Re: Plan", "Re: Re: Plan"]
+    assert {m.thread_started_on for m in mails} == {mails[0].sent_at.date()}
+
+
+def _message_id_of(xsb, email: str, subject: str) -> str:
+    account = ews_account(xsb, email)
+    [msg] = account.sent.filter(subject=subject).only("message_id")
+    return msg.message_id
+
+
 def test_held_messages_are_not_downloaded_again_on_a_resync(xsb, make_exchange_account, db):
     acc = make_exchange_account(ANN, sync_calendar=False)
     xsb.add_user("joe@customer.com", "Joe")
@@ -347,3 +386,18 @@ def test_an_unreachable_server_is_transient(xsb, make_exchange_account, db):
     account = db.session.get(LinkedAccount, acc.id)
     assert account.status == "active" and account.failure_count == 1
     assert "unreachable" in account.last_error.lower() or "answer" in account.last_error.lower()
+
+
+def test_a_window_over_two_years_is_viewed_in_parts(xsb, make_exchange_account, db):
+    """EWS refuses a CalendarView over two years: the adapter splits the window."""
+    from plugin.settings import get_settings
+
+    settings = get_settings()
+    settings.window_past_days = settings.window_future_days = 400
+    db.session.commit()
+    acc = make_exchange_account(ANN, sync_email=False)
+    weekly(xsb, ANN, "Standup", count=3)
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert count(db, CalendarEvent) == 3
+    assert ews_calls(xsb, "FindItem") == 2

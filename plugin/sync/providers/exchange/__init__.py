@@ -41,7 +41,7 @@ def exchange_config(config: Mapping) -> ExchangeConfig:
         retry_attempts=int(config.get("CRM_SYNC_RETRY_ATTEMPTS", 3)),
         retry_base_delay=float(config.get("CRM_SYNC_RETRY_BASE_SECONDS", 0.5)),
         max_inline_wait=float(config.get("CRM_SYNC_EXCHANGE_MAX_INLINE_WAIT", 10)),
-        page_size=min(512, int(config.get("CRM_SYNC_EXCHANGE_PAGE_SIZE", 512))),
+        page_size=int(config.get("CRM_SYNC_EXCHANGE_PAGE_SIZE", 512)),  # 1-512: config.check
         get_batch_size=int(config.get("CRM_SYNC_MAIL_BATCH_SIZE", 50)),
     )
 
