@@ -195,6 +195,13 @@ def _is_tls(exc: BaseException) -> bool:
     )
 
 
+def _is_timeout(exc: BaseException) -> bool:
+    return any(
+        isinstance(e, requests.exceptions.ReadTimeout) or "ReadTimeout" in str(e)
+        for e in _chain(exc)
+    )
+
+
 def _is_unreachable(exc: BaseException) -> bool:
     return any(
         isinstance(e, (requests.exceptions.ConnectionError, requests.exceptions.Timeout, OSError))
@@ -249,6 +256,13 @@ def check_credentials(
                 f"A secure (TLS) connection to {host} could not be made: its certificate "
                 "was not trusted or the server does not speak https on that address. Check "
                 "the server name, or ask your administrator to set CRM_SYNC_EXCHANGE_CA_BUNDLE."
+            ) from None
+        if _is_timeout(exc):
+            timeout = config.get("CRM_SYNC_EXCHANGE_TIMEOUT") or 20
+            log.info("Exchange link check: %s did not answer in time", url)
+            raise ExchangeLinkError(
+                f"The Exchange server {host} accepted the connection but did not answer "
+                f"within {timeout} seconds. Check the server name, or try again later."
             ) from None
         if _is_unreachable(exc):
             log.info("Exchange link check: %s unreachable: %s", url, type(exc).__name__)
