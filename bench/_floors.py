@@ -15,8 +15,8 @@ from sqlalchemy import delete, insert, select
 
 from plugin.models import CalendarEvent, Email, EmailLink, EventLink, Interaction, Participant
 from plugin.sync.engine.events import instance_key
-from plugin.sync.providers.google_calendar import parse_event
-from plugin.sync.providers.google_mail import parse_message
+from plugin.sync.providers.google.calendar import parse_event
+from plugin.sync.providers.google.mail import parse_message
 from sandbox.google.gmail_api import render_message
 
 SCOPES = [

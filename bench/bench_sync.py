@@ -65,8 +65,8 @@ class Timed:
         self.requests = 0  # HTTP requests to the API (a batch is one)
         self.original = providers._REGISTRY["google"]
 
-    def factory(self, config, credentials, on_token=None):
-        provider = self.original(config, credentials, on_token=on_token)
+    def factory(self, config, account, on_token=None):
+        provider = self.original(config, account, on_token=on_token)
         http = provider.http
         depth = [0]  # batch_get of one call goes through get: time it once
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-from urllib.parse import urlsplit
 
 from flask import Flask, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
@@ -21,6 +20,7 @@ from werkzeug.security import check_password_hash
 from plugin import CRMSync
 from plugin.config import DEFAULTS, GOOGLE_ENDPOINTS
 from plugin.models import Account, Contact, User, UserEmail, normalize_email
+from plugin.redirects import local_target
 
 db = SQLAlchemy()
 login_manager = LoginManager()
@@ -97,12 +97,6 @@ def env_config(environ=None) -> dict:
     return config
 
 
-def _is_local_path(target: str) -> bool:
-    """Only same-site paths after login: browsers read "/\\host" like "//host"."""
-    parts = urlsplit(target.replace("\\", "/"))
-    return target.startswith("/") and not parts.netloc and not parts.scheme
-
-
 def register_routes(app: Flask) -> None:
     @app.route("/")
     @login_required
@@ -129,10 +123,7 @@ def register_routes(app: Flask) -> None:
                 and check_password_hash(user.password_hash, request.form.get("password", ""))
             ):
                 login_user(user)
-                target = request.args.get("next") or ""
-                if not _is_local_path(target):
-                    target = url_for("home")
-                return redirect(target)
+                return redirect(local_target(request.args.get("next")) or url_for("home"))
             flash("That email and password do not match a CRM user.", "danger")
         from .seed import DEMO_PASSWORD, LOGINS, SANDBOX_LOGINS
 

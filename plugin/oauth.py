@@ -10,15 +10,10 @@ from __future__ import annotations
 from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
 
-GOOGLE_SCOPES = (
-    "openid",
-    "email",
-    "profile",
-    "https://www.googleapis.com/auth/calendar",
-    "https://www.googleapis.com/auth/gmail.readonly",
-)
-GOOGLE_CALENDAR_SCOPE = GOOGLE_SCOPES[3]
-GOOGLE_GMAIL_SCOPE = GOOGLE_SCOPES[4]
+from .sync.grants import GOOGLE_CALENDAR_SCOPE, GOOGLE_GMAIL_SCOPE
+
+GOOGLE_IDENTITY_SCOPES = ("openid", "email", "profile")
+GOOGLE_SCOPES = (*GOOGLE_IDENTITY_SCOPES, GOOGLE_CALENDAR_SCOPE, GOOGLE_GMAIL_SCOPE)
 
 
 def make_registry(app: Flask) -> OAuth:

@@ -17,6 +17,8 @@ from .models import (
     EmailLink,
     EventLink,
     Interaction,
+    KeptEmail,
+    KeptEvent,
     LinkedAccount,
     User,
 )
@@ -50,23 +52,29 @@ def calendar_owner(user, requested_id: int | None) -> User:
 
 
 def user_event_clause(user_id: int):
-    """SQL: events in one of the user's linked calendars, or owned by the user."""
+    """SQL: events in one of the user's linked calendars, owned by the user, or kept by them
+    when they unlinked the calendar that brought them."""
     linked = (
         select(EventLink.id)
         .join(LinkedAccount, LinkedAccount.id == EventLink.linked_account_id)
         .where(EventLink.event_id == CalendarEvent.id, LinkedAccount.user_id == user_id)
     )
-    return or_(CalendarEvent.owner_user_id == user_id, exists(linked))
+    kept = select(KeptEvent.id).where(
+        KeptEvent.event_id == CalendarEvent.id, KeptEvent.user_id == user_id
+    )
+    return or_(CalendarEvent.owner_user_id == user_id, exists(linked), exists(kept))
 
 
 def user_email_clause(user_id: int):
-    """SQL: emails in one of the user's linked mailboxes."""
+    """SQL: emails in one of the user's linked mailboxes, or kept by them when they unlinked
+    the mailbox that brought them."""
     linked = (
         select(EmailLink.id)
         .join(LinkedAccount, LinkedAccount.id == EmailLink.linked_account_id)
         .where(EmailLink.email_id == Email.id, LinkedAccount.user_id == user_id)
     )
-    return exists(linked)
+    kept = select(KeptEmail.id).where(KeptEmail.email_id == Email.id, KeptEmail.user_id == user_id)
+    return or_(exists(linked), exists(kept))
 
 
 def account_event_clause(account_id: int):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from email_validator import EmailNotValidError, validate_email
+from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.form import BaseForm
 from flask_wtf import FlaskForm
 from wtforms.validators import ValidationError
@@ -89,6 +90,28 @@ def normalize_blocklist(text: str | None) -> tuple[str, list[str]]:
         elif entry not in seen:
             seen.append(entry)
     return "\n".join(seen), bad
+
+
+def known_row(field) -> bool:
+    """A select of rows (Flask-Admin's QuerySelectField) whose submitted id names a row, or
+    that was left blank. The field itself takes an unknown id as blank: "no account"."""
+    raw_data = getattr(field, "raw_data", None)
+    raw = raw_data[0] if raw_data else None
+    return raw in (None, "", "__None") or field.data is not None
+
+
+def check_known_rows(form) -> bool:
+    """Refuse, on the field, every row select whose id names no row."""
+    ok = True
+    for field in form:
+        if isinstance(field, QuerySelectField) and not field.errors and not known_row(field):
+            add_error(
+                field,
+                f"There is no {field.label.text.lower()} with id “{field.raw_data[0]}”; "
+                "pick one from the list.",
+            )
+            ok = False
+    return ok
 
 
 def live_entries(list_field) -> list:

@@ -7,16 +7,22 @@ from flask_admin import AdminIndexView
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
 
-from .forms import AdminForm
+from .forms import AdminForm, check_known_rows
 
 
 def _is_admin() -> bool:
     return bool(current_user.is_authenticated and getattr(current_user, "is_admin", False))
 
 
+def _here() -> str:
+    """This page as a relative URL (path and query), the only kind a login's `next=` follows."""
+    query = request.query_string.decode("latin-1")
+    return request.script_root + request.path + (f"?{query}" if query else "")
+
+
 def _refuse():
     if not current_user.is_authenticated:
-        return redirect(url_for(current_app.config["CRM_SYNC_LOGIN_VIEW"], next=request.url))
+        return redirect(url_for(current_app.config["CRM_SYNC_LOGIN_VIEW"], next=_here()))
     abort(403)
 
 
@@ -36,3 +42,8 @@ class SecureModelView(AdminOnly, ModelView):
     form_base_class = AdminForm  # carries Flask-WTF's CSRF token
     page_size = 50
     can_view_details = True
+
+    def validate_form(self, form) -> bool:
+        """Flask-Admin's checks, and no row select silently saved blank for an unknown id."""
+        ok = super().validate_form(form)
+        return check_known_rows(form) and ok

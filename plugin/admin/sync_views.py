@@ -14,10 +14,10 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from ..models import LinkedAccount
-from ..models.linked import PROVIDERS, STATUSES, UNLINKING
+from ..models.linked import PROVIDERS, STATUSES
 from ..state import session
-from ..sync.linking import pause, resume, unlink_account
-from ..sync.triggers import request_sync
+from ..sync.errors import StateRefused
+from ..sync.linking import check, pause, resume, sync_now, unlink_account
 from .security import SecureModelView
 
 _ACCOUNT_COLUMNS = [
@@ -33,9 +33,7 @@ _ACCOUNT_COLUMNS = [
 
 
 def _sync_now(account: LinkedAccount) -> None:
-    account.status = "active"
-    session().commit()
-    request_sync(account.id, "sync-now (admin)")
+    sync_now(account, "sync-now (admin)")
 
 
 def _unlink_keep(account: LinkedAccount) -> None:
@@ -90,42 +88,39 @@ class LinkedAccountView(SecureModelView):
     column_choices = {"status": list(STATUSES.items()), "provider": list(PROVIDERS.items())}
     column_default_sort = ("next_sync_at", False)
 
-    def _apply(self, ids, change, done: str) -> None:
+    def _apply(self, ids, action: str, change, done: str) -> None:
+        """Run `change` on every selected account whose status allows `action`
+        (models.linked.TRANSITIONS); list the others under the reason they were refused."""
         accounts = (
             session()
             .scalars(select(LinkedAccount).where(LinkedAccount.id.in_([int(i) for i in ids])))
             .all()
         )
-        skipped, unlinking = [], []
+        refused: dict[str, list[str]] = {}
         for account in accounts:
-            if account.status in UNLINKING:
-                unlinking.append(account.external_email)
-                continue
-            if change not in (_unlink_keep, _unlink_drop) and account.status == "needs_relink":
-                skipped.append(account.external_email)
+            try:
+                check(account, action)
+            except StateRefused as exc:
+                refused.setdefault(exc.reason, []).append(account.external_email)
                 continue
             change(account)
         session().commit()
-        flash(f"{done}: {len(accounts) - len(skipped) - len(unlinking)} account(s).", "success")
-        if skipped:
-            flash(
-                "Needs re-link by its user first (the grant was revoked): " + ", ".join(skipped),
-                "warning",
-            )
-        if unlinking:
-            flash("Already being unlinked: " + ", ".join(unlinking), "warning")
+        changed = len(accounts) - sum(map(len, refused.values()))
+        flash(f"{done}: {changed} account(s).", "success")
+        for reason, emails in refused.items():
+            flash(f"{reason[:1].upper()}{reason[1:]}: " + ", ".join(emails), "warning")
 
     @action("sync_now", "Sync now")
     def action_sync_now(self, ids) -> None:
-        self._apply(ids, _sync_now, "Sync requested")
+        self._apply(ids, "sync_now", _sync_now, "Sync requested")
 
     @action("pause", "Pause")
     def action_pause(self, ids) -> None:
-        self._apply(ids, pause, "Paused")
+        self._apply(ids, "pause", pause, "Paused")
 
     @action("resume", "Resume")
     def action_resume(self, ids) -> None:
-        self._apply(ids, resume, "Resumed")
+        self._apply(ids, "resume", resume, "Resumed")
 
     @action(
         "unlink",
@@ -133,7 +128,7 @@ class LinkedAccountView(SecureModelView):
         "Unlink the selected accounts? Meetings and emails already synced stay in the CRM.",
     )
     def action_unlink(self, ids) -> None:
-        self._apply(ids, _unlink_keep, "Unlinking")
+        self._apply(ids, "unlink", _unlink_keep, "Unlinking")
 
     @action(
         "unlink_drop",
@@ -141,7 +136,7 @@ class LinkedAccountView(SecureModelView):
         "Unlink the selected accounts and delete the meetings and emails only they brought?",
     )
     def action_unlink_drop(self, ids) -> None:
-        self._apply(ids, _unlink_drop, "Unlinking and removing their items")
+        self._apply(ids, "unlink_drop", _unlink_drop, "Unlinking and removing their items")
 
 
 class _ReadOnlyView(SecureModelView):

@@ -4,13 +4,18 @@ its interactions list. Who may open one is the host's CRM_SYNC_ACCOUNT_PERMISSIO
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from typing import NamedTuple
+
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from ..models import Account, Interaction
+from ..models import Account, Email, Interaction
 from ..permissions import account_email_clause, account_event_clause, can_view_account
 from ..state import session
+from ..sync.engine.lookups import thread_starts
+from ..sync.value_lists import rows_in
 from . import feed
 from .calendar import _day_arg
 from .timefmt import to_local, user_zone
@@ -62,25 +67,65 @@ def _items(account: Account, start, end) -> list[dict]:
     ]
 
 
-@bp.get("/<int:account_id>/calendar")
-def calendar(account_id: int):
-    account = _account(account_id)
-    zone = user_zone(current_user)
-    interactions = list(
+class EmailInteraction(NamedTuple):
+    """An email's interaction row: the day its thread started (Navusoft) and the email's own
+    send time, both in the viewer's zone."""
+
+    interaction: Interaction
+    mail: Email
+    thread_started: date
+    sent: datetime
+
+
+def _meeting_interactions(account: Account) -> list[Interaction]:
+    return list(
         session().scalars(
             select(Interaction)
-            .where(Interaction.account_id == account.id)
+            .where(Interaction.account_id == account.id, Interaction.kind != "email")
             .order_by(
                 Interaction.occurred_on.desc(), Interaction.start_at.desc(), Interaction.id.desc()
             )
             .limit(INTERACTIONS_SHOWN)
         )
     )
+
+
+def _email_interactions(account: Account, zone) -> list[EmailInteraction]:
+    """The thread start is the earliest send time among the thread's stored messages, so a
+    row reads the same whatever order the messages arrived in, and after a resync or re-link."""
+    pairs = session().execute(
+        select(Interaction, Email)
+        .join(Email, Email.id == Interaction.email_id)
+        .where(Interaction.account_id == account.id, Interaction.kind == "email")
+        .order_by(Email.thread_started_on.desc(), Email.sent_at.desc(), Interaction.id.desc())
+        .limit(INTERACTIONS_SHOWN)
+    )
+    pairs = list(pairs)
+    keys = {mail.thread_key for _, mail in pairs if mail.thread_key}
+    starts = dict(rows_in(session(), *thread_starts(), keys)) if keys else {}
+    return [
+        EmailInteraction(
+            interaction=interaction,
+            mail=mail,
+            thread_started=to_local(
+                min(mail.sent_at, starts.get(mail.thread_key, mail.sent_at)), zone
+            ).date(),
+            sent=to_local(mail.sent_at, zone),
+        )
+        for interaction, mail in pairs
+    ]
+
+
+@bp.get("/<int:account_id>/calendar")
+def calendar(account_id: int):
+    account = _account(account_id)
+    zone = user_zone(current_user)
     return render_template(
         "crm_sync/accounts/calendar.html",
         account=account,
         zone=zone.key,
-        interactions=interactions,
+        meetings=_meeting_interactions(account),
+        emails=_email_interactions(account, zone),
         to_local=lambda value: to_local(value, zone),
         feed_url=url_for(".events_feed", account_id=account.id),
     )

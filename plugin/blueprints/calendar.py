@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ..models import Account, User
 from ..permissions import (
     calendar_owner,
+    can_view_account,
     is_admin,
     may_read_body,
     user_email_clause,
@@ -21,7 +22,7 @@ from ..permissions import (
     visible_event,
 )
 from ..state import session
-from ..sync.sanitize import sanitize_html
+from ..sync.sanitize import preview, preview_html
 from . import feed
 from .timefmt import date_text, local_text, span_text, user_zone
 
@@ -49,6 +50,24 @@ def _items(owner, start, end) -> list[dict]:
     return [feed.event_item(e, zone, None) for e in events] + [
         feed.email_item(m, None) for m in mails
     ]
+
+
+DETAILS = {"event_detail": "appointment", "email_detail": "email"}
+
+
+@bp.errorhandler(404)
+def _not_found(error):
+    """An appointment or email the viewer may not see (or that is gone) gets a page that says
+    so, in the CRM's layout; the feeds' 404s stay plain."""
+    what = DETAILS.get((request.endpoint or "").rpartition(".")[2])
+    if what is None:
+        return error
+    account_id = request.args.get("account_id", type=int)
+    back = session().get(Account, account_id) if account_id else None
+    if back is not None and not can_view_account(current_user, back):
+        back = None  # its name is not for this viewer
+    page = render_template("crm_sync/calendar/not_found.html", what=what, back_account=back)
+    return page, 404
 
 
 @bp.get("/")
@@ -112,6 +131,7 @@ def event_detail(event_id: int):
         span_text=span_text,
         date_text=date_text,
         back_account=back_account,
+        description=preview(event.description),
         # end_date is exclusive; people read the last day.
         last_day=event.end_date - timedelta(days=1) if event.end_date else None,
     )
@@ -123,11 +143,14 @@ def email_detail(email_id: int):
     account_id = request.args.get("account_id", type=int)
     mail = visible_email(current_user, email_id, account_id)
     readable = may_read_body(current_user, mail.id)
-    body = sanitize_html(mail.body_html) if readable and mail.body_html else None
+    # A bounded preview: a 10 MB body is stored whole but never sent to the browser whole.
+    body = preview_html(mail.body_html) if readable else None
+    text = preview(mail.body_text) if readable and body is None else None
     return render_template(
         "crm_sync/calendar/email.html",
         mail=mail,
         body=body,
+        text=text,
         readable=readable,
         zone=user_zone(current_user),
         local_text=local_text,

@@ -8,9 +8,11 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 
 class StartLinkForm(FlaskForm):
-    """Continue to the provider's log-in; login_hint pre-fills it on re-link."""
+    """Continue to the provider's log-in; login_hint pre-fills it on re-link, and `feed`
+    ("calendar" / "mail") asks only for that feed's permission, added to what was granted."""
 
     login_hint = HiddenField()
+    feed = HiddenField()
 
 
 class ExchangeLinkForm(FlaskForm):

@@ -30,6 +30,7 @@ from sqlalchemy import select
 from .. import oauth
 from ..models import LinkedAccount, normalize_email
 from ..state import session as db_session
+from ..sync import grants
 from ..sync.errors import AccountLinkedElsewhere
 from . import providers
 from .forms import ExchangeLinkForm, StartLinkForm
@@ -84,6 +85,12 @@ def start_google():
     if client is None:
         abort(404)
     extra = {"login_hint": form.login_hint.data} if form.login_hint.data else {}
+    scope = grants.scope_for("google", form.feed.data or "")
+    if scope is not None:
+        # Incremental authorization: ask for this one permission; Google adds what the
+        # account granted before (include_granted_scopes), so the token covers both.
+        extra["scope"] = " ".join((*oauth.GOOGLE_IDENTITY_SCOPES, scope))
+        extra["include_granted_scopes"] = "true"
     return client.authorize_redirect(url_for(".google_callback", _external=True), **extra)
 
 
@@ -221,15 +228,24 @@ def _finish_google(client, token: dict):
             "Google did not grant offline access, so the account could not be "
             "linked. Please try again and allow access."
         )
-    calendar_ok = oauth.GOOGLE_CALENDAR_SCOPE in granted
-    gmail_ok = oauth.GOOGLE_GMAIL_SCOPE in granted
-    if not (calendar_ok or gmail_ok):
+    feeds = grants.granted_feeds("google", granted)
+    if not feeds:
         return _fail("Access to neither Calendar nor Gmail was allowed; nothing was linked.")
     credentials = {k: v for k, v in token.items() if k not in ("userinfo", "id_token")}
-    return _link("google", email, credentials, calendar_ok, gmail_ok)
+    return _link("google", email, credentials, sorted(granted))
 
 
-def _link(provider: str, email: str, credentials: dict, calendar_ok: bool, mail_ok: bool):
+def feeds_text(feeds: list[str]) -> str:
+    """ "Calendar and Email", or "Calendar only — Email was not granted"."""
+    labels = [grants.FEED_LABELS[f] for f in grants.FEEDS if f in feeds]
+    missing = [grants.FEED_LABELS[f] for f in grants.FEEDS if f not in feeds]
+    if not missing:
+        return " and ".join(labels)
+    verb = "was" if len(missing) == 1 else "were"
+    return f"{' and '.join(labels)} only — {' and '.join(missing)} {verb} not granted"
+
+
+def _link(provider: str, email: str, credentials: dict, granted: list[str]):
     """Create or update the link (linking starts the first sync); all or nothing."""
     from ..sync import linking
 
@@ -246,7 +262,7 @@ def _link(provider: str, email: str, credentials: dict, calendar_ok: bool, mail_
     )
     try:
         account = linking.link_account(
-            current_user, provider, email, credentials, calendar_ok, mail_ok
+            current_user, provider, email, credentials, granted_scopes=granted
         )
     except AccountLinkedElsewhere:
         s.rollback()
@@ -255,8 +271,9 @@ def _link(provider: str, email: str, credentials: dict, calendar_ok: bool, mail_
             "Ask them to unlink it first."
         )
     verb = "re-linked" if relink else "linked"
+    feeds = feeds_text(grants.granted_feeds(provider, granted))
     flash(
-        f"{account.provider_label} account {email} {verb}. The first sync has started.",
+        f"{account.provider_label} account {email} {verb}: {feeds}. The first sync has started.",
         "success",
     )
     return redirect(url_for(PROFILE))

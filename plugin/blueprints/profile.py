@@ -11,9 +11,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..models import LinkedAccount, SyncRun, utcnow
-from ..models.linked import UNLINKING
+from ..models.linked import TRANSITIONS, UNLINKING
 from ..permissions import own_linked_account
 from ..state import session
+from ..sync import grants
 from .forms import ActionForm, StartLinkForm, SyncOptionsForm, UnlinkForm
 from .timefmt import humanize, local_text, user_zone
 
@@ -104,11 +105,24 @@ def index():
         },
         action_form=ActionForm(),
         relink_forms={a.id: StartLinkForm(login_hint=a.external_email) for a in accounts},
+        permission_forms={a.id: _permission_forms(a) for a in accounts},
+        feed_labels=grants.FEED_LABELS,
         runs=runs,
+        transitions=TRANSITIONS,
         zone=zone,
         local_text=local_text,
         humanize=humanize,
     )
+
+
+def _permission_forms(account: LinkedAccount) -> list[tuple[str, StartLinkForm]]:
+    """A Re-link per ticked feed whose scope the grant lacks, asking for that scope alone."""
+    if account.status == "needs_relink":
+        return []  # the whole grant needs a re-link, offered above
+    return [
+        (feed, StartLinkForm(login_hint=account.external_email, feed=feed))
+        for feed in grants.needs_permission(account)
+    ]
 
 
 @bp.get("/status.json")
@@ -145,40 +159,46 @@ def options(linked_id: int):
             "until you choose calendar or email.",
             "warning",
         )
+    missing = [grants.FEED_LABELS[f] for f in grants.needs_permission(account)]
+    if missing:
+        return _done(
+            f"Saved what to sync for {account.external_email}. {' and '.join(missing)} "
+            f"{'needs' if len(missing) == 1 else 'need'} permission from "
+            f"{account.provider_label}: choose Re-link beside it to allow access; "
+            "the rest keeps syncing.",
+            "warning",
+        )
     return _done(f"Saved what to sync for {account.external_email}.")
+
+
+def _act(linked_id: int, action: str, done: str):
+    """Run one of plugin.sync.linking's actions, refused with a message when the account's
+    status does not allow it (models.linked.TRANSITIONS)."""
+    from ..sync import linking
+    from ..sync.errors import StateRefused
+
+    account = _checked_action(linked_id)
+    try:
+        linking.check(account, action)
+        getattr(linking, action)(account)
+    except StateRefused as refused:
+        return _done(str(refused), "warning")
+    return _done(done.format(email=account.external_email))
 
 
 @bp.post("/accounts/<int:linked_id>/sync-now")
 def sync_now(linked_id: int):
-    from ..sync import triggers
-
-    account = _checked_action(linked_id)
-    if account.status != "active":
-        return _done(
-            f"{account.external_email} is {account.status_label.lower()}; "
-            "it cannot sync until that is resolved.",
-            "warning",
-        )
-    triggers.request_sync(account.id, "sync-now (profile)")
-    return _done(f"A sync of {account.external_email} was requested.")
+    return _act(linked_id, "sync_now", "A sync of {email} was requested.")
 
 
 @bp.post("/accounts/<int:linked_id>/pause")
 def pause(linked_id: int):
-    from ..sync import linking
-
-    account = _checked_action(linked_id)
-    linking.pause(account)
-    return _done(f"Sync of {account.external_email} is paused.")
+    return _act(linked_id, "pause", "Sync of {email} is paused.")
 
 
 @bp.post("/accounts/<int:linked_id>/resume")
 def resume(linked_id: int):
-    from ..sync import linking
-
-    account = _checked_action(linked_id)
-    linking.resume(account)
-    return _done(f"Sync of {account.external_email} is resumed.")
+    return _act(linked_id, "resume", "Sync of {email} is resumed.")
 
 
 @bp.route("/accounts/<int:linked_id>/unlink", methods=["GET", "POST"])
@@ -186,11 +206,14 @@ def unlink(linked_id: int):
     """Ask whether to keep the items already synced, then unlink: the account leaves the list
     now, and the sync worker revokes the grant at the provider and removes it."""
     from ..sync import linking
+    from ..sync.errors import StateRefused
 
     account = own_linked_account(current_user, linked_id)
-    if account.status in UNLINKING:
-        return _done(f"{account.external_email} is already being unlinked.", "info")
     form = UnlinkForm()
+    try:
+        linking.check(account, "unlink")
+    except StateRefused as refused:
+        return _done(str(refused), "info")
     if form.validate_on_submit():
         keep = form.keep_items.data == "keep"
         label, email = account.provider_label, account.external_email

@@ -3,6 +3,7 @@
 from .base import Base, normalize_domain, normalize_email, utcnow
 from .emails import Email, EmailLink
 from .events import CalendarEvent, EventLink, Interaction, Participant
+from .kept import KeptEmail, KeptEvent
 from .linked import LinkedAccount, SyncCursor, SyncProblem, SyncRun
 from .people import Account, AccountDomain, Contact, ContactEmail, User, UserEmail
 from .settings import SystemSettings
@@ -18,6 +19,8 @@ __all__ = [
     "EmailLink",
     "EventLink",
     "Interaction",
+    "KeptEmail",
+    "KeptEvent",
     "LinkedAccount",
     "Participant",
     "SyncCursor",

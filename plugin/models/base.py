@@ -8,6 +8,10 @@ from datetime import UTC, datetime
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from .addresses import normalize_domain, normalize_email
+
+__all__ = ["Base", "normalize_domain", "normalize_email", "utcnow"]
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -24,12 +28,3 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """Naive UTC: SQLite keeps no zone, so every datetime column stores naive UTC."""
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def normalize_email(value: str | None) -> str:
-    """Emails compare case-insensitively after trimming (DESIGN section 4)."""
-    return (value or "").strip().lower()
-
-
-def normalize_domain(value: str | None) -> str:
-    return (value or "").strip().lower().lstrip("@").rstrip(".")

@@ -8,6 +8,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
+from .kept import KeptEmail
 
 
 class Email(Base):
@@ -35,6 +36,8 @@ class Email(Base):
     )
     participants = relationship("Participant", back_populates="mail", cascade="all, delete-orphan")
     interactions = relationship("Interaction", back_populates="mail", cascade="all, delete-orphan")
+    # Users who kept it when they unlinked; it stays theirs with no link left (models.kept).
+    kept_by: Mapped[list[KeptEmail]] = relationship(cascade="all, delete-orphan")
 
     def __str__(self) -> str:
         return self.subject or "(no subject)"

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
+from .kept import KeptEvent
 
 MATCH_METHODS = ("direct", "domain", "default", "none", "ambiguous", "internal", "manual")
 SOURCES = {"google": "Google Calendar", "microsoft": "Outlook 365", "exchange": "Exchange"}
@@ -94,6 +95,8 @@ class CalendarEvent(Base):
     interactions: Mapped[list[Interaction]] = relationship(
         back_populates="event", cascade="all, delete-orphan"
     )
+    # Users who kept it when they unlinked; it stays theirs with no link left (models.kept).
+    kept_by: Mapped[list[KeptEvent]] = relationship(cascade="all, delete-orphan")
     client_account = relationship("Account", foreign_keys=[client_account_id])
     client_contact = relationship("Contact", foreign_keys=[client_contact_id])
     booked_by = relationship("User", foreign_keys=[booked_by_user_id])

@@ -33,6 +33,21 @@ STATUSES = {
     "unlinking_drop": "Unlinking…",
 }
 UNLINKING = ("unlinking", "unlinking_drop")
+_LINKED = ("active", "paused", "needs_relink", "error")
+
+# What a user's or an admin's action may do, from which status, to which status. The engine
+# moves accounts between active, error and needs_relink on its own; an action not listed for
+# a status is refused (plugin.sync.linking.check). Only re-linking leaves needs_relink (an
+# unlink removes the account): resuming or syncing a revoked grant only makes another failed
+# run.
+TRANSITIONS: dict[str, dict[str, str]] = {
+    "sync_now": {"active": "active", "error": "active"},
+    "pause": {"active": "paused", "error": "paused"},
+    "resume": {"paused": "active", "error": "active"},
+    "unlink": dict.fromkeys(_LINKED, "unlinking"),
+    "unlink_drop": dict.fromkeys(_LINKED, "unlinking_drop"),
+    "relink": dict.fromkeys((*_LINKED, *UNLINKING), "active"),
+}
 
 
 class LinkedAccount(Base):
@@ -67,6 +82,9 @@ class LinkedAccount(Base):
     # What asked for the next run ("link", "sync-now (profile)", ...), set with next_sync_at
     # by the action and taken by the run that serves it; None: the schedule.
     pending_trigger: Mapped[str | None] = mapped_column(String(32))
+    # The scopes the provider granted at the last link (None: not recorded, linked before
+    # this was kept); which feeds may run follows from them (plugin.sync.grants).
+    granted_scopes: Mapped[list | None] = mapped_column(JSON)
     # Set while the first full sync runs, so the profile page can show progress.
     initial_sync_done: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -33,6 +33,13 @@ class AuthRevoked(SyncError):
     """
 
 
+class ScopeMissing(AuthRevoked):
+    """The grant lacks the scope one feed needs (Google 403 insufficientPermissions /
+    ACCESS_TOKEN_SCOPE_INSUFFICIENT): only that feed stops, marked as needing permission
+    (plugin.sync.grants); the other feeds of the account go on. Anywhere a feed is not known,
+    it is what its base class says."""
+
+
 class ItemRejected(SyncError):
     """One item could not be read or stored; record a SyncProblem for it and go on."""
 
@@ -44,6 +51,18 @@ class ItemRejected(SyncError):
 
 class TransientError(SyncError):
     """5xx or a timeout that outlived the in-run retries; the next run tries again later."""
+
+
+class StateRefused(Exception):
+    """An action the account's status does not allow (models.linked.TRANSITIONS); nothing
+    changed. `reason` says why, in words for the flash message."""
+
+    def __init__(self, email: str, action: str, status: str, reason: str):
+        super().__init__(f"{email}: {reason}.")
+        self.email = email
+        self.action = action
+        self.status = status
+        self.reason = reason
 
 
 class AccountLinkedElsewhere(Exception):

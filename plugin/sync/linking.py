@@ -18,9 +18,10 @@ from ..models import (
     SyncProblem,
     normalize_email,
 )
-from ..models.linked import UNLINKING
+from ..models.linked import TRANSITIONS, UNLINKING
 from ..state import session
-from .errors import AccountLinkedElsewhere
+from . import grants
+from .errors import AccountLinkedElsewhere, StateRefused
 from .triggers import request_sync
 
 log = logging.getLogger(__name__)
@@ -33,11 +34,13 @@ def link_account(
     credentials: dict,
     calendar_granted: bool = True,
     mail_granted: bool = True,
+    granted_scopes: list[str] | None = None,
 ) -> LinkedAccount:
     """Link (or re-link) an external account to `user` and start its first sync at once.
 
-    A feed the user did not grant is switched off in the same commit, so the first sync never
-    asks for a scope it does not hold.
+    `granted_scopes` (else the token's own "scope") is kept on the account: it decides which
+    feeds may run (plugin.sync.grants). A feed the user did not grant is switched off in the
+    same commit, so the first sync never asks for a scope it does not hold.
 
     :raises AccountLinkedElsewhere: another CRM user already linked this external account.
     """
@@ -66,6 +69,15 @@ def link_account(
     account.status = "active"
     account.last_error = None
     account.failure_count = 0
+    if granted_scopes is None and (credentials or {}).get("scope"):
+        granted_scopes = str(credentials["scope"]).split()
+    if granted_scopes is not None:
+        account.granted_scopes = sorted(set(granted_scopes))
+        feeds = grants.granted_feeds(provider, granted_scopes)
+        calendar_granted = calendar_granted and "calendar" in feeds
+        mail_granted = mail_granted and "mail" in feeds
+    else:
+        account.granted_scopes = None
     if not calendar_granted:
         account.sync_calendar = False
     if not mail_granted:
@@ -92,9 +104,12 @@ def unlink_account(account: LinkedAccount, keep_items: bool) -> None:
 def _handover(account: LinkedAccount, keep_items: bool) -> None:
     """The local half of an unlink, for a row a new user takes over (no provider call)."""
     from .engine.unlink import _remove_own_items, detach_runs
+    from .engine.unlink import keep_items as keep
 
     s = session()
-    if not keep_items:
+    if keep_items:
+        keep(account)
+    else:
         _remove_own_items(account.id)
     for model in (EventLink, EmailLink, SyncProblem, SyncCursor):
         s.execute(delete(model).where(model.linked_account_id == account.id))
@@ -102,21 +117,56 @@ def _handover(account: LinkedAccount, keep_items: bool) -> None:
     s.expire(account, ["cursors"])
 
 
+# Why an action is refused, by (action, status), else by status.
+_REFUSALS = {
+    ("pause", "paused"): "already paused",
+    ("resume", "active"): "already active",
+    ("sync_now", "paused"): "paused; it cannot sync until that is resolved (resume it first)",
+    "needs_relink": "Needs re-link by its user first (the grant was revoked)",
+    "unlinking": "Already being unlinked",
+    "unlinking_drop": "Already being unlinked",
+}
+
+
+def allowed(account: LinkedAccount, action: str) -> bool:
+    return account.status in TRANSITIONS[action]
+
+
+def check(account: LinkedAccount, action: str) -> None:
+    """Raise StateRefused unless `action` may run on the account in its status: the one
+    check every profile and admin action makes before it changes anything."""
+    if not allowed(account, action):
+        reason = _REFUSALS.get((action, account.status)) or _REFUSALS.get(
+            account.status, f"{account.status_label.lower()}; that is not possible now"
+        )
+        raise StateRefused(account.external_email, action, account.status, reason)
+
+
+def sync_now(account: LinkedAccount, trigger: str = "sync-now (profile)") -> None:
+    """Sync as soon as a worker is free; an account in error is active again for it.
+    `trigger` says who asked (profile or admin), for the run history."""
+    check(account, "sync_now")
+    account.status = TRANSITIONS["sync_now"][account.status]
+    session().commit()
+    request_sync(account.id, trigger)
+
+
 def pause(account: LinkedAccount) -> None:
-    """Stop scheduling the account; its items and cursors stay. (Not one being unlinked.)"""
-    if account.status in UNLINKING:
+    """Stop scheduling the account; its items and cursors stay. (Only from the statuses
+    TRANSITIONS allows; anything else is left as it is.)"""
+    if not allowed(account, "pause"):
         return
-    account.status = "paused"
+    account.status = TRANSITIONS["pause"][account.status]
     account.next_sync_at = None
     session().commit()
 
 
 def resume(account: LinkedAccount) -> None:
-    """Schedule the account again, continuing from its cursors, and sync now.
-    (Not one being unlinked: linking it again is how to take it back.)"""
-    if account.status in UNLINKING:
+    """Schedule the account again, continuing from its cursors, and sync now. (Not one that
+    needs re-link, nor one being unlinked: linking it again is how to take either back.)"""
+    if not allowed(account, "resume"):
         return
-    account.status = "active"
+    account.status = TRANSITIONS["resume"][account.status]
     account.failure_count = 0
     session().commit()
     request_sync(account.id, "resume")

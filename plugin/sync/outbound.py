@@ -15,7 +15,8 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from ..models import CalendarEvent, LinkedAccount, User, normalize_email, utcnow
+from ..models import CalendarEvent, User, normalize_email, utcnow
+from . import grants
 from .matching import Item, Matcher, Person
 
 
@@ -77,19 +78,7 @@ def delete_appointment(session, event: CalendarEvent) -> None:
 
 def linked_calendars(session, user_id: int | None) -> list[int]:
     """The user's linked accounts that sync a calendar (the ones a push may go to)."""
-    if user_id is None:
-        return []
-    return list(
-        session.scalars(
-            select(LinkedAccount.id)
-            .where(
-                LinkedAccount.user_id == user_id,
-                LinkedAccount.sync_calendar.is_(True),
-                LinkedAccount.status.in_(("active", "error")),
-            )
-            .order_by(LinkedAccount.id)
-        )
-    )
+    return grants.push_calendars(session, user_id)
 
 
 def accounts_to_push(session, event_ids: Iterable[int], owner_ids: Iterable[int]) -> set[int]:

@@ -3,6 +3,8 @@ handler or javascript: URL from a sender ever reaches a CRM page."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import nh3
 
 TAGS = {
@@ -44,3 +46,50 @@ def sanitize_html(html: str | None) -> str | None:
         strip_comments=True,
         attribute_filter=_filter_attribute,
     )
+
+
+# A detail page shows at most this much of a body or description (characters).
+PREVIEW_CHARS = 200_000
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The part of a long text a page shows, and how long the whole is."""
+
+    text: str
+    truncated: bool
+    total_bytes: int
+
+    @property
+    def note(self) -> str | None:
+        """ "Message truncated — 10.0 MB; the first 200 KB shown", or None when whole."""
+        if not self.truncated:
+            return None
+        return (
+            f"Message truncated — {_size(self.total_bytes)}; "
+            f"the first {_size(len(self.text.encode('utf-8')))} shown"
+        )
+
+
+def preview(value: str | None, limit: int = PREVIEW_CHARS) -> Preview | None:
+    """The first `limit` characters of a plain text (a description, a text body)."""
+    if not value:
+        return None
+    if len(value) <= limit:
+        return Preview(value, False, len(value))
+    return Preview(value[:limit], True, len(value.encode("utf-8")))
+
+
+def preview_html(html: str | None, limit: int = PREVIEW_CHARS) -> Preview | None:
+    """The first `limit` characters of the HTML, sanitized again (nh3 closes what the cut
+    left open, and drops a tag cut in half), so a 10 MB body never reaches the page."""
+    if not html:
+        return None
+    cut = preview(html, limit)
+    return Preview(sanitize_html(cut.text) or "", cut.truncated, cut.total_bytes)
+
+
+def _size(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f} MB"
+    return f"{max(1, round(n / 1000))} KB"

@@ -8,9 +8,9 @@ interrupted. The password defaults to "password".
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 
+from ..server import serve_until_stopped
 from .sandbox import ExchangeSandbox
 
 
@@ -33,20 +33,7 @@ def main(argv: list[str] | None = None) -> int:
 
         seed_demo(sb)
     sb.save()
-    sb.start(args.port)
-    print(f"Exchange sandbox listening on {sb.ews_url}", flush=True)
-
-    def _stop(*_: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        signal.pause()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sb.stop()
-    return 0
+    return serve_until_stopped(sb, args.port, "Exchange sandbox (EWS at /EWS/Exchange.asmx)")
 
 
 if __name__ == "__main__":

@@ -1,75 +1,69 @@
-"""JSON control plane under /_sandbox/, never hit by faults or authentication."""
+"""The /_sandbox control plane: the shared rules (reset, calls, faults, clock, save) plus
+users, throttling, auth switches, invitations and the "as in Outlook" routes."""
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
-from typing import Any
-
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
-from .outlook import handle_outlook
+from ..control import ControlPlane, json_response
+from .errors import EwsError
+from .outlook import outlook_action
+
+plane = ControlPlane()
 
 
-def _json(data: object, status: int = 200) -> Response:
-    return Response(json.dumps(data, default=str), status, content_type="application/json")
+@plane.route("/users", ("GET", "POST"))
+def users(sb, body, request):
+    """GET: the users; POST ``{email, name?, password?}``: add one."""
+    if request.method == "POST":
+        sb.add_user(body["email"], body.get("name"), body.get("password", "password"))
+    return sb.users()
 
 
-def handle(sb: Any, request: Request) -> Response:
-    path = request.path[len("/_sandbox/") :].strip("/")
-    body = request.get_json(silent=True) or {}
-    method = request.method
+@plane.route("/throttling", ("GET", "POST"))
+def throttling(sb, body, request):
+    """``{max_concurrency, budget, window_seconds}``."""
+    for key in ("max_concurrency", "budget", "window_seconds"):
+        if key in body:
+            setattr(sb.throttle, key, body[key])
+    return sb.throttle.settings()
+
+
+@plane.route("/auth", ("GET", "POST"))
+def auth(sb, body, request):
+    """``{basic, ntlm}``: switch each authentication scheme on or off."""
+    sb.auth.basic = bool(body.get("basic", sb.auth.basic))
+    sb.auth.ntlm = bool(body.get("ntlm", sb.auth.ntlm))
+    return {"basic": sb.auth.basic, "ntlm": sb.auth.ntlm}
+
+
+@plane.route("/invitations", ("GET",))
+def invitations(sb, body, request):
+    return sb.invitations
+
+
+@plane.route("/mailbox/<email>/<action>", ("GET", "POST"))
+def mailbox(sb, body, request, email, action):
+    """Changes "as the user did in Outlook" (see ``outlook_action``)."""
+    if email.lower() not in sb.mailboxes:
+        return json_response({"error": "no such user"}, 404)
     try:
-        if path == "calls":
-            if method == "DELETE":
-                sb.reset_calls()
-                return _json({})
-            return _json(sb.calls(request.args.get("email")))
-        if path == "reset" and method == "POST":
-            sb.reset()
-            return _json({"reset": True})
-        if path == "users":
-            if method == "POST":
-                sb.add_user(body["email"], body.get("name"), body.get("password", "password"))
-            return _json(sb.users())
-        if path == "faults":
-            if method == "POST":
-                if body.get("reset"):
-                    sb.faults.reset()
-                if "op" in body or "code" in body:
-                    sb.faults.add(
-                        body.get("op", ""),
-                        body.get("code", "ErrorServerBusy"),
-                        int(body.get("backoff_ms", 0)),
-                        int(body.get("count", 1)),
-                    )
-            return _json(sb.faults.pending())
-        if path == "throttling":
-            if method == "POST":
-                for key in ("max_concurrency", "budget", "window_seconds"):
-                    if key in body:
-                        setattr(sb.throttle, key, body[key])
-            return _json(sb.throttle.settings())
-        if path == "auth":
-            if method == "POST":
-                sb.auth.basic = bool(body.get("basic", sb.auth.basic))
-                sb.auth.ntlm = bool(body.get("ntlm", sb.auth.ntlm))
-            return _json({"basic": sb.auth.basic, "ntlm": sb.auth.ntlm})
-        if path == "clock":
-            if method == "POST":
-                if "advance" in body:
-                    sb.clock.advance(float(body["advance"]))
-                if "set" in body:
-                    sb.clock.set(datetime.fromisoformat(body["set"]))
-                if body.get("freeze"):
-                    sb.clock.freeze()
-                if body.get("unfreeze"):
-                    sb.clock.unfreeze()
-            return _json({"now": sb.clock.now().isoformat(), "frozen": sb.clock.frozen})
-        if path == "invitations":
-            return _json(sb.invitations)
-        if path.startswith("mailbox/"):
-            return handle_outlook(sb, request, path[len("mailbox/") :], body)
-    except (KeyError, ValueError, TypeError) as exc:
-        return _json({"error": f"{type(exc).__name__}: {exc}"}, 400)
-    return _json({"error": "not found"}, 404)
+        return outlook_action(sb, request, email, action, body)
+    except EwsError as err:
+        return json_response({"error": err.code, "message": err.text}, 400)
+
+
+_MAP = Map([r.empty() for r in plane.rules], strict_slashes=False, merge_slashes=False)
+
+
+def dispatch_control(sb, request: Request) -> Response:
+    adapter = _MAP.bind_to_environ(request.environ)
+    try:
+        endpoint, args = adapter.match()
+    except NotFound:
+        return json_response({"error": "not found"}, 404)
+    except MethodNotAllowed:
+        return json_response({"error": "method not allowed"}, 405)
+    return endpoint(sb, request, **args)

@@ -1,56 +1,26 @@
-"""Scripted faults per EWS operation and Exchange-style throttling (concurrent calls per
-user, a call budget per time window), both answering as Exchange does."""
+"""Faults (the shared knobs, with EWS codes) and Exchange-style throttling (concurrent calls
+per user, a call budget per time window), both answered as Exchange does."""
 
 from __future__ import annotations
 
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from ..clock import Clock
+from ..faults import Faults
 from .errors import server_busy
 
 
-@dataclass
-class _Scripted:
-    op: str  # "" = any operation
-    code: str | int  # an EWS ResponseCode, or an HTTP status such as 503
-    backoff_ms: int
-    remaining: int
+def fault_code(value) -> str | int:
+    """A fault code from the control plane: an HTTP status (503) or an EWS ResponseCode."""
+    text = str(value)
+    return int(text) if text.isdigit() else text
 
 
-class Faults:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._queue: list[_Scripted] = []
-
-    def add(
-        self, op: str = "", code: str | int = "ErrorServerBusy", backoff_ms: int = 0, count: int = 1
-    ) -> None:
-        with self._lock:
-            self._queue.append(_Scripted(op, code, int(backoff_ms), int(count)))
-
-    def take(self, op: str) -> tuple[str | int, int] | None:
-        with self._lock:
-            for entry in self._queue:
-                if entry.op in ("", op) and entry.remaining > 0:
-                    entry.remaining -= 1
-                    if not entry.remaining:
-                        self._queue.remove(entry)
-                    return entry.code, entry.backoff_ms
-        return None
-
-    def pending(self) -> list[dict]:
-        with self._lock:
-            return [
-                {"op": e.op, "code": e.code, "backoff_ms": e.backoff_ms, "count": e.remaining}
-                for e in self._queue
-            ]
-
-    def reset(self) -> None:
-        with self._lock:
-            self._queue.clear()
+def exchange_faults(seed: int = 0) -> Faults:
+    """The shared fault knobs, answering ErrorServerBusy unless told otherwise."""
+    return Faults(seed, default_code="ErrorServerBusy", code_type=fault_code)
 
 
 class Throttle:

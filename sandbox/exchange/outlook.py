@@ -259,36 +259,23 @@ class Outlook:
             box.hierarchy_states.clear()
 
 
-def handle_outlook(sb, request: Request, path: str, body: dict) -> Response:
+def outlook_action(sb, request: Request, email: str, action: str, body: dict):
     """/_sandbox/mailbox/{email}/{events|update|delete|mail|read|items|invalidate-sync-states}.
     Item ids travel in the JSON body (base64 ids may contain "/")."""
-    email, _, action = path.partition("/")
-
-    def answer(data: object, status: int = 200) -> Response:
-        return Response(json.dumps(data), status, content_type="application/json")
-
-    if email.lower() not in sb.mailboxes:
-        return answer({"error": "no such user"}, 404)
     post = request.method == "POST"
-    try:
-        if action == "events" and post:
-            return answer(sb.outlook.create_event(email, **body))
-        if action == "update" and post:
-            item_id = body.pop("id")
-            return answer(sb.outlook.update_event(email, item_id, **body))
-        if action == "delete" and post:
-            sb.outlook.delete_item(email, body["id"], occurrence=body.get("occurrence"))
-            return answer({})
-        if action == "mail" and post:
-            sb.outlook.send_mail(email, **body)
-            return answer({})
-        if action == "read" and post:
-            return answer(sb.outlook.mark_read(email, body["id"], bool(body.get("is_read", True))))
-        if action == "items":
-            return answer(sb.outlook.items(email, request.args.get("folder", "calendar")))
-        if action == "invalidate-sync-states" and post:
-            sb.outlook.invalidate_sync_states(email)
-            return answer({})
-    except EwsError as err:
-        return answer({"error": err.code, "message": err.text}, 400)
-    return answer({"error": "not found"}, 404)
+    if action == "events" and post:
+        return sb.outlook.create_event(email, **body)
+    if action == "update" and post:
+        item_id = body.pop("id")
+        return sb.outlook.update_event(email, item_id, **body)
+    if action == "delete" and post:
+        return sb.outlook.delete_item(email, body["id"], occurrence=body.get("occurrence"))
+    if action == "mail" and post:
+        return sb.outlook.send_mail(email, **body)
+    if action == "read" and post:
+        return sb.outlook.mark_read(email, body["id"], bool(body.get("is_read", True)))
+    if action == "items":
+        return sb.outlook.items(email, request.args.get("folder", "calendar"))
+    if action == "invalidate-sync-states" and post:
+        return sb.outlook.invalidate_sync_states(email)
+    return Response(json.dumps({"error": "not found"}), 404, content_type="application/json")

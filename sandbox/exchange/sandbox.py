@@ -1,26 +1,41 @@
-"""``ExchangeSandbox``: the object tests, the demo and benchmarks hold. It owns users and
-their mailboxes, the clock, the knobs and the server."""
+"""``ExchangeSandbox``: the object tests, the demo and benchmarks hold. A
+``sandbox.standin.StandIn`` (clock, state file, fault knobs, server thread, the common
+control rules) that owns users and their mailboxes and answers EWS."""
 
 from __future__ import annotations
 
-import os
-import pickle
-import threading
-from collections import Counter
+from werkzeug.wrappers import Request, Response
 
 from ..clock import Clock
+from ..standin import StandIn
+from ..state import PersistentState
 from . import ews_folders, ews_items, ews_sync  # noqa: F401  (importing registers the operations)
 from .auth import Authenticator
-from .control import handle as handle_control
-from .faults import Faults, Throttle
+from .control import dispatch_control
+from .faults import Throttle, exchange_faults
 from .outlook import Outlook
-from .server import EWS_PATH, App, ServerThread
+from .server import EWS_PATH, KeepAliveHandler
 from .soap import handle_ews
 from .store import Mailbox
 
 
-class ExchangeSandbox:
+class ExchangeState(PersistentState):
+    """Users, their mailboxes and the invitations sent, plus the shared call counters."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[str, str] = {}
+        self.names: dict[str, str] = {}
+        self.mailboxes: dict[str, Mailbox] = {}
+        self.invitations: list[dict] = []
+
+
+class ExchangeSandbox(StandIn):
     """A local Exchange Server 2016/2019 speaking EWS on one 127.0.0.1 port."""
+
+    name = "exchange"
+    state_class = ExchangeState
+    handler_class = KeepAliveHandler
 
     def __init__(
         self,
@@ -28,122 +43,76 @@ class ExchangeSandbox:
         clock: Clock | None = None,
         state_file: str | None = None,
         exchange_version: str = "2019",
+        seed: int = 0,
     ):
-        self.clock = clock or Clock()
-        self.state_file = state_file
+        super().__init__(clock=clock, state_file=state_file, faults=exchange_faults(seed))
+        self.state: ExchangeState
         self.exchange_version = exchange_version
-        self.passwords: dict[str, str] = {}
-        self.names: dict[str, str] = {}
-        self.mailboxes: dict[str, Mailbox] = {}
-        self.calls_by_user: dict[str, Counter] = {}
-        self._calls_lock = threading.Lock()
-        self._save_lock = threading.Lock()
-        if state_file and os.path.exists(state_file):
-            self._load(state_file)
-        self.auth = Authenticator(self.passwords)
-        self.faults = Faults()
+        self.auth = Authenticator(self.state.passwords)
         self.throttle = Throttle(self.clock)
-        self.invitations: list[dict] = list(getattr(self, "_loaded_invitations", []))
         self.outlook = Outlook(self)  # changes "as the user did in Outlook"
-        self._server: ServerThread | None = None
-        self.base_url: str | None = None
 
-    # ----- lifecycle -------------------------------------------------------------------
-    def start(self, port: int = 0) -> str:
-        self._server = ServerThread(self, App(self, handle_ews, handle_control), port)
-        bound = self._server.start()
-        self.base_url = f"http://127.0.0.1:{bound}"
-        return self.base_url
+    def dispatch(self, request: Request) -> Response:
+        if request.path.startswith("/_sandbox/"):
+            return dispatch_control(self, request)
+        if request.path.lower() == EWS_PATH.lower():
+            return handle_ews(self, request, request.environ["sandbox.connection"])
+        return Response("<h1>404 - File or directory not found.</h1>", 404)
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-        if self.state_file:
-            self.save()
+        super().stop()
         self.auth.close()
-
-    def __enter__(self) -> ExchangeSandbox:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def ews_url(self) -> str:
         return f"{self.base_url}{EWS_PATH}"
 
-    # ----- users -----------------------------------------------------------------------
+    # ----- users and mailboxes ---------------------------------------------------------
+    @property
+    def passwords(self) -> dict[str, str]:
+        return self.state.passwords
+
+    @property
+    def mailboxes(self) -> dict[str, Mailbox]:
+        return self.state.mailboxes
+
+    @property
+    def invitations(self) -> list[dict]:
+        """Every invitation a client asked to send (users of the stand-in or not)."""
+        return self.state.invitations
+
     def add_user(self, email: str, name: str | None = None, password: str = "password"):
         email = email.lower()
         if ":" in password or "\n" in password:
             raise ValueError("a sandbox password may not contain ':' or a line break")
-        self.passwords[email] = password
-        self.names[email] = name or email.split("@")[0].title()
-        if email not in self.mailboxes:
-            self.mailboxes[email] = Mailbox(len(self.mailboxes) + 1, email, self.names[email])
+        with self.state.lock:
+            self.state.passwords[email] = password
+            self.state.names[email] = name or email.split("@")[0].title()
+            if email not in self.state.mailboxes:
+                number = len(self.state.mailboxes) + 1
+                self.state.mailboxes[email] = Mailbox(number, email, self.state.names[email])
         self.auth.refresh()
-        return self.mailboxes[email]
+        return self.state.mailboxes[email]
 
     def users(self) -> list[dict]:
-        return [{"email": e, "name": self.names[e]} for e in sorted(self.passwords)]
+        return [{"email": e, "name": self.state.names[e]} for e in sorted(self.state.passwords)]
 
-    # ----- counters --------------------------------------------------------------------
     def count_call(self, email: str, op: str) -> None:
-        with self._calls_lock:
-            self.calls_by_user.setdefault(email, Counter())[op] += 1
+        self.state.count_call(email, op)
 
-    def calls(self, email: str | None = None) -> dict[str, int]:
-        with self._calls_lock:
-            if email:
-                return dict(self.calls_by_user.get(email.lower(), Counter()))
-            total: Counter = Counter()
-            for c in self.calls_by_user.values():
-                total.update(c)
-            return dict(total)
-
-    def reset_calls(self) -> None:
-        with self._calls_lock:
-            self.calls_by_user.clear()
-
+    # ----- reset -----------------------------------------------------------------------
     def reset(self) -> None:
         """Every mailbox emptied, counters, invitations and knobs cleared; users kept and
         every older sync state invalid."""
-        for mailbox in self.mailboxes.values():
-            mailbox.clear()
-        self.reset_calls()
-        self.invitations.clear()
+        with self.state.lock:
+            for mailbox in self.state.mailboxes.values():
+                mailbox.clear()
+            self.state.calls.clear()
+            self.state.invitations.clear()
         self.reset_faults()
 
     def reset_faults(self) -> None:
-        self.faults.reset()
+        super().reset_faults()
         self.throttle.reset()
         self.auth.basic = True
         self.auth.ntlm = True
-
-    # ----- persistence -----------------------------------------------------------------
-    def save(self) -> None:
-        if not self.state_file:
-            return
-        with self._save_lock:
-            blob = pickle.dumps(
-                {
-                    "passwords": self.passwords,
-                    "names": self.names,
-                    "mailboxes": self.mailboxes,
-                    "invitations": getattr(self, "invitations", []),
-                }
-            )
-            tmp = f"{self.state_file}.tmp"
-            with open(tmp, "wb") as fh:
-                fh.write(blob)
-            os.replace(tmp, self.state_file)
-
-    def _load(self, path: str) -> None:
-        with open(path, "rb") as fh:
-            data = pickle.load(fh)
-        self.passwords.update(data["passwords"])
-        self.names.update(data["names"])
-        self.mailboxes.update(data["mailboxes"])
-        self._loaded_invitations = data.get("invitations", [])

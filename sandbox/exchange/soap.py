@@ -202,17 +202,17 @@ def _serve(sb: Any, email: str, data: bytes) -> etree._Element:
             faultcode="a:ErrorInvalidOperation",
         )
     mailbox = sb.mailboxes[email]
-    scripted = sb.faults.take(op)
+    fault = sb.faults.take(op)
     sb.count_call(email, op)
-    if scripted is not None:
-        code, backoff_ms = scripted
-        if isinstance(code, int) or code.isdigit():
-            raise _HttpStatus(int(code), f"<h1>{code} - Service Unavailable</h1>")
-        if code == "ErrorServerBusy":
+    sb.faults.delay()
+    if fault is not None:
+        if isinstance(fault.code, int):
+            raise _HttpStatus(fault.code, f"<h1>{fault.code} - Service Unavailable</h1>")
+        if fault.code == "ErrorServerBusy":
             from .errors import server_busy
 
-            raise server_busy(backoff_ms)
-        return envelope(sb, _all_errors(op, payload, EwsError(code, code)))
+            raise server_busy(fault.backoff_ms if fault.backoff_ms is not None else 1000)
+        return envelope(sb, _all_errors(op, payload, EwsError(fault.code, fault.code)))
     release = sb.throttle.enter(email)
     try:
         ctx = Ctx(sb, mailbox, email, version, tz, op)

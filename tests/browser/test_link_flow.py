@@ -171,7 +171,8 @@ def linked(live, browser, login_as):
 def test_link_sync_calendar_and_details(live, page, login_as):
     base, app = live
     link_sam(page, base, app, login_as)
-    page.reload()
+    # The page reloads itself once the first sync is done; wait for the page that stays.
+    page.wait_for_selector('#crm-sync-accounts[data-settled="true"]')
     page.wait_for_selector("#sync-runs")
     assert "Active" in page.text_content(".crm-sync-linked")
     shot(page, "profile-settings.png")

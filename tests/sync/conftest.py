@@ -1,7 +1,10 @@
-"""Fixtures for the sync tests: the app pointed at the Google sandbox, users with linked
-accounts holding sandbox tokens, and helpers to run a sync and count rows."""
+"""Fixtures for the sync tests: the app pointed at the Google sandbox (and the Exchange
+stand-in), users with linked accounts holding sandbox tokens or Exchange passwords, and
+helpers to run a sync and count rows."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 from sync_helpers import SCOPES, point_at_sandbox
@@ -34,6 +37,62 @@ def make_account(sb, db):
         user = User(name=name or email, emails=[UserEmail(email=email, is_primary=True)])
         account = LinkedAccount(
             user=user, provider="google", external_email=email, credentials=token, **fields
+        )
+        db.session.add_all([user, account])
+        db.session.commit()
+        return account
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def _exchange_server():
+    from sandbox.clock import Clock
+    from sandbox.exchange import ExchangeSandbox
+
+    server = ExchangeSandbox(clock=Clock(frozen=True))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def xsb(_exchange_server, app, monkeypatch) -> Iterator:
+    """The Exchange stand-in, emptied, with a frozen clock; the app syncs everything."""
+    import exchangelib
+
+    server = _exchange_server
+    server.reset()
+    server.clock.reset()
+    server.clock.freeze()
+    exchangelib.close_connections()  # its protocol cache ignores the auth type
+    monkeypatch.setitem(app.config, "CRM_SYNC_RETRY_BASE_SECONDS", 0.01)
+    settings = get_settings()
+    settings.sync_scope = "everything"
+    from plugin.state import session
+
+    session().commit()
+    yield server
+    server.reset_faults()
+    exchangelib.close_connections()
+
+
+@pytest.fixture
+def make_exchange_account(xsb, db):
+    """make_exchange_account("ann@acme.com") -> a CRM user with that linked Exchange mailbox
+    (server, user name, password and auth type stored encrypted, as the link flow does)."""
+
+    def make(email: str, name: str | None = None, auth_type="ntlm", **fields) -> LinkedAccount:
+        xsb.add_user(email, name or email.split("@")[0].title(), password="password")
+        user = User(name=name or email, emails=[UserEmail(email=email, is_primary=True)])
+        settings = {
+            "server": xsb.ews_url,
+            "username": email,
+            "password": "password",
+            "auth_type": auth_type,
+        }
+        account = LinkedAccount(
+            user=user, provider="exchange", external_email=email, credentials=settings, **fields
         )
         db.session.add_all([user, account])
         db.session.commit()

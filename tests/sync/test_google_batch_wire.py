@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from plugin.sync.providers import google_batch
+from plugin.sync.providers.google import batch as google_batch
 from plugin.sync.providers.google import batch_url_for
 
 

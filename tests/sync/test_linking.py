@@ -227,3 +227,29 @@ def test_lost_lease_stops_the_run_without_touching_the_account(sb, make_account,
     assert run.status == "lease_lost" and "lease lost" in run.error
     db.session.expire_all()
     assert acc.lease_owner == "w2" and acc.failure_count == 0 and acc.last_sync_at is None
+
+
+def test_a_handover_while_unlinking_with_keep_leaves_the_old_user_their_items(sb, make_account, db):
+    """Another CRM user links the mailbox before the worker finished Ann's unlink: Ann still
+    has the meetings and emails she chose to keep, and the new user starts clean."""
+    from sync_helpers import customer_mail
+
+    from plugin.models import Email
+    from plugin.permissions import user_email_clause, user_event_clause
+
+    ann = make_account("ann@acme.com")
+    sb.calendar.insert_event("ann@acme.com", timed("Kept meeting"))
+    customer_mail(sb, 2)
+    assert sync_account(ann.id).status == "ok"
+    ann_user = ann.user
+    unlink_account(ann, keep_items=True)
+    bob = _user(db, "bob@acme.com")
+    link_account(bob, "google", "ann@acme.com", sb.issue_token("ann@acme.com", SCOPES))
+
+    def seen(user):
+        events = db.session.scalars(select(CalendarEvent.title).where(user_event_clause(user.id)))
+        mails = db.session.scalars(select(Email.subject).where(user_email_clause(user.id)))
+        return sorted(events), sorted(mails)
+
+    assert seen(ann_user) == (["Kept meeting"], ["M0", "M1"])
+    assert seen(bob) == ([], [])

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select, text
 from sync_helpers import count, timed
 
 from plugin.models import CalendarEvent, LinkedAccount, SyncCursor, utcnow
 from plugin.sync.engine import sync_account
 from plugin.sync.scheduler import claim_due
+
+CALENDAR = "https://www.googleapis.com/auth/calendar"
 
 
 def test_throttled_run_stops_and_continues_later_from_the_saved_page(
@@ -85,3 +89,25 @@ def test_expired_access_token_is_refreshed_and_saved_encrypted(sb, make_account,
     raw = db.session.execute(text("SELECT credentials FROM crm_linked_accounts")).scalar()
     assert isinstance(raw, str)
     assert account.credentials["access_token"] not in raw
+
+
+def test_a_refusal_reads_as_one_sentence_with_one_full_stop(sb, make_account, db):
+    """Google's messages end with a period; ours adds none after it."""
+    import pytest
+
+    from plugin.sync.errors import AuthRevoked
+    from plugin.sync.providers import get_provider
+    from plugin.sync.providers.base import Window
+
+    acc = make_account("ann@acme.com")
+    acc.credentials = sb.issue_token(
+        "ann@acme.com", scopes=["openid", "email", CALENDAR], client_id="crm-test"
+    )
+    db.session.commit()
+    provider = get_provider(acc)
+    window = Window(start=utcnow() - timedelta(days=1), end=utcnow() + timedelta(days=1))
+    with pytest.raises(AuthRevoked) as refused:
+        provider.list_messages(None, None, window)
+    message = str(refused.value)
+    assert "insufficient authentication scopes" in message
+    assert ".." not in message and message.endswith(".")

@@ -119,6 +119,37 @@ def test_details_of_other_users_items_are_404(client, world, sam):
     )
 
 
+def test_a_detail_out_of_reach_is_a_page_that_says_so_and_tells_nothing_more(
+    app, client, world, sam, monkeypatch
+):
+    other = world.user("riley@crm.example")
+    theirs = world.linked(other, "riley@gmail.com")
+    secret = world.account("Secret Corp", "secret.example")
+    mail = world.email("Secret mail", date(2026, 3, 10), theirs)
+    gone = world.email("Removed mail", date(2026, 3, 10), theirs)
+    gone_id = gone.id
+    world.db.session.delete(gone)
+    world.db.session.commit()
+    pages = []
+    for path in (f"/crm-sync/calendar/emails/{mail.id}", f"/crm-sync/calendar/emails/{gone_id}"):
+        resp = client.get(path)
+        assert resp.status_code == 404 and resp.mimetype == "text/html"
+        page = resp.get_data(as_text=True)
+        assert 'id="item-not-found"' in page and "Email not found" in page
+        assert "My Calendar" in page and "Secret mail" not in page
+        pages.append(page)
+    assert pages[0] == pages[1]  # a refusal and a missing row read the same
+    event_page = client.get("/crm-sync/calendar/events/999999").get_data(as_text=True)
+    assert "Appointment not found" in event_page
+    # an account the viewer may not open lends no name to the way back
+    monkeypatch.setitem(app.config, "CRM_SYNC_ACCOUNT_PERMISSION", lambda user, account: False)
+    page = client.get(f"/crm-sync/calendar/emails/{mail.id}?account_id={secret.id}")
+    assert page.status_code == 404 and "Secret Corp" not in page.get_data(as_text=True)
+    # the feeds' JSON endpoints keep their plain 404
+    feed_404 = client.get("/crm-sync/calendar/feed", query_string=WEEK | {"user_id": other.id})
+    assert feed_404.status_code == 404 and 'id="item-not-found"' not in feed_404.get_data(True)
+
+
 def test_admin_sees_any_users_calendar(client, world, login):
     other = world.user("riley@crm.example", name="Riley")
     theirs = world.linked(other, "riley@gmail.com")

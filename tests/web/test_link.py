@@ -118,7 +118,10 @@ def test_start_asks_for_offline_consent_with_state_and_pkce(google, client, worl
 def test_consent_links_the_account_and_requests_the_first_sync(google, client, db, world, login):
     user = login(world.user("pat@gmail.com"))
     page = come_back(client, consent(start(client))).get_data(as_text=True)
-    assert "Google account pat@gmail.com linked. The first sync has started." in page
+    assert (
+        "Google account pat@gmail.com linked: Calendar and Email. The first sync has started."
+        in page
+    )
     account = db.session.scalar(select(LinkedAccount))
     assert account.user_id == user.id and account.status == "active"
     assert account.credentials["refresh_token"] and "id_token" not in account.credentials
@@ -218,3 +221,72 @@ def test_other_provider_errors_are_reported(google, client, db, world, login):
     ).get_data(as_text=True)
     assert "Google refused the request (server_error); nothing was linked." in page
     assert linked_count(db) == 0
+
+
+GMAIL = "https://www.googleapis.com/auth/gmail.readonly"
+CALENDAR = "https://www.googleapis.com/auth/calendar"
+
+
+def consent_without(url: str, refused: str, email: str = "pat@gmail.com") -> str:
+    """Untick one scope on the sandbox consent page, allow the rest."""
+    page = requests.get(url, timeout=5)
+    action_url = html.unescape(re.search(r'<form[^>]*action="([^"]*)"', page.text).group(1))
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text)
+    offered = re.findall(r'<input type="checkbox" name="granted_scope" value="([^"]+)"', page.text)
+    data = [(k, html.unescape(v)) for k, v in hidden]
+    data += [("granted_scope", s) for s in offered if s != refused]
+    data += [("email", email), ("password", "pw"), ("action", "allow")]
+    resp = requests.post(urljoin(url, action_url), data=data, allow_redirects=False, timeout=5)
+    assert resp.status_code == 302, resp.text
+    return resp.headers["Location"]
+
+
+def test_a_feed_not_granted_is_named_then_relinked_for_alone(google, client, db, world, login):
+    """Link with Gmail unticked; tick Email; the profile asks for that permission only, and
+    the account (and its calendar) stays active meanwhile."""
+    login(world.user("pat@gmail.com"))
+    page = come_back(client, consent_without(start(client), GMAIL)).get_data(as_text=True)
+    assert "linked: Calendar only — Email was not granted. The first sync has started." in page
+    account = db.session.scalar(select(LinkedAccount))
+    assert CALENDAR in account.granted_scopes and GMAIL not in account.granted_scopes
+    assert account.sync_calendar and not account.sync_email
+
+    resp = client.post(
+        f"/crm-sync/settings/accounts/{account.id}/options",
+        data={f"a{account.id}-sync_calendar": "y", f"a{account.id}-sync_email": "y"},
+        follow_redirects=True,
+    )
+    page = resp.get_data(as_text=True)
+    assert "Email needs permission from Google" in page
+    assert "Email: needs permission" in page and 'data-feed="mail"' in page
+    assert 'name="feed" type="hidden" value="mail"' in page
+    assert 'data-feed="calendar"' not in page
+    assert 'data-field="status_text">Active<' in page  # not "Needs re-link"
+    db.session.expire_all()
+    assert db.session.get(LinkedAccount, account.id).status == "active"
+
+    # Re-link for Email asks Google for the Gmail scope alone, adding to what was granted.
+    resp = client.post(
+        "/crm-sync/link/google/start", data={"login_hint": "pat@gmail.com", "feed": "mail"}
+    )
+    url = resp.headers["Location"]
+    query = parse_qs(urlparse(url).query)
+    assert set(query["scope"][0].split()) == {"openid", "email", "profile", GMAIL}
+    assert query["include_granted_scopes"] == ["true"]
+    page = come_back(client, consent(url)).get_data(as_text=True)
+    assert "pat@gmail.com re-linked: Calendar and Email." in page
+    assert "needs permission" not in page
+    db.session.expire_all()
+    account = db.session.get(LinkedAccount, account.id)
+    assert {CALENDAR, GMAIL} <= set(account.granted_scopes)
+    assert account.sync_calendar and account.sync_email and account.status == "active"
+
+
+def test_an_unknown_feed_asks_for_the_full_grant(google, client, world, login):
+    login(world.user("pat@gmail.com"))
+    resp = client.post(
+        "/crm-sync/link/google/start", data={"login_hint": "pat@gmail.com", "feed": "fax"}
+    )
+    query = parse_qs(urlparse(resp.headers["Location"]).query)
+    assert {CALENDAR, GMAIL} <= set(query["scope"][0].split())
+    assert "include_granted_scopes" not in query

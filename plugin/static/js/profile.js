@@ -43,5 +43,6 @@
       .catch(function () { window.setTimeout(poll, 5000); });
   }
 
-  if (pending()) { window.setTimeout(poll, 1000); }
+  // data-settled marks a page that will not reload itself (nothing pending when it loaded).
+  if (pending()) { window.setTimeout(poll, 1000); } else { root.setAttribute("data-settled", "true"); }
 })();

@@ -80,13 +80,13 @@ def apply_page(
 
 def drop_copies(session, links: list, parent: str) -> int:
     """Remove these copies (EventLink / EmailLink); a meeting or email that no other calendar
-    or mailbox holds goes with them. Returns how many parents went."""
+    or mailbox holds, and no user kept at an unlink, goes with them. Returns how many went."""
     removed = 0
     for link in links:
         owner = getattr(link, parent)
         owner.links.remove(link)
         session.delete(link)
-        if not owner.links:
+        if not owner.links and not owner.kept_by:
             session.delete(owner)
             removed += 1
     session.flush()

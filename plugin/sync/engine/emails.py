@@ -8,13 +8,14 @@ from datetime import datetime
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from ...models import Email, EmailLink, utcnow
+from ...models import Email, EmailLink, Interaction, utcnow
 from ..matching import Item
 from ..providers.base import ChangeSet, RemoteMessage, Window
 from ..sanitize import sanitize_html
 from ..value_lists import rows_in, scalars_in
 from .apply_util import apply_page, chunks, drop_copies, insert_keyed, naive_utc
 from .context import SyncContext
+from .fields import clean_message, cleaned
 from .lookups import account_links, emails_by_message_id, thread_starts
 
 
@@ -43,6 +44,7 @@ def to_item(ctx: SyncContext, msg: RemoteMessage) -> Item:
 
 
 def apply_messages(ctx: SyncContext, page: ChangeSet) -> None:
+    page = cleaned(ctx, "email", page, clean_message)
     apply_page(ctx, "email", page, to_item, drop_links, _store)
     if page.unchanged_ids:
         _unchanged(ctx, page.unchanged_ids)
@@ -255,11 +257,21 @@ def _thread_starts(s, keys: set[str]) -> dict[str, datetime]:
 
 
 def _restart_thread(s, key: str, when: datetime) -> None:
-    """An earlier message of a known thread arrived: the whole thread moves to its date."""
+    """An earlier message of a known thread arrived: the whole thread moves to its date,
+    and so do its interactions (Navusoft: an email shows on the day its thread started)."""
     s.execute(
         update(Email)
         .where(Email.thread_key == key, Email.thread_started_on > when.date())
         .values(thread_started_on=when.date())
+        .execution_options(synchronize_session="fetch")
+    )
+    s.execute(
+        update(Interaction)
+        .where(
+            Interaction.email_id.in_(select(Email.id).where(Email.thread_key == key)),
+            Interaction.occurred_on > when.date(),
+        )
+        .values(occurred_on=when.date())
         .execution_options(synchronize_session="fetch")
     )
 

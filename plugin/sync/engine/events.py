@@ -12,10 +12,11 @@ from ...models import CalendarEvent, EventLink, utcnow
 from ..match_store import insert_new_matches
 from ..matching import Item
 from ..providers.base import ChangeSet, RemoteEvent, Window
-from ..value_lists import scalars_in
+from ..value_lists import rows_in, scalars_in
 from .apply_util import apply_page, chunks, drop_copies, insert_keyed, naive_utc
 from .conflicts import judge_inbound
 from .context import SyncContext
+from .fields import clean_event, cleaned
 from .lookups import account_links, meetings_by_uid
 
 
@@ -43,6 +44,7 @@ def to_item(ctx: SyncContext, remote: RemoteEvent) -> Item:
 
 
 def apply_events(ctx: SyncContext, page: ChangeSet) -> None:
+    page = cleaned(ctx, "event", page, clean_event)
     apply_page(ctx, "event", page, to_item, drop_links, _store)
 
 
@@ -230,6 +232,26 @@ def _fill(event: CalendarEvent, remote: RemoteEvent) -> None:
     event.organizer_email = remote.organizer.email if remote.organizer else None
     event.organizer_name = remote.organizer.name if remote.organizer else None
     event.deleted_at = None
+
+
+def known_occurrences(ctx: SyncContext, series_ids, window: Window) -> dict[str, set[str]]:
+    """Feed.known of the calendar: for these provider series ids, this account's copies of
+    their occurrences that overlap the window, by series."""
+    query = (
+        select(EventLink.series_external_id, EventLink.external_id)
+        .join(CalendarEvent)
+        .where(
+            EventLink.linked_account_id == ctx.account.id,
+            CalendarEvent.end_at >= window.start,
+            CalendarEvent.start_at < window.end,
+        )
+    )
+    held: dict[str, set[str]] = {}
+    for series_id, external_id in rows_in(
+        ctx.session, query, EventLink.series_external_id, series_ids
+    ):
+        held.setdefault(series_id, set()).add(external_id)
+    return held
 
 
 def drop_links(ctx: SyncContext, external_ids) -> int:

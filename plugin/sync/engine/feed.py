@@ -13,7 +13,8 @@ from functools import partial
 from sqlalchemy import select
 
 from ...models import SyncCursor, utcnow
-from ..errors import SyncError, SyncTokenInvalid
+from .. import grants
+from ..errors import ScopeMissing, SyncError, SyncTokenInvalid
 from ..providers.base import ChangeSet, Window
 from .context import SyncContext
 
@@ -22,8 +23,9 @@ from .context import SyncContext
 class Feed:
     """One stream of changes: how to fetch a page, apply it, and drop what a full sync missed.
 
-    `known`, when set, tells the provider which listed ids this account holds already, so an
-    adapter that downloads items one by one can skip them (its fetch then takes known=)."""
+    `known`, when set, tells the provider what this account holds already (its fetch then
+    takes known=): for mail, which listed ids, so an adapter that downloads items one by one
+    can skip them; for the calendar, which occurrences of a series (base.KnownOccurrences)."""
 
     name: str
     kind: str  # SyncProblem.item_kind
@@ -76,6 +78,9 @@ def run_feed(ctx: SyncContext, feed: Feed) -> None:
             cur.page_token = None
             cur.full_sync_started_at = None
             continue
+        except ScopeMissing as exc:
+            scope_missing(ctx, feed.name, exc)
+            return
         # Listed but not downloaded (unchanged_ids) is not fetched.
         ctx.run.fetched += len(page.items) + len(page.deleted_ids) + len(page.rejected)
         for rejected in page.rejected:
@@ -100,6 +105,16 @@ def run_feed(ctx: SyncContext, feed: Feed) -> None:
         cur.full_sync_started_at = None
         _commit_page(ctx, moved)
         return
+
+
+def scope_missing(ctx: SyncContext, feed: str, exc: ScopeMissing) -> None:
+    """The grant lacks this feed's scope: mark the feed as needing permission (it is skipped
+    from now on, until a re-link grants it), note it on the run, and let the run go on with
+    the other feeds."""
+    grants.scope_refused(ctx.account, feed)
+    label = grants.FEED_LABELS.get(feed, feed)
+    ctx.run.log = (ctx.run.log or []) + [{"feed": feed, "note": f"{label} needs permission: {exc}"}]
+    ctx.checkpoint()
 
 
 def _commit_page(ctx: SyncContext, moved: bool) -> None:

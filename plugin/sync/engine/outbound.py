@@ -18,14 +18,16 @@ from datetime import timedelta
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import selectinload
 
-from ...models import CalendarEvent, EventLink, LinkedAccount, SyncProblem, utcnow
+from ...models import CalendarEvent, EventLink, SyncProblem, utcnow
 from ...settings import get_settings
-from ..errors import EditConflict, ItemGone, ItemRejected
+from .. import grants
+from ..errors import EditConflict, ItemGone, ItemRejected, ScopeMissing
 from ..providers.base import CalendarWriter, ChangeSet, EventDraft, Person, RemoteEvent
 from .apply_util import naive_utc
 from .conflicts import note_lost, pending_edit
 from .context import SyncContext
 from .events import apply_events, drop_links
+from .feed import scope_missing
 
 ORGANIZER_ROLES = ("organizer", "from")
 CREATE_BATCH = 50
@@ -35,8 +37,18 @@ def push_changes(ctx: SyncContext) -> None:
     """Push every pending create, edit and deletion of this account. Edits and deletions
     commit one by one (a repeated patch would meet its own etag change as a conflict);
     creates commit in batches, since a repeated insert finds its copy by id and adopts it."""
-    if not isinstance(ctx.provider, CalendarWriter) or not ctx.account.sync_calendar:
+    if not isinstance(ctx.provider, CalendarWriter) or not grants.feed_on(ctx.account, "calendar"):
         return
+    try:
+        _push(ctx)
+    except ScopeMissing as exc:
+        # The grant reads the calendar but may not write it: the calendar feed needs
+        # permission (plugin.sync.grants); what was pushed before stays committed.
+        ctx.session.rollback()
+        scope_missing(ctx, "calendar", exc)
+
+
+def _push(ctx: SyncContext) -> None:
     policy = get_settings().send_invitations
     for n, event in enumerate(_pending_creates(ctx), 1):
         _create(ctx, event, policy)
@@ -57,17 +69,9 @@ def push_changes(ctx: SyncContext) -> None:
 # ----- what is due ------------------------------------------------------------------------
 def _home_calendar(ctx: SyncContext) -> bool:
     """New CRM appointments go to one calendar per user: their first linked calendar."""
-    first = ctx.session.scalar(
-        select(LinkedAccount.id)
-        .where(
-            LinkedAccount.user_id == ctx.account.user_id,
-            LinkedAccount.sync_calendar.is_(True),
-            LinkedAccount.status.in_(("active", "error")),
-        )
-        .order_by(LinkedAccount.id)
-        .limit(1)
+    return (
+        next(iter(grants.push_calendars(ctx.session, ctx.account.user_id)), None) == ctx.account.id
     )
-    return first == ctx.account.id
 
 
 def _pending_creates(ctx: SyncContext) -> list[CalendarEvent]:
@@ -169,7 +173,8 @@ def _create(ctx: SyncContext, event: CalendarEvent, policy: str, link=None) -> N
             _remove(ctx, link)
             return
         if pushed.adopted and not _same(remote, draft):
-            remote = provider.patch_event(ext_id, draft, remote.etag, False)
+            # The provider's id of the adopted copy (EWS assigns its own; Google's is ext_id).
+            remote = provider.patch_event(remote.external_id, draft, remote.etag, False)
     except ItemRejected as exc:
         _rejected(ctx, event, link, exc)
         return

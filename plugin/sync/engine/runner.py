@@ -29,13 +29,13 @@ from ...models import LinkedAccount, SyncRun, utcnow
 from ...models.linked import UNLINKING
 from ...settings import get_settings
 from ...state import session
-from .. import lease
+from .. import grants, lease
 from ..errors import AuthRevoked, LeaseLost, SyncError, Throttled, TransientError
 from ..providers import get_provider
 from .backoff import after_failure
 from .context import SyncContext, owner_emails
 from .emails import apply_messages, known_messages, purge_unseen_messages
-from .events import apply_events, purge_unseen_events
+from .events import apply_events, known_occurrences, purge_unseen_events
 from .feed import Feed, run_feed
 from .outbound import push_changes
 
@@ -45,11 +45,18 @@ log = logging.getLogger(__name__)
 def feeds_for(ctx: SyncContext) -> list[Feed]:
     account, provider = ctx.account, ctx.provider
     feeds = []
-    if account.sync_calendar:
+    if grants.feed_on(account, "calendar"):
         feeds.append(
-            Feed("calendar", "event", provider.list_events, apply_events, purge_unseen_events)
+            Feed(
+                "calendar",
+                "event",
+                provider.list_events,
+                apply_events,
+                purge_unseen_events,
+                known=known_occurrences,
+            )
         )
-    if account.sync_email:
+    if grants.feed_on(account, "mail"):
         feeds.append(
             Feed(
                 "mail",

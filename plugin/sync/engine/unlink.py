@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, insert, literal, select, update
 
 from ...models import (
     CalendarEvent,
     Email,
     EmailLink,
     EventLink,
+    KeptEmail,
+    KeptEvent,
     LinkedAccount,
     SyncCursor,
     SyncProblem,
@@ -64,6 +66,8 @@ def finish_unlink(account_id: int, worker: str | None) -> bool:
         )
     if status == "unlinking_drop":
         _remove_own_items(account_id)
+    else:
+        keep_items(account)
     for model in (EventLink, EmailLink):
         s.execute(delete(model).where(model.linked_account_id == account_id))
     for model in (SyncProblem, SyncCursor):
@@ -127,21 +131,51 @@ def _revoke(account: LinkedAccount) -> bool:
     return True
 
 
-def _remove_own_items(account_id: int) -> None:
-    """Delete the meetings and emails no other linked account also brought."""
+def keep_items(account: LinkedAccount) -> None:
+    """Record that the account's user keeps every meeting and email it brought: its links go
+    with the account, and the kept rows are what still makes the items theirs."""
     s = session()
+    now = utcnow()
+    for kept, link, column in (
+        (KeptEvent, EventLink, "event_id"),
+        (KeptEmail, EmailLink, "email_id"),
+    ):
+        item = getattr(link, column)
+        already = select(kept.id).where(
+            kept.user_id == account.user_id, getattr(kept, column) == item
+        )
+        held = select(literal(account.user_id), item, literal(now)).where(
+            link.linked_account_id == account.id, ~exists(already)
+        )
+        s.execute(insert(kept).from_select(["user_id", column, "kept_at"], held))
+
+
+def _remove_own_items(account_id: int) -> None:
+    """Delete the meetings and emails no other linked account brought and no other user kept."""
+    s = session()
+    user_id = select(LinkedAccount.user_id).where(LinkedAccount.id == account_id).scalar_subquery()
     others = select(EventLink.event_id).where(EventLink.linked_account_id != account_id)
+    kept = select(KeptEvent.event_id).where(KeptEvent.user_id != user_id)
     for event in s.scalars(
         select(CalendarEvent)
         .join(EventLink)
-        .where(EventLink.linked_account_id == account_id, CalendarEvent.id.not_in(others))
+        .where(
+            EventLink.linked_account_id == account_id,
+            CalendarEvent.id.not_in(others),
+            CalendarEvent.id.not_in(kept),
+        )
     ):
         s.delete(event)
     other_mail = select(EmailLink.email_id).where(EmailLink.linked_account_id != account_id)
+    kept_mail = select(KeptEmail.email_id).where(KeptEmail.user_id != user_id)
     for mail in s.scalars(
         select(Email)
         .join(EmailLink)
-        .where(EmailLink.linked_account_id == account_id, Email.id.not_in(other_mail))
+        .where(
+            EmailLink.linked_account_id == account_id,
+            Email.id.not_in(other_mail),
+            Email.id.not_in(kept_mail),
+        )
     ):
         s.delete(mail)
     s.flush()

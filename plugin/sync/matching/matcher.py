@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from ...models.base import normalize_email
 from .directory import Directory
-from .rules import Lookup, domain_to_look_up, is_blocked, match_item, people
+from .rules import Listed, Lookup, domain_to_look_up, is_blocked, match_item, people
 from .values import Item, MatchResult, MatchSettings
 
 
@@ -42,14 +42,14 @@ class Matcher:
             virtual_assistant_user_id=defaults.virtual_assistant_user_id,
         )
 
-    def lookup(self, items: Sequence[Item], listed: Sequence[list] | None = None) -> Lookup:
+    def lookup(self, items: Sequence[Item], listed: Sequence[list[Listed]] | None = None) -> Lookup:
         """Ask the directory about every address of the batch at once: users and contacts by
         email, then accounts only for the domains of people who are neither. `listed` is
         people(item) for each item, when the caller has it already."""
         settings = self.settings
         if listed is None:
             listed = [people(item) for item in items]
-        emails = {e for each in listed for e, _, _ in each}
+        emails = {person.email for each in listed for person in each}
         if settings.blocked_addresses or settings.blocked_domains:
             emails = {e for e in emails if not is_blocked(e, settings)}
         users, contacts = self.directory.people_by_email(emails)

@@ -33,15 +33,10 @@ class ModelDirectory(Directory):
             yield from result.all()
 
     def users_by_email(self, emails):
-        new = tuple.__new__
-        return {row[1]: new(DirectoryUser, row[2:]) for row in self._run("users", emails, "emails")}
+        return {row.email: _user(row) for row in self._run("users", emails, "emails")}
 
     def contacts_by_email(self, emails):
-        new = tuple.__new__
-        return {
-            row[1]: new(DirectoryContact, row[2:4])
-            for row in self._run("contacts", emails, "emails")
-        }
+        return {row.email: _contact(row) for row in self._run("contacts", emails, "emails")}
 
     def people_by_email(self, emails):
         """Users and contacts in one UNION ALL per chunk: half the round trips."""
@@ -53,14 +48,11 @@ class ModelDirectory(Directory):
             return super().people_by_email(emails)  # a host subclass replaced one of them
         users: dict[str, DirectoryUser] = {}
         contacts: dict[str, DirectoryContact] = {}
-        # Each row is (kind, email, *the DirectoryUser or DirectoryContact fields, padding),
-        # taken apart by slicing: a batch has thousands of them.
-        new = tuple.__new__
         for row in self._run("people", emails, "emails"):
-            if row[0] == 1:
-                users[row[1]] = new(DirectoryUser, row[2:])
+            if row.kind == USER:
+                users[row.email] = _user(row)
             else:
-                contacts[row[1]] = new(DirectoryContact, row[2:4])
+                contacts[row.email] = _contact(row)
         return users, contacts
 
     def accounts_by_domain(self, domains):
@@ -70,15 +62,32 @@ class ModelDirectory(Directory):
         return {d: tuple(sorted(ids)) for d, ids in found.items()}
 
 
+# The rows of users and of contacts share one layout, so the two can be one UNION ALL.
+USER, CONTACT = 1, 2
+
+
+def _user(row) -> DirectoryUser:
+    return DirectoryUser(
+        id=row.id,
+        contact_id=row.contact_id,
+        contact_account_id=row.contact_account_id,
+        account_id=row.account_id,
+    )
+
+
+def _contact(row) -> DirectoryContact:
+    return DirectoryContact(id=row.id, account_id=row.account_id)
+
+
 def _users(dialect: str):
     linked = aliased(Contact)
     columns = (
-        literal_column("1", Integer).label("kind"),
-        UserEmail.email,
-        User.id,
-        User.linked_contact_id,
-        linked.account_id,
-        User.linked_account_id,
+        literal_column(str(USER), Integer).label("kind"),
+        UserEmail.email.label("email"),
+        User.id.label("id"),
+        User.linked_contact_id.label("contact_id"),
+        linked.account_id.label("contact_account_id"),
+        User.linked_account_id.label("account_id"),
     )
     return (
         restrict(select(*columns), UserEmail.email, dialect, "emails")
@@ -88,14 +97,13 @@ def _users(dialect: str):
 
 
 def _contacts(dialect: str):
-    # The users' column layout, so the two can be one UNION ALL: (id, account_id) first.
     columns = (
-        literal_column("2", Integer).label("kind"),
-        ContactEmail.email,
-        Contact.id,
-        Contact.account_id,
-        null().cast(Integer).label("pad_a"),
-        null().cast(Integer).label("pad_b"),
+        literal_column(str(CONTACT), Integer).label("kind"),
+        ContactEmail.email.label("email"),
+        Contact.id.label("id"),
+        null().cast(Integer).label("contact_id"),
+        null().cast(Integer).label("contact_account_id"),
+        Contact.account_id.label("account_id"),
     )
     return restrict(select(*columns), ContactEmail.email, dialect, "emails").join(
         Contact, Contact.id == ContactEmail.contact_id

@@ -61,61 +61,93 @@ def domain_to_look_up(email: str, freemail: frozenset[str]) -> str:
     return domain if at and domain not in freemail else ""
 
 
-def people(item: Item) -> list[tuple[str, str | None, str]]:
-    """(email, name, role) for everyone on the item, organizer first, each address once."""
+class Listed(NamedTuple):
+    """Someone on an item, once: the address normalised, the name the provider gave, and
+    the role of their first mention (organizer / attendee, or from / to)."""
+
+    email: str
+    name: str | None
+    role: str
+
+
+def people(item: Item) -> list[Listed]:
+    """Everyone on the item, organizer first, each address once."""
     first, rest = ("from", "to") if item.kind == "email" else ("organizer", "attendee")
     seen: dict[str, int] = {}
-    out: list[tuple[str, str | None, str]] = []
+    out: list[Listed] = []
     role = first if item.organizer else rest
     for person in (item.organizer, *item.participants) if item.organizer else item.participants:
         email = (person.email or "").strip().lower()  # normalize_email, inlined: hot loop
+        if not email.isascii():
+            email = normalize_email(email)  # an IDNA domain, an NFC local part
         if not email:
             role = rest
             continue
         if email in seen:
             # Keep the first role, but take a name the first mention lacked.
             i = seen[email]
-            if out[i][1] is None and person.name:
-                out[i] = (email, person.name, out[i][2])
+            if out[i].name is None and person.name:
+                out[i] = out[i]._replace(name=person.name)
             continue
         seen[email] = len(out)
-        out.append((email, person.name, role))
+        out.append(Listed(email=email, name=person.name, role=role))
         role = rest
     return out
 
 
-# What classify() says of an address, without the person's email, name and role:
-# (user_id, contact_id, account_id, method, candidates, blocked), ParticipantMatch's tail.
-Classified = tuple[int | None, int | None, int | None, str, tuple[int, ...] | None, bool]
-_BLOCKED: Classified = (None, None, None, "none", None, True)
-_OWNER: Classified = (None, None, None, "internal", None, False)
+class Verdict(NamedTuple):
+    """What the rules make of one address, whoever carries it (ParticipantMatch's fields
+    after email, name and role)."""
+
+    method: str = "none"
+    user_id: int | None = None
+    contact_id: int | None = None
+    account_id: int | None = None
+    candidates: tuple[int, ...] | None = None
+    blocked: bool = False
 
 
-def classify(email: str, lookup: Lookup, settings: MatchSettings) -> Classified:
+BLOCKED = Verdict(blocked=True)
+OWNER = Verdict(method="internal")  # the linked mailbox's own address
+
+
+def classify(email: str, lookup: Lookup, settings: MatchSettings) -> Verdict:
     """Freshsuccess order: a CRM user is internal; a contact is a direct match; else the
-    account when exactly one has the domain; several accounts leave it ambiguous.
-
-    A plain tuple (ParticipantMatch's fields after email, name, role): the matcher classifies
-    each address of a batch once and shares the answer between everyone who has it."""
+    account when exactly one has the domain; several accounts leave it ambiguous."""
     if is_blocked(email, settings):
-        return _BLOCKED
+        return BLOCKED
     user = lookup.users.get(email)
     if user is not None:
-        return (user.id, None, None, "internal", None, False)
+        return Verdict(method="internal", user_id=user.id)
     contact = lookup.contacts.get(email)
-    if contact is not None:
-        if contact.account_id is not None:
-            return (None, contact.id, contact.account_id, "direct", None, False)
-        contact_id = contact.id
-    else:
-        contact_id = None
+    if contact is not None and contact.account_id is not None:
+        return Verdict(method="direct", contact_id=contact.id, account_id=contact.account_id)
+    # Not a direct match: a contact without an account is still named.
+    contact_id = contact.id if contact is not None else None
     domain = domain_to_look_up(email, settings.freemail)
     accounts = lookup.domains.get(domain, ()) if domain else ()
     if len(accounts) == 1:
-        return (None, contact_id, accounts[0], "domain", None, False)
+        return Verdict(method="domain", contact_id=contact_id, account_id=accounts[0])
     if len(accounts) > 1:
-        return (None, contact_id, None, "ambiguous", tuple(sorted(accounts)), False)
-    return (None, contact_id, None, "none", None, False)
+        return Verdict(
+            method="ambiguous", contact_id=contact_id, candidates=tuple(sorted(accounts))
+        )
+    return Verdict(method="none", contact_id=contact_id)
+
+
+def participant(person: Listed, verdict: Verdict) -> ParticipantMatch:
+    """One person on the item, with what the rules made of their address."""
+    return ParticipantMatch(
+        email=person.email,
+        name=person.name,
+        role=person.role,
+        user_id=verdict.user_id,
+        contact_id=verdict.contact_id,
+        account_id=verdict.account_id,
+        method=verdict.method,
+        candidates=verdict.candidates,
+        blocked=verdict.blocked,
+    )
 
 
 class Tally(NamedTuple):
@@ -130,9 +162,6 @@ class Tally(NamedTuple):
     has_external: bool
 
 
-_NONE: frozenset[int] = frozenset()
-
-
 def tally(matches: Iterable[ParticipantMatch], booker: str | None = None) -> Tally:
     """One pass over the matches: blocked people count for nothing, internal ones (users,
     the mailbox owner) for nothing but themselves, and a direct or domain match only ties
@@ -143,37 +172,38 @@ def tally(matches: Iterable[ParticipantMatch], booker: str | None = None) -> Tal
     first_direct = None
     has_contact = has_domain = has_ambiguous = has_external = False
     for m in matches:
-        if m.blocked:
-            continue
-        method = m.method
-        if method == "internal":
+        if not m.external:
             continue
         has_external = True
-        if method in ACCOUNT_METHODS and m.account_id is not None:
+        if m.method in ACCOUNT_METHODS and m.account_id is not None:
             accounts.add(m.account_id)
-        if method == "direct" or method == "manual":
+        if m.method in ("direct", "manual"):
             has_contact = True
-            if method == "direct" and first_direct is None and m.email != booker:
+            if m.method == "direct" and first_direct is None and m.email != booker:
                 first_direct = m
-        elif method == "domain":
+        elif m.method == "domain":
             has_domain = True
             if m.account_id is not None:
                 domain_accounts.add(m.account_id)
-        elif method == "ambiguous":
+        elif m.method == "ambiguous":
             has_ambiguous = True
-    # Tally(...) without its argument handling: one per item of every batch.
-    return tuple.__new__(
-        Tally,
-        (
-            frozenset(accounts) if accounts else _NONE,
-            first_direct,
-            frozenset(domain_accounts) if domain_accounts else _NONE,
-            has_contact,
-            has_domain,
-            has_ambiguous,
-            has_external,
-        ),
+    return Tally(
+        accounts=frozenset(accounts),
+        first_direct=first_direct,
+        domain_accounts=frozenset(domain_accounts),
+        has_contact=has_contact,
+        has_domain=has_domain,
+        has_ambiguous=has_ambiguous,
+        has_external=has_external,
     )
+
+
+class Client(NamedTuple):
+    """The event client (EventPro): an account, maybe a contact, and how it was found."""
+
+    account_id: int | None
+    contact_id: int | None
+    method: str  # a key of CLIENT_METHODS
 
 
 def event_client(
@@ -181,34 +211,47 @@ def event_client(
     matches: Sequence[ParticipantMatch] | Tally,
     lookup: Lookup,
     settings: MatchSettings,
-) -> tuple[int | None, int | None, str]:
-    """(client account, client contact, method) by the EventPro order of section 4.
+) -> Client:
+    """The event client by the EventPro order of section 4.
 
     `matches` may be a Tally, which must come from tally(matches, booker) for this booker."""
     if booker and not is_blocked(booker, settings):
+        # 1. A user with the booker's email who is linked to a contact: that contact.
         user = lookup.users.get(booker)
         if user is not None and user.contact_id is not None:
-            return user.contact_account_id, user.contact_id, "booker_user"
+            return Client(
+                account_id=user.contact_account_id, contact_id=user.contact_id, method="booker_user"
+            )
+        # 2. Otherwise a contact with the booker's primary or alternate email.
         contact = lookup.contacts.get(booker)
         if contact is not None:
-            return contact.account_id, contact.id, "booker"
+            return Client(account_id=contact.account_id, contact_id=contact.id, method="booker")
     if settings.client_from_attendees:
-        t = matches if isinstance(matches, Tally) else tally(matches, booker)
-        if t.first_direct is not None:
-            return t.first_direct.account_id, t.first_direct.contact_id, "attendee"
-        if len(t.domain_accounts) == 1:
-            return next(iter(t.domain_accounts)), None, "domain"
+        # 3. The first attendee who is a contact, else the single account of their domains.
+        counted = matches if isinstance(matches, Tally) else tally(matches, booker)
+        if counted.first_direct is not None:
+            first = counted.first_direct
+            return Client(
+                account_id=first.account_id, contact_id=first.contact_id, method="attendee"
+            )
+        if len(counted.domain_accounts) == 1:
+            (account_id,) = counted.domain_accounts
+            return Client(account_id=account_id, contact_id=None, method="domain")
+    # 4. The Default Account, if set.
     if settings.default_account_id is not None:
-        return settings.default_account_id, None, "default"
-    return None, None, "none"
+        return Client(account_id=settings.default_account_id, contact_id=None, method="default")
+    return Client(account_id=None, contact_id=None, method="none")
 
 
 def booked_by(booker: str | None, lookup: Lookup, settings: MatchSettings) -> int | None:
+    """The user with the booker's email, else the Virtual Assistant user."""
     user = lookup.users.get(booker) if booker else None
     return user.id if user else settings.virtual_assistant_user_id
 
 
 def event_manager(booker: str | None, lookup: Lookup, settings: MatchSettings) -> int | None:
+    """The booker if they are a user and the setting says so, else the Default Event
+    Manager, else the Virtual Assistant user."""
     user = lookup.users.get(booker) if booker else None
     if settings.auto_assign_booker and user is not None:
         return user.id
@@ -235,36 +278,48 @@ def build_interactions(
     if not accounts:
         return ()
     minutes = duration_minutes(item)
-    # m[0], m[1], m[8]: email, name, blocked (indexing: one per participant of every batch).
-    listed = [{"name": m[1], "email": m[0], "minutes": minutes} for m in matches if not m[8]]
-    head = (item.start.date(), None if item.all_day else item.start, minutes, item.source, listed)
-    new = tuple.__new__
-    if len(accounts) == 1:
-        return (new(InteractionDraft, (*accounts, *head)),)
-    return tuple([new(InteractionDraft, (a, *head)) for a in sorted(accounts)])
+    listed = [
+        {"name": m.name, "email": m.email, "minutes": minutes} for m in matches if not m.blocked
+    ]
+    return tuple(
+        InteractionDraft(
+            account_id=account_id,
+            occurred_on=item.start.date(),
+            start_at=None if item.all_day else item.start,
+            duration_minutes=minutes,
+            source=item.source,
+            participants=listed,
+        )
+        for account_id in sorted(accounts)
+    )
 
 
-def what_syncs(
-    matches: Sequence[ParticipantMatch] | Tally, settings: MatchSettings
-) -> tuple[bool, str]:
+class Decision(NamedTuple):
+    """Whether an item syncs (Navusoft's setting), and why, in words an admin reads."""
+
+    syncs: bool
+    reason: str
+
+
+def what_syncs(matches: Sequence[ParticipantMatch] | Tally, settings: MatchSettings) -> Decision:
     """Navusoft's setting: contacts (strict), accounts (contact or domain), or everything."""
     if settings.sync_scope == "everything":
-        return True, "everything syncs"
-    t = matches if isinstance(matches, Tally) else tally(matches)
+        return Decision(True, "everything syncs")
+    counted = matches if isinstance(matches, Tally) else tally(matches)
     if settings.sync_scope == "contacts":
-        if t.has_contact:
-            return True, "includes an account contact"
-        return False, "no account contact among the participants"
-    if t.has_contact:
-        return True, "includes an account contact"
-    if t.has_domain:
-        return True, "matches an account by domain"
-    if t.has_ambiguous:
+        if counted.has_contact:
+            return Decision(True, "includes an account contact")
+        return Decision(False, "no account contact among the participants")
+    if counted.has_contact:
+        return Decision(True, "includes an account contact")
+    if counted.has_domain:
+        return Decision(True, "matches an account by domain")
+    if counted.has_ambiguous:
         # Kept so an admin can pick the account from the ambiguous list.
-        return True, "domain on several accounts, waiting for an admin"
-    if not t.has_external:
-        return False, "internal only"
-    return False, "matches no account"
+        return Decision(True, "domain on several accounts, waiting for an admin")
+    if not counted.has_external:
+        return Decision(False, "internal only")
+    return Decision(False, "matches no account")
 
 
 def match_item(
@@ -272,43 +327,40 @@ def match_item(
     lookup: Lookup,
     settings: MatchSettings,
     cache: dict | None = None,
-    listed: list[tuple[str, str | None, str]] | None = None,
+    listed: list[Listed] | None = None,
 ) -> MatchResult:
     """Every rule of section 4 for one item. `cache` (one dict per batch and settings) keeps
-    each address's classification, so an address seen on many items is classified once;
-    `listed` is people(item) when the caller has it already."""
+    each address's verdict, so an address seen on many items is classified once; `listed`
+    is people(item) when the caller has it already."""
     if cache is None:
         cache = {}
     # Every item of a sync page has the same owners: normalise them once per batch.
     owners = cache.get(item.owner_emails)
     if owners is None:
         owners = cache[item.owner_emails] = frozenset(normalize_email(e) for e in item.owner_emails)
-    new = tuple.__new__
-    found = []
-    for entry in people(item) if listed is None else listed:
-        email = entry[0]
-        base = cache.get(email)
-        if base is None:
-            base = cache[email] = classify(email, lookup, settings)
-        if owners and email in owners and base[3] != "internal" and not base[5]:
+    matches = []
+    for person in people(item) if listed is None else listed:
+        verdict = cache.get(person.email)
+        if verdict is None:
+            verdict = cache[person.email] = classify(person.email, lookup, settings)
+        if person.email in owners and verdict.method != "internal" and not verdict.blocked:
             # The linked mailbox's own address, not a CRM user's: internal too.
-            base = _OWNER
-        # ParticipantMatch(*entry, *base), without its argument handling: a hot loop.
-        found.append(new(ParticipantMatch, entry + base))
-    matches = tuple(found)
+            verdict = OWNER
+        matches.append(participant(person, verdict))
+    matches = tuple(matches)
     booker = normalize_email(item.organizer.email) if item.organizer else None
     counted = tally(matches, booker)
-    account_id, contact_id, method = event_client(booker, counted, lookup, settings)
-    syncs, reason = what_syncs(counted, settings)
-    return MatchResult(  # positional: keywords cost a third more, once per item
-        syncs,
-        reason,
-        account_id,
-        contact_id,
-        method,
-        booked_by(booker, lookup, settings),
-        event_manager(booker, lookup, settings),
-        matches,
-        build_interactions(item, matches, counted) if syncs else (),
-        item,
+    client = event_client(booker, counted, lookup, settings)
+    decision = what_syncs(counted, settings)
+    return MatchResult(
+        syncs=decision.syncs,
+        reason=decision.reason,
+        client_account_id=client.account_id,
+        client_contact_id=client.contact_id,
+        client_method=client.method,
+        booked_by_user_id=booked_by(booker, lookup, settings),
+        event_manager_id=event_manager(booker, lookup, settings),
+        participants=matches,
+        interactions=build_interactions(item, matches, counted) if decision.syncs else (),
+        item=item,
     )

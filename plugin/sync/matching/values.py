@@ -48,10 +48,7 @@ class Item:
 
 class ParticipantMatch(NamedTuple):
     """What the rules made of one person. method: direct, domain, none, ambiguous, internal
-    (a CRM user or the linked user's own address) or manual (set by an admin).
-
-    A NamedTuple rather than a dataclass: a batch makes one per participant, and this is
-    several times cheaper to build."""
+    (a CRM user or the linked user's own address) or manual (set by an admin)."""
 
     email: str
     name: str | None
@@ -79,12 +76,9 @@ class InteractionDraft(NamedTuple):
     participants: list[dict[str, Any]]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class MatchResult:
-    """Everything the rules decided about one item, and why it syncs or not.
-
-    Slotted and not frozen: a batch builds one per item, and a frozen dataclass's
-    __init__ (object.__setattr__ per field) cost six times as much. Treat it as read-only."""
+    """Everything the rules decided about one item, and why it syncs or not."""
 
     syncs: bool
     reason: str

@@ -29,17 +29,29 @@ _REGISTRY: dict[str, Factory] = {}
 
 
 def register(key: str, factory: Factory) -> None:
-    """Make `factory(config, credentials, on_token=...)` serve LinkedAccount.provider == key."""
+    """Make `factory(config, account, on_token=...)` serve LinkedAccount.provider == key.
+
+    The factory gets the account (not only its credentials): Exchange needs its mailbox
+    address and settings, read with exchange.account.exchange_settings."""
     _REGISTRY[key] = factory
 
 
-def _google(config, credentials, on_token=None) -> Provider:
+def _google(config, account, on_token=None) -> Provider:
     from .google import GoogleProvider, google_config
 
-    return GoogleProvider(google_config(config), credentials, on_token)
+    return GoogleProvider(google_config(config), account.credentials, on_token)
+
+
+def _exchange(config, account, on_token=None) -> Provider:
+    from .exchange import ExchangeProvider, exchange_config, exchange_settings
+
+    return ExchangeProvider(
+        exchange_config(config), exchange_settings(account), account.external_email
+    )
 
 
 register("google", _google)
+register("exchange", _exchange)
 
 
 def get_provider(account, on_token: Callable[[dict], None] | None = None) -> Provider:
@@ -51,4 +63,4 @@ def get_provider(account, on_token: Callable[[dict], None] | None = None) -> Pro
         factory = _REGISTRY[account.provider]
     except KeyError:
         raise KeyError(f"No sync adapter for provider {account.provider!r}") from None
-    return factory(current_app.config, account.credentials, on_token=on_token)
+    return factory(current_app.config, account, on_token=on_token)

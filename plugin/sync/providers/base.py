@@ -13,7 +13,7 @@ ChangeSet of frozen value objects. The shape fits every backend we plan for:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Generic, TypeVar
@@ -64,6 +64,8 @@ class RemoteEvent:
     original_start: datetime | date | None = None
     # the CRM event id when the CRM pushed this event (never imported back as new)
     crm_id: str | None = None
+    # what the adapter had to change to read it (recorded as a problem on the item)
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ class RemoteMessage:
     labels: tuple[str, ...] = ()
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
+    # what the adapter had to change to read it (recorded as a problem on the item)
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,10 @@ class ChangeSet(Generic[T]):
 
 # Which of these listed ids the CRM holds already (and so need not be downloaded again).
 Known = Callable[[Sequence[str]], Collection[str]]
+# For these series (provider ids), the ids of the occurrences the CRM holds that overlap the
+# window: an adapter whose provider reports a changed series but not which occurrences went
+# (EWS sync answers masters only) diffs them against the series' occurrences now.
+KnownOccurrences = Callable[[Sequence[str], "Window"], Mapping[str, Collection[str]]]
 
 
 class Provider(ABC):
@@ -139,10 +147,20 @@ class Provider(ABC):
 
     @abstractmethod
     def list_events(
-        self, cursor: str | None, page_token: str | None, window: Window
+        self,
+        cursor: str | None,
+        page_token: str | None,
+        window: Window,
+        known: KnownOccurrences | None = None,
     ) -> ChangeSet[RemoteEvent]:
         """One page of calendar changes: a full listing of `window` when `cursor` is None,
         else the changes since `cursor`. Recurring meetings come as occurrences.
+
+        `known` answers which occurrences of a series the CRM holds. It is there for EWS,
+        whose sync reports a changed series master but not its occurrences: the adapter
+        expands the master and lists the held occurrences it no longer finds in
+        `deleted_ids`. A provider that reports each changed occurrence itself (Google
+        answers cancelled instances) need not call it.
 
         :raises SyncTokenInvalid: the cursor expired; call again with cursor=None.
         :raises Throttled: stop; continue later from the same page token.

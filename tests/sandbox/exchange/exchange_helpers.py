@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from exchangelib import BASIC, DELEGATE, NTLM, Account, Configuration, Credentials
 from exchangelib.protocol import FailFast
+from exchangelib.services import SyncFolderItems
 
 ANN = "ann@acme.com"
 BOB = "bob@acme.com"
@@ -45,3 +46,20 @@ def raw_soap(sb, body: str, email: str = ANN, version: str = "Exchange2016"):
         headers={"Authorization": "Basic " + token, "Content-Type": "text/xml; charset=utf-8"},
         timeout=10,
     )
+
+
+def sync_page(acc, folder, state, max_changes, shape="IdOnly"):
+    """One SyncFolderItems call: (changes, new state, includes last item)."""
+    svc = SyncFolderItems(account=acc)
+    changes = list(
+        svc.call(
+            folder=folder,
+            shape=shape,
+            additional_fields=None,
+            sync_state=state,
+            ignore=None,
+            max_changes_returned=max_changes,
+            sync_scope=None,
+        )
+    )
+    return changes, svc.sync_state, svc.includes_last_item_in_range

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import pytest
 import requests
-from exchange_helpers import ANN, BOB, account
+from exchange_helpers import ANN, BOB, account, sync_page
 from exchangelib import CalendarItem, EWSDateTime, EWSTimeZone
 from exchangelib.errors import (
     ErrorAccessDenied,
     ErrorInvalidSyncStateData,
     ErrorMailboxStoreUnavailable,
     ErrorServerBusy,
+    ErrorTimeoutExpired,
 )
-from test_sync_items_contract import sync_page
 
 UTC = EWSTimeZone("UTC")
 
@@ -45,7 +45,7 @@ def test_reset_empties_mailboxes_keeps_users_and_invalidates_sync_states(xsb):
     acc = account(xsb)
     _event(acc)
     _, state, _ = sync_page(acc, acc.calendar, None, 10)
-    assert requests.post(f"{xsb.base_url}/_sandbox/reset").json() == {"reset": True}
+    assert requests.post(f"{xsb.base_url}/_sandbox/reset").json() == {"ok": True}
     assert xsb.calls() == {}
     assert {u["email"] for u in requests.get(f"{xsb.base_url}/_sandbox/users").json()} >= {ANN}
     assert list(acc.calendar.all()) == []
@@ -60,7 +60,7 @@ def test_server_busy_fault_surfaces_with_its_back_off(xsb):
         f"{xsb.base_url}/_sandbox/faults",
         json={"op": "GetItem", "code": "ErrorServerBusy", "backoff_ms": 2500, "count": 1},
     )
-    assert r.json()[0]["count"] == 1
+    assert r.json()["pending_failures"] == 1
     with pytest.raises(ErrorServerBusy) as busy:
         acc.calendar.get(id=item.id)
     assert busy.value.back_off == 2.5
@@ -71,10 +71,10 @@ def test_server_busy_fault_surfaces_with_its_back_off(xsb):
 def test_other_response_codes_and_http_503(xsb):
     acc = account(xsb)
     item = _event(acc)
-    xsb.faults.add("GetItem", "ErrorMailboxStoreUnavailable")
+    xsb.faults.queue(1, "ErrorMailboxStoreUnavailable", "GetItem")
     with pytest.raises(ErrorMailboxStoreUnavailable):
         list(acc.fetch(ids=[(item.id, item.changekey)]))
-    xsb.faults.add("GetItem", 503)
+    xsb.faults.queue(1, 503, "GetItem")
     with pytest.raises(ErrorServerBusy, match="HTTP 503"):  # exchangelib's reading of a 503
         acc.calendar.get(id=item.id)
     assert acc.calendar.get(id=item.id).subject == "Call"
@@ -191,3 +191,16 @@ def test_demo_seed_is_idempotent_and_opens_in_exchangelib(xsb):
     assert subjects == ["Contract review with Bob", "Team standup", "Trade fair"]
     assert [m.subject for m in acc.inbox.all()] == ["Renewal quote"]
     assert [m.subject for m in account(xsb, BOB).inbox.all()].count("Thanks") == 1
+
+
+def test_unreachable_closed_mode_drops_ews_but_not_the_control_plane(xsb):
+    acc = account(xsb)
+    item = _event(acc)
+    requests.post(f"{xsb.base_url}/_sandbox/faults", json={"unreachable": "closed"})
+    try:
+        with pytest.raises(ErrorTimeoutExpired):  # exchangelib's reading of a dropped connection
+            acc.calendar.get(id=item.id)
+        assert requests.get(f"{xsb.base_url}/_sandbox/calls").status_code == 200
+    finally:
+        xsb.set_unreachable(None)
+    assert acc.calendar.get(id=item.id).subject == "Call"

@@ -7,16 +7,23 @@ full sync; history.list answers 404 when it is too old, then a full sync is due.
 from __future__ import annotations
 
 import base64
+import codecs
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
-from ..errors import ItemRejected, SyncError, Throttled, TransientError
-from .base import ChangeSet, Known, Person, Rejected, RemoteMessage, Window
-from .google_http import GoogleHttp
+from ...errors import ItemRejected, SyncError, Throttled, TransientError
+from ..base import ChangeSet, Known, Person, Rejected, RemoteMessage, Window
+from .http import GoogleHttp
 
 GONE_LABELS = {"TRASH", "SPAM"}
+# "undisclosed-recipients:;": a group with no one in it, not a broken address.
+_EMPTY_GROUP = re.compile(r"[^:,;<>@]*:\s*;")
 SKIP_LABELS = GONE_LABELS | {"DRAFT"}
 
 
@@ -173,17 +180,18 @@ def parse_message(raw: dict) -> RemoteMessage:
             sent = sent.replace(tzinfo=UTC)
     except (TypeError, ValueError):
         sent = None  # a broken Date header is common; internalDate stands in
-    text, html = _bodies(payload)
-    sender = _people(headers.get("from", ""))
+    notes: list[str] = []
+    text, html = _bodies(payload, notes)
+    sender = _people(headers.get("from", ""), "From", notes)
     message_id = (headers.get("message-id") or "").strip() or f"<{raw['id']}@gmail.invalid>"
     return RemoteMessage(
         external_id=raw["id"],
         thread_id=raw.get("threadId"),
         message_id=message_id,
-        subject=headers.get("subject", ""),
+        subject=_words(headers.get("subject", ""), "Subject", notes),
         sender=sender[0] if sender else None,
-        to=tuple(_people(headers.get("to", ""))),
-        cc=tuple(_people(headers.get("cc", ""))),
+        to=tuple(_people(headers.get("to", ""), "To", notes)),
+        cc=tuple(_people(headers.get("cc", ""), "Cc", notes)),
         date=sent or internal,
         internal_date=internal,
         body_text=text,
@@ -192,27 +200,79 @@ def parse_message(raw: dict) -> RemoteMessage:
         labels=tuple(raw.get("labelIds", [])),
         in_reply_to=(headers.get("in-reply-to") or "").strip() or None,
         references=tuple(headers.get("references", "").split()),
+        notes=tuple(notes),
     )
 
 
-def _people(value: str) -> list[Person]:
-    return [Person(addr, name or None) for name, addr in getaddresses([value]) if "@" in addr]
+def _people(value: str, header: str, notes: list[str]) -> list[Person]:
+    """Every address the header names; the engine leaves out (and reports) invalid ones.
+    What does not parse as an address at all is noted here, with the header as it came."""
+    parsed = getaddresses([value])
+    if any(not addr.strip() for _, addr in parsed) and _EMPTY_GROUP.sub("", value).strip(" ,"):
+        shown = value if len(value) <= 200 else f"{value[:200]}…"
+        notes.append(f"Part of the {header} header is not an address and was left out: {shown!r}")
+    return [
+        Person(addr, _words(name, header, notes) or None) for name, addr in parsed if addr.strip()
+    ]
 
 
-def _bodies(part: dict) -> tuple[str | None, str | None]:
+def _words(value: str, header: str, notes: list[str]) -> str:
+    """A header's RFC 2047 encoded-words (=?iso-8859-1?q?caf=E9?=) decoded, in case Gmail
+    hands one on as sent; an unknown charset leaves the value as it came, noted."""
+    if "=?" not in value:
+        return value
+    try:
+        return str(make_header(decode_header(value)))
+    except (LookupError, UnicodeError, HeaderParseError) as exc:
+        notes.append(f"The {header} header could not be decoded ({exc}); kept as sent")
+        return value
+
+
+def _bodies(part: dict, notes: list[str]) -> tuple[str | None, str | None]:
     text = html = None
     stack = [part]
     while stack:
         node = stack.pop(0)
         stack.extend(node.get("parts") or [])
         data = (node.get("body") or {}).get("data")
-        if not data or node.get("filename"):
+        mime_type = node.get("mimeType")
+        if not data or node.get("filename") or mime_type not in ("text/plain", "text/html"):
             continue
-        decoded = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)).decode(
-            "utf-8", errors="replace"
-        )
-        if node.get("mimeType") == "text/plain" and text is None:
+        if (text if mime_type == "text/plain" else html) is not None:
+            continue
+        raw = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+        decoded = _decode(raw, _charset(node), mime_type, notes)
+        if mime_type == "text/plain":
             text = decoded
-        elif node.get("mimeType") == "text/html" and html is None:
+        else:
             html = decoded
     return text, html
+
+
+def _charset(node: dict) -> str | None:
+    """The charset the part's Content-Type declares (Gmail hands on the bytes as sent)."""
+    header = next(
+        (h["value"] for h in node.get("headers") or [] if h["name"].lower() == "content-type"),
+        None,
+    )
+    if not header:
+        return None
+    holder = Message()
+    holder["Content-Type"] = header
+    return holder.get_content_charset()
+
+
+def _decode(raw: bytes, charset: str | None, mime_type: str, notes: list[str]) -> str:
+    """The part's text in its declared charset; none declared is read as UTF-8. An unknown
+    charset, or bytes that are not what it says, are read as UTF-8 with U+FFFD, noted."""
+    name = charset or "utf-8"
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        notes.append(f"The {mime_type} part's charset {charset!r} is unknown; read as UTF-8")
+        name = "utf-8"
+    try:
+        return raw.decode(name)
+    except UnicodeDecodeError:
+        notes.append(f"The {mime_type} part is not valid {name}; unreadable bytes replaced")
+        return raw.decode(name, errors="replace")

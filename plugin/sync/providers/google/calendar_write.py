@@ -8,22 +8,13 @@ https://developers.google.com/calendar/api/guides/version-resources (If-Match ->
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, date, datetime
 
-from ..errors import EditConflict, ItemGone, ItemRejected, SyncError
-from .base import EventDraft, Pushed, RemoteEvent
-from .google_calendar import CRM_ID_PROPERTY, parse_event
-from .google_http import GoogleHttp, _reason
-
-# Google's event ids are base32hex (a-v, 0-9); hex digits are a subset, so "crm" + a hex
-# digest is always valid and 43 characters long.
-ID_PREFIX = "crm"
-
-
-def event_id_for(key: str) -> str:
-    """A stable, valid Google event id for the CRM meeting keyed `key`."""
-    return ID_PREFIX + hashlib.sha1(key.encode()).hexdigest()
+from ...errors import EditConflict, ItemGone, ItemRejected, SyncError
+from ..base import EventDraft, Pushed, RemoteEvent
+from ..tagging import CRM_ID_PROPERTY
+from .calendar import parse_event
+from .http import GoogleHttp, _reason
 
 
 def event_body(draft: EventDraft) -> dict:

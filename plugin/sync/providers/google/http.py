@@ -6,7 +6,6 @@ https://developers.google.com/gmail/api/guides/handle-errors. Tokens never reach
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,20 +15,23 @@ import requests
 from authlib.integrations.base_client import InvalidTokenError, OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
-from ..errors import (
+from ...errors import (
     AuthRevoked,
     ItemRejected,
+    ScopeMissing,
     SyncError,
     SyncTokenInvalid,
     Throttled,
     TransientError,
 )
-from . import google_batch
+from ..retry import backoff_delay, retry_after_seconds
+from . import batch as google_batch
 
 # The errors batch_get answers a call with instead of raising: they concern that call alone.
 PER_CALL = (ItemRejected, Throttled, TransientError)
 RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"}
-AUTH_REASONS = {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT", "authError"}
+SCOPE_REASONS = {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}
+AUTH_REASONS = SCOPE_REASONS | {"authError"}
 
 
 @dataclass(frozen=True)
@@ -221,7 +223,7 @@ class GoogleHttp:
         if code == 429 or (code == 403 and reason in RATE_REASONS):
             raise Throttled(f"Google rate limit ({reason or code})", _retry_after(resp))
         if code in (401, 403) and (code == 401 or reason in AUTH_REASONS):
-            raise AuthRevoked(f"Google refused access: {message or reason}. Please re-link.")
+            raise _refused(code, message, reason)
         return resp
 
     def _retrying(
@@ -296,8 +298,7 @@ class GoogleHttp:
         return TransientError(f"Google token endpoint: {exc.error}")
 
     def _backoff(self, attempt: int) -> None:
-        base = self.config.retry_base_delay * (2 ** (attempt - 1))
-        self._sleep(base * (0.5 + random.random()))  # full jitter around the base
+        self._sleep(backoff_delay(self.config.retry_base_delay, attempt))
 
     def _classify(self, resp: requests.Response, sync_cursor: bool) -> dict:
         code = resp.status_code
@@ -312,10 +313,19 @@ class GoogleHttp:
         if sync_cursor and code in (404, 410):
             raise SyncTokenInvalid(f"Google expired the sync cursor ({code})")
         if code in (401, 403) and (code == 401 or reason in AUTH_REASONS):
-            raise AuthRevoked(f"Google refused access: {message or reason}. Please re-link.")
+            raise _refused(code, message, reason)
         if code == 404:
             raise ItemRejected(f"Not found: {message}")
         raise SyncError(f"Google answered {code}: {message or reason}")
+
+
+def _refused(code: int, message: str, reason: str) -> AuthRevoked:
+    """Google's own sentence (which ends with a period) and what to do: a scope the grant
+    lacks concerns one feed (ScopeMissing); anything else, the whole grant."""
+    said = (message or reason).strip().rstrip(".")
+    if code == 403 and reason in SCOPE_REASONS:
+        return ScopeMissing(f"Google refused access: {said}. Re-link to grant that permission.")
+    return AuthRevoked(f"Google refused access: {said}. Please re-link.")
 
 
 def _settle(results: list, indices: list[int], error: SyncError) -> list[int]:
@@ -348,8 +358,4 @@ def _reason(resp: requests.Response) -> tuple[str, str]:
 
 
 def _retry_after(resp: requests.Response) -> float | None:
-    value = resp.headers.get("Retry-After")
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
+    return retry_after_seconds(resp.headers.get("Retry-After"))

@@ -3,28 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from exchange_helpers import account, raw_soap
+from exchange_helpers import account, raw_soap, sync_page
 from exchangelib import UTC as EWS_UTC
 from exchangelib import CalendarItem, EWSDateTime, Message
 from exchangelib.errors import ErrorInvalidSyncStateData, ErrorSchemaValidation
-from exchangelib.services import SyncFolderItems
-
-
-def sync_page(acc, folder, state, max_changes, shape="IdOnly"):
-    """One SyncFolderItems call: (changes, new state, includes last item)."""
-    svc = SyncFolderItems(account=acc)
-    changes = list(
-        svc.call(
-            folder=folder,
-            shape=shape,
-            additional_fields=None,
-            sync_state=state,
-            ignore=None,
-            max_changes_returned=max_changes,
-            sync_scope=None,
-        )
-    )
-    return changes, svc.sync_state, svc.includes_last_item_in_range
 
 
 def _events(acc, n, prefix="e"):

@@ -8,11 +8,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from exchange_helpers import account
+from exchange_helpers import account, sync_page
 from exchangelib import CalendarItem, EWSDate, EWSDateTime, EWSTimeZone, ExtendedProperty
 from exchangelib.errors import ErrorCalendarViewRangeTooBig
 from exchangelib.recurrence import Recurrence, WeeklyPattern
-from test_sync_items_contract import sync_page
 
 BERLIN = EWSTimeZone("Europe/Berlin")
 

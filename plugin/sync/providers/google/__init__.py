@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from ..errors import AuthRevoked
-from .base import (
+from ...errors import AuthRevoked
+from ..base import (
     CalendarWriter,
     ChangeSet,
     EventDraft,
     Known,
+    KnownOccurrences,
     Provider,
     Pushed,
     RemoteEvent,
     RemoteMessage,
     Window,
 )
-from .google_calendar import list_events
-from .google_calendar_write import GoogleCalendarWriter, event_id_for
-from .google_http import GoogleConfig, GoogleHttp
-from .google_mail import list_messages
+from ..tagging import event_id_for
+from .calendar import list_events
+from .calendar_write import GoogleCalendarWriter
+from .http import GoogleConfig, GoogleHttp
+from .mail import list_messages
 
 
 def google_config(config: Mapping) -> GoogleConfig:
@@ -76,8 +78,13 @@ class GoogleProvider(Provider, CalendarWriter):
         pass  # counted by the HTTP layer
 
     def list_events(
-        self, cursor: str | None, page_token: str | None, window: Window
+        self,
+        cursor: str | None,
+        page_token: str | None,
+        window: Window,
+        known: KnownOccurrences | None = None,
     ) -> ChangeSet[RemoteEvent]:
+        # Google lists every changed occurrence itself (cancelled ones too): `known` unused.
         return list_events(self.http, self.calendar_id, cursor, page_token, window)
 
     def list_messages(

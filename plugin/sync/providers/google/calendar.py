@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from ..errors import ItemRejected
-from .base import ChangeSet, Person, Rejected, RemoteEvent, Window
-from .google_http import GoogleHttp
-
-CRM_ID_PROPERTY = "crmSyncId"
+from ...errors import ItemRejected
+from ..base import ChangeSet, Person, Rejected, RemoteEvent, Window
+from ..tagging import CRM_ID_PROPERTY
+from .http import GoogleHttp
 
 
 def list_events(
@@ -72,11 +71,8 @@ def parse_event(raw: dict, calendar_id: str) -> RemoteEvent:
         raise ItemRejected(f"Unreadable event times: {exc}", ext_id) from exc
     if all_day != end_all_day or end < start:
         raise ItemRejected("Event ends before it starts or mixes dates and times", ext_id)
+    # NUL, over-long text and invalid addresses are the engine's to clean (engine/fields.py).
     title = raw.get("summary") or ""
-    for name, value in (("title", title), ("description", raw.get("description") or "")):
-        if "\x00" in value:
-            # No database column can hold NUL; PostgreSQL refuses the whole statement.
-            raise ItemRejected(f"The event {name} contains NUL characters", ext_id)
     organizer = raw.get("organizer") or {}
     private = (raw.get("extendedProperties") or {}).get("private") or {}
     return RemoteEvent(

@@ -1,0 +1,134 @@
+"""EWS through exchangelib for the adapter: one Account per linked account, FailFast (so a
+401 is a wrong password, never "busy"), our own retries honouring ErrorServerBusy.back_off,
+a count of every EWS request, and the mapping of exchangelib's errors to ours."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from exchangelib import BASIC, DELEGATE, NTLM, Account, Configuration, Credentials
+from exchangelib import errors as ews
+from exchangelib.protocol import FailFast
+
+from ...errors import AuthRevoked, SyncError, SyncTokenInvalid, Throttled, TransientError
+from ..retry import backoff_delay, server_wait
+from .account import ews_url
+
+T = TypeVar("T")
+AUTH = {"ntlm": NTLM, "basic": BASIC}
+
+# Refusals that mean this mailbox is not ours to read with these credentials any more.
+AUTH_CODES = (
+    ews.UnauthorizedError,
+    ews.ErrorAccessDenied,
+    ews.ErrorNonExistentMailbox,
+    ews.ErrorImpersonateUserDenied,
+)
+
+
+@dataclass(frozen=True)
+class ExchangeConfig:
+    timeout: float = 30
+    retry_attempts: int = 3
+    retry_base_delay: float = 0.5
+    # A busy server asking us to wait longer than this stops the run (Throttled) instead.
+    max_inline_wait: float = 10
+    page_size: int = 512  # SyncFolderItems MaxChangesReturned, at most 512
+    get_batch_size: int = 50  # items per GetItem
+
+
+def classify(exc: Exception) -> SyncError:
+    """The engine's error class for an exchangelib error raised by a whole call."""
+    if isinstance(exc, SyncError):
+        return exc
+    if isinstance(exc, ews.ErrorInvalidSyncStateData):
+        return SyncTokenInvalid("Exchange refused the sync state (ErrorInvalidSyncStateData)")
+    if isinstance(exc, ews.ErrorServerBusy):
+        # exchangelib re-raises a connection failure or a 503 as "busy" with a back-off of
+        # its own invention; only the server's own ErrorServerBusy names a real one.
+        if isinstance(exc.__context__, ews.ErrorTimeoutExpired):
+            return TransientError(f"Exchange unreachable: {exc.__context__}")
+        if isinstance(exc.__context__, ews.ErrorInternalServerTransientError):
+            return Throttled("Exchange is unavailable (503)", None)
+        return Throttled("Exchange is busy (ErrorServerBusy)", exc.back_off)
+    if isinstance(exc, ews.ErrorInternalServerTransientError):  # HTTP 503
+        return Throttled("Exchange is unavailable (503)", None)
+    if isinstance(exc, AUTH_CODES):
+        return AuthRevoked(
+            "Exchange refused the stored credentials (wrong or changed password); "
+            "please re-link the account."
+        )
+    if isinstance(exc, (ews.ErrorTimeoutExpired, ews.MalformedResponseError)):
+        return TransientError(f"Exchange did not answer: {type(exc).__name__}")
+    if isinstance(exc, ews.ResponseMessageError):
+        return SyncError(f"Exchange answered {type(exc).__name__}: {exc}")
+    if isinstance(exc, ews.TransportError):  # connection refused, TLS failure, DNS
+        return TransientError(f"Exchange unreachable: {type(exc).__name__}")
+    if isinstance(exc, ews.EWSError):
+        return SyncError(f"Exchange: {type(exc).__name__}: {exc}")
+    raise exc
+
+
+class EwsClient:
+    """The exchangelib Account of one linked account, and every call made through it."""
+
+    def __init__(
+        self,
+        config: ExchangeConfig,
+        settings: dict,
+        email: str,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.config = config
+        self.calls = 0
+        self._sleep = sleep
+        if not settings.get("server") or not settings.get("password"):
+            raise AuthRevoked("No Exchange server or password is stored; please re-link.")
+        self.account = Account(
+            email,
+            config=Configuration(
+                service_endpoint=ews_url(settings["server"]),
+                credentials=Credentials(settings["username"] or email, settings["password"]),
+                auth_type=AUTH[settings.get("auth_type") or "ntlm"],
+                retry_policy=FailFast(),
+            ),
+            autodiscover=False,
+            access_type=DELEGATE,
+        )
+
+    def call(self, fn: Callable[[], T], requests: int = 1) -> T:
+        """Run `fn` (which sends `requests` EWS requests and consumes their answers), retried
+        on a busy server after its back-off (when short enough) and on connection failures
+        with our jittered back-off; anything else is raised as the engine's class."""
+        attempt = 0
+        while True:
+            attempt += 1
+            self.calls += requests
+            try:
+                return fn()
+            except Exception as exc:  # noqa: BLE001 - classified, or raised as it was
+                err = classify(exc)
+                if attempt < self.config.retry_attempts and self._retry(err, attempt):
+                    continue
+                raise err from exc
+
+    def _retry(self, err: SyncError, attempt: int) -> bool:
+        base = self.config.retry_base_delay
+        if isinstance(err, Throttled):
+            wait = server_wait(err.retry_after, base, attempt)
+            if wait > self.config.max_inline_wait:
+                return False
+            self._sleep(wait)
+            return True
+        if isinstance(err, TransientError):
+            self._sleep(backoff_delay(base, attempt))
+            return True
+        return False
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # best effort on the way out
+            self.account.protocol.close()

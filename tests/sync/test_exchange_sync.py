@@ -1,0 +1,349 @@
+"""Inbound Exchange sync through the engine against the EWS stand-in: SyncFolderItems pages
+and cursors, series expanded and diffed, deletions, all-day dates, zones, one meeting across
+Exchange and Google, mail deduplicated and dated by thread, errors mapped to the engine's."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ews_helpers import all_day, at, day, event, ews_account, weekly
+from sqlalchemy import select
+from sync_helpers import count, timed
+
+from plugin.models import (
+    CalendarEvent,
+    Email,
+    EmailLink,
+    EventLink,
+    Interaction,
+    LinkedAccount,
+    SyncCursor,
+    SyncProblem,
+)
+from plugin.sync.engine import sync_account
+
+ANN, BOB = "ann@acme.com", "bob@acme.com"
+
+
+def ews_calls(xsb, op: str | None = None, email: str = ANN):
+    calls = xsb.calls(email)
+    return calls.get(op, 0) if op else calls
+
+
+def titles(db) -> list[str]:
+    return sorted(db.session.scalars(select(CalendarEvent.title)))
+
+
+def test_full_then_incremental_then_idle(xsb, make_exchange_account, db):
+    acc = make_exchange_account(ANN)
+    event(xsb, ANN, "Kickoff", attendees=["joe@customer.com"])
+    event(xsb, ANN, "Review", days=3)
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert run.full_sync and run.created == 2
+    assert titles(db) == ["Kickoff", "Review"]
+    assert set(db.session.scalars(select(CalendarEvent.origin))) == {"exchange"}
+    cursors = {c.feed: c for c in db.session.scalars(select(SyncCursor))}
+    assert cursors["calendar"].cursor and cursors["calendar"].page_token is None
+    assert cursors["mail"].cursor and cursors["mail"].page_token is None
+
+    event(xsb, ANN, "Later", days=5)
+    xsb.reset_calls()
+    run = sync_account(acc.id)
+    assert run.status == "ok" and not run.full_sync and run.created == 1
+    assert titles(db) == ["Kickoff", "Later", "Review"]
+    assert run.api_calls >= ews_calls(xsb, "SyncFolderItems") == 3  # calendar, inbox, sent
+
+    xsb.reset_calls()
+    run = sync_account(acc.id)
+    assert run.status == "ok" and run.created == run.updated == run.deleted == 0
+    # An idle incremental sync: one SyncFolderItems per folder, nothing downloaded.
+    assert ews_calls(xsb, "SyncFolderItems") == 3
+    assert not ews_calls(xsb, "GetItem") and not ews_calls(xsb, "FindItem")
+
+
+def test_pages_of_sync_items_resume_from_the_intermediate_state(
+    xsb, make_exchange_account, db, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "CRM_SYNC_EXCHANGE_PAGE_SIZE", 2)
+    acc = make_exchange_account(ANN, sync_email=False)
+    for i in range(5):
+        event(xsb, ANN, f"E{i}", days=1 + i)
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert run.pages == 3 and count(db, CalendarEvent) == 5
+    assert ews_calls(xsb, "SyncFolderItems") == 3
+
+
+def test_series_expanded_then_moved_and_cancelled_occurrences_then_series_deleted(
+    xsb, make_exchange_account, db
+):
+    acc = make_exchange_account(ANN, sync_email=False)
+    master = weekly(xsb, ANN, "Standup", count=4)
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    rows = list(db.session.scalars(select(CalendarEvent).order_by(CalendarEvent.start_at)))
+    assert [r.title for r in rows] == ["Standup"] * 4
+    assert len({r.ical_uid for r in rows}) == 1 and len({r.instance_key for r in rows}) == 4
+    keys = [r.instance_key for r in rows]
+    second_start = rows[1].start_at
+    links = list(db.session.scalars(select(EventLink)))
+    assert {link.series_external_id for link in links} == {master["id"]}
+
+    moved_to = rows[1].start_at + timedelta(hours=2)
+    xsb.outlook.update_event(
+        ANN,
+        master["id"],
+        occurrence=2,
+        start=moved_to.isoformat() + "Z",
+        end=(moved_to + timedelta(hours=1)).isoformat() + "Z",
+    )
+    xsb.outlook.delete_item(ANN, master["id"], occurrence=3)
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert run.deleted == 1
+    rows = list(db.session.scalars(select(CalendarEvent).order_by(CalendarEvent.start_at)))
+    assert len(rows) == 3
+    moved = next(r for r in rows if r.instance_key == keys[1])
+    assert moved.start_at == moved_to != second_start  # same meeting, new time
+    assert keys[2] not in {r.instance_key for r in rows}
+
+    xsb.outlook.delete_item(ANN, master["id"])
+    run = sync_account(acc.id)
+    assert run.status == "ok" and run.deleted == 3
+    assert count(db, CalendarEvent) == 0 and count(db, EventLink) == 0
+
+
+def test_all_day_events_stay_on_their_date_in_every_zone(xsb, make_exchange_account, db):
+    acc = make_exchange_account(ANN, sync_email=False)
+    on = day(4)
+    zones = ("Pacific/Auckland", "America/Los_Angeles", "Europe/Berlin")
+    for tz in zones:
+        all_day(xsb, ANN, f"Holiday {tz}", on, tz)
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    rows = list(db.session.scalars(select(CalendarEvent)))
+    assert len(rows) == 3
+    for row in rows:
+        assert row.all_day and (row.start_date, row.end_date) == (on, on + timedelta(days=1))
+    assert {r.timezone for r in rows} == set(zones)  # Windows ids mapped back
+
+
+def test_unknown_zone_is_a_problem_on_that_item_and_the_page_goes_on(
+    xsb, make_exchange_account, db
+):
+    acc = make_exchange_account(ANN, sync_email=False)
+    bad = event(xsb, ANN, "Martian")
+    event(xsb, ANN, "Earthly")
+    box = xsb.mailboxes[ANN]
+    [item] = [i for i in box.items.values() if i.fields.get("Subject", b"").find(b"Martian") >= 0]
+    item.data["start_tz"] = item.data["end_tz"] = "Mars Standard Time"
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert titles(db) == ["Earthly"]
+    [problem] = db.session.scalars(select(SyncProblem))
+    assert problem.external_id == bad["id"] and "Mars Standard Time" in problem.message
+
+
+def test_deleted_single_item_leaves_the_crm(xsb, make_exchange_account, db):
+    acc = make_exchange_account(ANN, sync_email=False)
+    doomed = event(xsb, ANN, "Doomed")
+    event(xsb, ANN, "Stays")
+    sync_account(acc.id)
+    xsb.outlook.delete_item(ANN, doomed["id"])
+    run = sync_account(acc.id)
+    assert run.deleted == 1 and titles(db) == ["Stays"]
+
+
+def test_same_meeting_in_exchange_and_google_is_one_crm_meeting(
+    sb, xsb, make_account, make_exchange_account, db
+):
+    from exchangelib import CalendarItem, EWSDateTime
+
+    google = make_account("gail@acme.com", sync_email=False)
+    exchange = make_exchange_account(ANN, sync_email=False)
+    uid = "shared-meeting-1@acme.com"
+    body = timed("Board", days=2, attendees=["ann@acme.com"], iCalUID=uid)
+    sb.calendar.insert_event("gail@acme.com", body)
+    account = ews_account(xsb, ANN)
+    start = at(2)
+    CalendarItem(
+        account=account,
+        folder=account.calendar,
+        subject="Board",
+        uid=uid,
+        start=EWSDateTime.from_datetime(start),
+        end=EWSDateTime.from_datetime(start + timedelta(hours=1)),
+    ).save(send_meeting_invitations="SendToNone")
+    assert sync_account(google.id).status == "ok"
+    run = sync_account(exchange.id)
+    assert run.status == "ok", run.error
+    [meeting] = db.session.scalars(select(CalendarEvent))
+    assert meeting.ical_uid == uid
+    assert sorted(link.linked_account_id for link in meeting.links) == sorted(
+        [google.id, exchange.id]
+    )
+
+
+def test_expired_sync_state_resyncs_the_folder_without_duplicates(xsb, make_exchange_account, db):
+    acc = make_exchange_account(ANN, sync_email=False)
+    gone = event(xsb, ANN, "Gone")
+    event(xsb, ANN, "Kept")
+    sync_account(acc.id)
+    xsb.outlook.invalidate_sync_states(ANN)
+    xsb.outlook.delete_item(ANN, gone["id"])
+    event(xsb, ANN, "New")
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert {"feed": "calendar", "note": "cursor expired"} in run.log
+    assert titles(db) == ["Kept", "New"]
+    assert count(db, EventLink) == 2
+
+
+def test_interactions_of_exchange_items_say_exchange(xsb, make_exchange_account, db):
+    from plugin.models import Account, AccountDomain
+
+    db.session.add(Account(name="Customer", domains=[AccountDomain(domain="customer.com")]))
+    db.session.commit()
+    acc = make_exchange_account(ANN)
+    event(xsb, ANN, "Demo", attendees=["joe@customer.com"])
+    xsb.add_user("joe@customer.com", "Joe")
+    xsb.outlook.send_mail("joe@customer.com", to=[ANN], subject="Pricing", body="Hi Ann")
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    sources = list(db.session.scalars(select(Interaction.source)))
+    assert sources == ["Exchange", "Exchange"]  # the meeting and the email
+    assert db.session.scalar(select(Email.source)) == "exchange"
+
+
+# ----- mail ---------------------------------------------------------------------------------
+def test_inbox_and_sent_items_one_email_per_message_id_dated_by_thread_start(
+    xsb, make_exchange_account, db
+):
+    ann = make_exchange_account(ANN)
+    bob = make_exchange_account(BOB)
+    xsb.outlook.send_mail(BOB, to=[ANN], subject="Proposal", body="Here it is")
+    assert sync_account(ann.id).status == "ok"
+    first = db.session.scalar(select(Email))
+    xsb.clock.advance(3 * 86400)
+    xsb.outlook.send_mail(
+        ANN, to=[BOB], subject="Re: Proposal", body="Thanks", in_reply_to=first.message_id
+    )
+    for acc in (ann, bob):
+        run = sync_account(acc.id)
+        assert run.status == "ok", run.error
+    mails = list(db.session.scalars(select(Email).order_by(Email.sent_at)))
+    assert [m.subject for m in mails] == ["Proposal", "Re: Proposal"]
+    assert count(db, EmailLink) == 4  # each message in Ann's and Bob's mailbox, stored once
+    assert mails[1].sent_at - mails[0].sent_at >= timedelta(days=3)
+    assert {m.thread_started_on for m in mails} == {mails[0].sent_at.date()}
+    assert mails[0].body_text == "Here it is"
+    links = db.session.scalars(select(EmailLink).where(EmailLink.linked_account_id == ann.id))
+    assert len({link.thread_external_id for link in links}) == 1  # one ConversationId
+
+
+def test_held_messages_are_not_downloaded_again_on_a_resync(xsb, make_exchange_account, db):
+    acc = make_exchange_account(ANN, sync_calendar=False)
+    xsb.add_user("joe@customer.com", "Joe")
+    for i in range(3):
+        xsb.outlook.send_mail("joe@customer.com", to=[ANN], subject=f"M{i}", body="x")
+    run = sync_account(acc.id)
+    assert run.status == "ok" and run.created == 3
+    assert ews_calls(xsb, "GetItem") == 1  # one batch
+    xsb.outlook.invalidate_sync_states(ANN)
+    xsb.reset_calls()
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert {"feed": "mail", "note": "cursor expired"} in run.log
+    assert ews_calls(xsb, "GetItem") == 0 and count(db, Email) == 3
+
+
+def test_throttled_download_keeps_what_came_and_resumes_the_page(
+    xsb, make_exchange_account, db, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "CRM_SYNC_MAIL_BATCH_SIZE", 2)
+    acc = make_exchange_account(ANN, sync_calendar=False)
+    xsb.add_user("joe@customer.com", "Joe")
+    for i in range(5):
+        xsb.outlook.send_mail("joe@customer.com", to=[ANN], subject=f"M{i}", body="x")
+    # Exchange's call budget lets the version probe, the folder lookups, the sync and one
+    # GetItem batch through, and refuses the next batch for the rest of the minute.
+    xsb.throttle.window_seconds = 60
+    xsb.throttle.budget = 5
+    run = sync_account(acc.id)
+    assert run.status == "throttled", run.error
+    assert count(db, Email) == 2  # the first batch is kept
+    cursor = db.session.scalar(select(SyncCursor))
+    assert cursor.page_token and cursor.cursor is None
+    xsb.throttle.budget = None
+    xsb.clock.advance(61)
+    xsb.reset_calls()
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert count(db, Email) == 5 and count(db, EmailLink) == 5
+    assert ews_calls(xsb, "GetItem") == 2  # only the 3 not downloaded yet, in 2 batches
+
+
+def test_a_message_exchange_refuses_is_a_problem_and_the_rest_lands(xsb, make_exchange_account, db):
+    acc = make_exchange_account(ANN, sync_calendar=False)
+    xsb.add_user("joe@customer.com", "Joe")
+    xsb.outlook.send_mail("joe@customer.com", to=[ANN], subject="Broken", body="x")
+    xsb.faults.add(op="GetItem", code="ErrorCorruptData", count=1)
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    [problem] = db.session.scalars(select(SyncProblem))
+    assert problem.item_kind == "email" and "ErrorCorruptData" in problem.message
+
+
+# ----- errors -------------------------------------------------------------------------------
+def test_a_short_server_busy_is_waited_out_within_the_run(xsb, make_exchange_account, db):
+    acc = make_exchange_account(ANN, sync_email=False)
+    event(xsb, ANN, "One")
+    xsb.faults.add(op="SyncFolderItems", code="ErrorServerBusy", backoff_ms=20, count=1)
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert ews_calls(xsb, "SyncFolderItems") == 2 and count(db, CalendarEvent) == 1
+
+
+def test_a_long_server_busy_is_throttled_with_its_back_off(xsb, make_exchange_account, db):
+    from plugin.models import utcnow
+
+    acc = make_exchange_account(ANN, sync_email=False)
+    event(xsb, ANN, "One")
+    xsb.faults.add(op="SyncFolderItems", code="ErrorServerBusy", backoff_ms=90_000, count=1)
+    run = sync_account(acc.id)
+    assert run.status == "throttled", run.error
+    account = db.session.get(LinkedAccount, acc.id)
+    wait = (account.next_sync_at - utcnow()).total_seconds()
+    assert 60 < wait <= 91 and account.status == "active"
+    run = sync_account(acc.id)
+    assert run.status == "ok" and count(db, CalendarEvent) == 1
+
+
+def test_503_is_throttled(xsb, make_exchange_account, db):
+    acc = make_exchange_account(ANN, sync_email=False)
+    xsb.faults.add(op="SyncFolderItems", code=503, count=10)
+    run = sync_account(acc.id)
+    assert run.status == "throttled", run.error
+    assert db.session.get(LinkedAccount, acc.id).status == "active"
+
+
+def test_a_changed_password_needs_relink(xsb, make_exchange_account, db):
+    acc = make_exchange_account(ANN)
+    xsb.add_user(ANN, "Ann", password="changed")
+    run = sync_account(acc.id)
+    assert run.status == "failed"
+    account = db.session.get(LinkedAccount, acc.id)
+    assert account.status == "needs_relink" and "re-link" in account.last_error
+    assert "password" not in (run.error or "").replace("wrong or changed password", "")
+
+
+def test_an_unreachable_server_is_transient(xsb, make_exchange_account, db):
+    acc = make_exchange_account(ANN)
+    acc.credentials = {**acc.credentials, "server": "http://127.0.0.1:9/EWS/Exchange.asmx"}
+    db.session.commit()
+    run = sync_account(acc.id)
+    assert run.status == "failed"
+    account = db.session.get(LinkedAccount, acc.id)
+    assert account.status == "active" and account.failure_count == 1
+    assert "unreachable" in account.last_error.lower() or "answer" in account.last_error.lower()
