@@ -113,6 +113,7 @@ def test_working_credentials_link_the_mailbox(exchange, client, db, pat, auth_ty
         "auth_type": auth_type,
     }
     assert account.pending_trigger == "link"  # the first sync is asked for at once
+    assert account.sync_calendar and account.sync_email  # a password grants both feeds
     assert exchange.calls(EMAIL).get("GetFolder", 0) >= 1  # the check really opened it
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert f"Exchange account {EMAIL} linked" in page
