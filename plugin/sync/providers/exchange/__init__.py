@@ -27,6 +27,7 @@ from .account import exchange_settings
 from .calendar import list_events
 from .calendar_write import ExchangeCalendarWriter
 from .client import EwsClient, ExchangeConfig
+from .credentials import tls_verify
 from .mail import list_messages
 
 __all__ = ["ExchangeProvider", "exchange_config", "exchange_settings"]
@@ -43,6 +44,7 @@ def exchange_config(config: Mapping) -> ExchangeConfig:
         max_inline_wait=float(config.get("CRM_SYNC_EXCHANGE_MAX_INLINE_WAIT", 10)),
         page_size=int(config.get("CRM_SYNC_EXCHANGE_PAGE_SIZE", 512)),  # 1-512: config.check
         get_batch_size=int(config.get("CRM_SYNC_MAIL_BATCH_SIZE", 50)),
+        tls_verify=tls_verify(config),
     )
 
 

@@ -17,6 +17,7 @@ from exchangelib.protocol import FailFast
 from ...errors import AuthRevoked, SyncError, SyncTokenInvalid, Throttled, TransientError
 from ..retry import backoff_delay, server_wait
 from .account import ews_url
+from .credentials import apply_connection_settings
 
 T = TypeVar("T")
 AUTH = {"ntlm": NTLM, "basic": BASIC}
@@ -39,6 +40,7 @@ class ExchangeConfig:
     max_inline_wait: float = 10
     page_size: int = 512  # SyncFolderItems MaxChangesReturned, at most 512
     get_batch_size: int = 50  # items per GetItem
+    tls_verify: bool | str = True  # or a CA bundle path (credentials.tls_verify)
 
 
 def classify(exc: Exception) -> SyncError:
@@ -101,16 +103,15 @@ class EwsClient:
         self._sleep = sleep
         if not settings.get("server") or not settings.get("password"):
             raise AuthRevoked("No Exchange server or password is stored; please re-link.")
+        configuration = Configuration(
+            service_endpoint=ews_url(settings["server"]),
+            credentials=Credentials(settings["username"] or email, settings["password"]),
+            auth_type=AUTH[settings.get("auth_type") or "ntlm"],
+            retry_policy=self._policy,
+        )
+        apply_connection_settings(configuration, config.timeout, config.tls_verify)
         self.account = Account(
-            email,
-            config=Configuration(
-                service_endpoint=ews_url(settings["server"]),
-                credentials=Credentials(settings["username"] or email, settings["password"]),
-                auth_type=AUTH[settings.get("auth_type") or "ntlm"],
-                retry_policy=self._policy,
-            ),
-            autodiscover=False,
-            access_type=DELEGATE,
+            email, config=configuration, autodiscover=False, access_type=DELEGATE
         )
         # exchangelib caches one protocol per endpoint and credentials: make this run's
         # policy (and count) the one it uses, and its timeout (120 s by default) ours.
