@@ -199,7 +199,7 @@ def test_a_message_exchange_refuses_is_a_problem_and_the_rest_lands(xsb, make_ex
     acc = make_exchange_account(ANN, sync_calendar=False)
     xsb.add_user("joe@customer.com", "Joe")
     xsb.outlook.send_mail("joe@customer.com", to=[ANN], subject="Broken", body="x")
-    xsb.faults.add(op="GetItem", code="ErrorCorruptData", count=1)
+    xsb.faults.queue(op="GetItem", code="ErrorCorruptData", count=1)
     run = sync_account(acc.id)
     assert run.status == "ok", run.error
     [problem] = db.session.scalars(select(SyncProblem))
@@ -210,7 +210,7 @@ def test_a_message_exchange_refuses_is_a_problem_and_the_rest_lands(xsb, make_ex
 def test_a_short_server_busy_is_waited_out_within_the_run(xsb, make_exchange_account, db):
     acc = make_exchange_account(ANN, sync_email=False)
     event(xsb, ANN, "One")
-    xsb.faults.add(op="SyncFolderItems", code="ErrorServerBusy", backoff_ms=20, count=1)
+    xsb.faults.queue(op="SyncFolderItems", code="ErrorServerBusy", backoff_ms=20, count=1)
     run = sync_account(acc.id)
     assert run.status == "ok", run.error
     assert ews_calls(xsb, "SyncFolderItems") == 2 and count(db, CalendarEvent) == 1
@@ -221,7 +221,7 @@ def test_a_long_server_busy_is_throttled_with_its_back_off(xsb, make_exchange_ac
 
     acc = make_exchange_account(ANN, sync_email=False)
     event(xsb, ANN, "One")
-    xsb.faults.add(op="SyncFolderItems", code="ErrorServerBusy", backoff_ms=90_000, count=1)
+    xsb.faults.queue(op="SyncFolderItems", code="ErrorServerBusy", backoff_ms=90_000, count=1)
     run = sync_account(acc.id)
     assert run.status == "throttled", run.error
     account = db.session.get(LinkedAccount, acc.id)
@@ -233,7 +233,7 @@ def test_a_long_server_busy_is_throttled_with_its_back_off(xsb, make_exchange_ac
 
 def test_503_is_throttled(xsb, make_exchange_account, db):
     acc = make_exchange_account(ANN, sync_email=False)
-    xsb.faults.add(op="SyncFolderItems", code=503, count=10)
+    xsb.faults.queue(op="SyncFolderItems", code=503, count=10)
     run = sync_account(acc.id)
     assert run.status == "throttled", run.error
     assert db.session.get(LinkedAccount, acc.id).status == "active"

@@ -10,7 +10,7 @@ from sync_helpers import at
 
 from plugin.models import Email, SyncProblem
 from plugin.sync.engine import sync_account
-from plugin.sync.providers.google_mail import parse_message
+from plugin.sync.providers.google.mail import parse_message
 
 PHRASE = "café déjà vu"
 

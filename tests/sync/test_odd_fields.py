@@ -10,7 +10,7 @@ from sync_helpers import at, timed
 from plugin.models import CalendarEvent, Email, Participant, SyncProblem
 from plugin.sync.engine import sync_account
 from plugin.sync.engine.fields import clean_message
-from plugin.sync.providers.google_mail import parse_message
+from plugin.sync.providers.google.mail import parse_message
 
 
 def problems_for(db, external_id: str) -> list[str]:
