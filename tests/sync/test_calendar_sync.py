@@ -1,5 +1,6 @@
-"""Inbound Google Calendar sync against the sandbox: full, incremental, deletions,
-recurring occurrences, all-day dates, one meeting in several calendars, bad items."""
+"""Inbound Google Calendar sync against the sandbox: edits, one meeting in several calendars,
+bad items, scope, run records (full, incremental, deletions, recurrence, all-day dates and an
+expired cursor are in the behaviour suite, tests/sync/behaviour)."""
 
 from __future__ import annotations
 

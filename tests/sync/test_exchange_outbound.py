@@ -1,5 +1,5 @@
 """Outbound calendar sync to the Exchange stand-in: a create tagged with the CRM id in an
-extended property and adopted (restricted FindItem) after a crash, updates with the last
+extended property (adoption after a crash and no echoes: the behaviour suite), the last
 ChangeKey and NeverOverwrite (ErrorIrresolvableConflict = EditConflict), deletions, one
 occurrence at a time, invitations per the setting."""
 

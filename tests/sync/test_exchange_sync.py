@@ -1,6 +1,8 @@
 """Inbound Exchange sync through the engine against the EWS stand-in: SyncFolderItems pages
-and cursors, series expanded and diffed, deletions, all-day dates, zones, one meeting across
-Exchange and Google, mail deduplicated and dated by thread, errors mapped to the engine's."""
+and the idle call floor, zones, one meeting across Exchange and Google, mail deduplicated and
+dated by thread, errors mapped to the engine's. (Full and incremental, deletions, series,
+all-day dates, expired cursors, throttling and revocation: the behaviour suite,
+tests/sync/behaviour.)"""
 
 from __future__ import annotations
 

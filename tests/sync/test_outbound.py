@@ -1,5 +1,6 @@
 """Outbound calendar sync against the Google sandbox: CRM appointments pushed with a
-client-chosen id and the CRM id, edits and deletions both ways, no echoes, no duplicates."""
+client-chosen id and the CRM id, conflicts, deletions, invitations (crashes mid-push and
+echoes: the behaviour suite, tests/sync/behaviour)."""
 
 from __future__ import annotations
 

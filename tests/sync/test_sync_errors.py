@@ -1,4 +1,5 @@
-"""What each error class does: throttling, 5xx retries, revoked grants, token refresh."""
+"""What each error class does on Google: 5xx retries, token refresh, scope refusals
+(throttling and revoked grants: the behaviour suite, tests/sync/behaviour)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Several worker processes on one database: leases, SKIP LOCKED, kill -9 and resume."""
+"""Several worker processes on one database: leases, SKIP LOCKED (kill -9 and resume: the
+behaviour suite, tests/sync/behaviour)."""
 
 from __future__ import annotations
 

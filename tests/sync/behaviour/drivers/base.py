@@ -103,11 +103,36 @@ class Driver(ABC):
     def location(self, email: str, item: str) -> str | None:
         """The location the provider holds for an event."""
 
+    # ----- mail ------------------------------------------------------------------------------
+    # Mail listings one incremental run makes (Gmail: one history.list; EWS: one
+    # SyncFolderItems each for Inbox and Sent Items).
+    mail_listings_per_run: int
+
+    @abstractmethod
+    def message(self, email: str, sender: str, subject: str, body: str = "x") -> str:
+        """A mail from `sender` arrives in the user's inbox; its id in the user's mailbox."""
+
+    @abstractmethod
+    def delete_message(self, email: str, item: str) -> None:
+        """The user deletes it for good."""
+
+    @abstractmethod
+    def trash_message(self, email: str, item: str) -> None:
+        """The user moves it to the bin (Gmail Trash, Outlook Deleted Items)."""
+
+    @abstractmethod
+    def mail_list_calls(self, email: str) -> int:
+        """Mail listing calls made (history.list; SyncFolderItems on the mail folders)."""
+
+    @abstractmethod
+    def download_calls(self, email: str) -> int:
+        """Calls that download message bodies (messages.get; GetItem batches)."""
+
     # ----- what the provider does to us -----------------------------------------------------
     @abstractmethod
     def expire_cursor(self, email: str) -> None:
-        """Every sync cursor of the mailbox so far is refused (Google 410, EWS
-        ErrorInvalidSyncStateData)."""
+        """Every sync cursor of the mailbox so far, calendar and mail, is refused (Google
+        410 and Gmail history 404, EWS ErrorInvalidSyncStateData)."""
 
     @abstractmethod
     def throttle_after_pages(self, email: str, pages: int) -> None:

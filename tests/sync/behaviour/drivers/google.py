@@ -26,6 +26,7 @@ class GoogleDriver(Driver):
         "calendar.events.patch": 0,
     }
     all_day_has_zone = False  # an all-day event is {"date": ...}, no zone
+    mail_listings_per_run = 1
 
     def __init__(self, server, db, make_account):
         super().__init__(server, db)
@@ -113,8 +114,27 @@ class GoogleDriver(Driver):
     def location(self, email, item) -> str | None:
         return next(r.location for r in self.live_events(email) if r.id == item)
 
+    def message(self, email, sender, subject, body="x") -> str:
+        gmail = self.server.gmail
+        return gmail.add_message(email, from_=sender, to=[email], subject=subject, body_text=body)[
+            "id"
+        ]
+
+    def delete_message(self, email, item) -> None:
+        self.server.gmail.delete(email, item)
+
+    def trash_message(self, email, item) -> None:
+        self.server.gmail.trash(email, item)
+
+    def mail_list_calls(self, email) -> int:
+        return self.calls(email).get("gmail.users.history.list", 0)
+
+    def download_calls(self, email) -> int:
+        return self.calls(email).get("gmail.users.messages.get", 0)
+
     def expire_cursor(self, email) -> None:
         self.server.calendar.invalidate_sync_tokens(email)
+        self.server.gmail.expire_history(email)
 
     def throttle_after_pages(self, email, pages) -> None:
         self.server.quota.calendar_per_minute = pages  # one events.list per page
