@@ -1,5 +1,5 @@
 """Outbound calendar sync to the Exchange stand-in: a create tagged with the CRM id in an
-extended property and adopted (restricted FindItem) after a crash, updates with the last
+extended property (adoption after a crash and no echoes: the behaviour suite), the last
 ChangeKey and NeverOverwrite (ErrorIrresolvableConflict = EditConflict), deletions, one
 occurrence at a time, invitations per the setting."""
 
@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sync_helpers import count
 
 from plugin.models import CalendarEvent, EventLink
-from plugin.sync.engine import outbound as engine_outbound
 from plugin.sync.engine import sync_account
 from plugin.sync.providers.exchange.fields import CRM_FIELD
 
@@ -51,48 +50,6 @@ def test_new_appointment_is_created_tagged_and_never_imported_back(xsb, make_exc
     assert run.status == "ok" and run.created == 0 and run.pushed == 0
     assert writes(xsb) == 0
     assert count(db, CalendarEvent) == 1 and count(db, EventLink) == 1
-
-
-def test_crash_after_create_is_adopted_not_created_twice(
-    xsb, make_exchange_account, db, monkeypatch
-):
-    acc = make_exchange_account(OWNER)
-    create(db, acc, "Crashy")
-    real = engine_outbound._in_step
-
-    def crash(*args, **kwargs):
-        raise RuntimeError("worker died between Exchange's answer and the commit")
-
-    monkeypatch.setattr(engine_outbound, "_in_step", crash)
-    run = sync_account(acc.id)
-    assert run.status == "failed" and count(db, EventLink) == 0
-    assert len(calendar(xsb)) == 1
-
-    monkeypatch.setattr(engine_outbound, "_in_step", real)
-    from plugin.sync.engine import runner
-
-    monkeypatch.setattr(runner, "feeds_for", lambda ctx: [])  # the push alone meets its copy
-    xsb.reset_calls()
-    run = sync_account(acc.id)
-    assert run.status == "ok", run.error
-    [remote] = calendar(xsb)
-    assert xsb.calls(OWNER).get("CreateItem", 0) == 0 and xsb.calls(OWNER)["FindItem"] == 1
-    assert db.session.scalar(select(EventLink.external_id)) == remote["id"]
-
-
-def test_crm_edit_updates_with_the_change_key_and_is_not_echoed(xsb, make_exchange_account, db):
-    acc = make_exchange_account(OWNER)
-    event = create(db, acc, "Original")
-    sync_account(acc.id)
-    edit(db, event, title="Renamed", location="Room 2")
-    run = sync_account(acc.id)
-    assert run.status == "ok" and run.pushed == 1
-    [remote] = calendar(xsb)
-    assert remote["subject"] == "Renamed"
-    assert db.session.scalar(select(EventLink.etag)) == remote["change_key"]
-    xsb.reset_calls()
-    run = sync_account(acc.id)
-    assert run.pushed == 0 and writes(xsb) == 0
 
 
 def test_exchange_change_before_the_update_is_an_edit_conflict_judged_once(

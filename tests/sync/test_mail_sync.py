@@ -1,4 +1,5 @@
-"""Inbound Gmail sync against the sandbox: full, history, 404 history, dedup by Message-ID,
+"""Inbound Gmail sync against the sandbox (full, history, expired history and deletions are
+in the behaviour suite, tests/sync/behaviour): dedup by Message-ID,
 thread start date, sanitized bodies."""
 
 from __future__ import annotations
@@ -13,48 +14,6 @@ from plugin.sync.engine import sync_account
 
 def mail_only(make_account, email):
     return make_account(email, sync_calendar=False)
-
-
-def test_full_then_history_sync(sb, make_account, db):
-    acc = mail_only(make_account, "ann@acme.com")
-    sb.gmail.add_message(
-        "ann@acme.com", from_="c@customer.com", to=["ann@acme.com"], subject="Hello", body_text="hi"
-    )
-    run = sync_account(acc.id)
-    assert run.status == "ok", run.error
-    assert run.full_sync and run.created == 1
-    sb.gmail.add_message(
-        "ann@acme.com",
-        from_="d@customer.com",
-        to=["ann@acme.com"],
-        subject="Second",
-        body_text="hey",
-    )
-    sb.reset_calls()
-    run = sync_account(acc.id)
-    assert not run.full_sync and run.created == 1
-    calls = sb.calls("ann@acme.com")
-    assert calls["gmail.users.history.list"] == 1 and calls["gmail.users.messages.get"] == 1
-    assert count(db, Email) == 2
-
-
-def test_deleted_and_trashed_messages_leave(sb, make_account, db):
-    acc = mail_only(make_account, "ann@acme.com")
-    a = sb.gmail.add_message(
-        "ann@acme.com", from_="c@customer.com", to=["ann@acme.com"], subject="A", body_text="a"
-    )
-    b = sb.gmail.add_message(
-        "ann@acme.com", from_="c@customer.com", to=["ann@acme.com"], subject="B", body_text="b"
-    )
-    sb.gmail.add_message(
-        "ann@acme.com", from_="c@customer.com", to=["ann@acme.com"], subject="C", body_text="c"
-    )
-    sync_account(acc.id)
-    sb.gmail.delete("ann@acme.com", a["id"])
-    sb.gmail.trash("ann@acme.com", b["id"])
-    run = sync_account(acc.id)
-    assert run.deleted == 2
-    assert list(db.session.scalars(select(Email.subject))) == ["C"]
 
 
 def test_same_message_in_two_mailboxes_is_stored_once(sb, make_account, db):
@@ -132,28 +91,6 @@ def test_earlier_message_of_a_known_thread_moves_the_thread_date(sb, make_accoun
     sync_account(bob.id)
     db.session.expire_all()
     assert {e.thread_started_on for e in db.session.scalars(select(Email))} == {root_day.date()}
-
-
-def test_history_404_resyncs_without_duplicates_or_stale_rows(sb, make_account, db):
-    acc = mail_only(make_account, "ann@acme.com")
-    keep = sb.gmail.add_message(
-        "ann@acme.com", from_="c@customer.com", to=["ann@acme.com"], subject="Keep", body_text="k"
-    )
-    gone = sb.gmail.add_message(
-        "ann@acme.com", from_="c@customer.com", to=["ann@acme.com"], subject="Gone", body_text="g"
-    )
-    sync_account(acc.id)
-    sb.gmail.delete("ann@acme.com", gone["id"])
-    sb.gmail.add_message(
-        "ann@acme.com", from_="c@customer.com", to=["ann@acme.com"], subject="New", body_text="n"
-    )
-    sb.gmail.expire_history("ann@acme.com")
-    run = sync_account(acc.id)
-    assert run.status == "ok", run.error
-    assert run.full_sync
-    assert sorted(db.session.scalars(select(Email.subject))) == ["Keep", "New"]
-    assert count(db, EmailLink) == 2
-    assert keep["id"] in set(db.session.scalars(select(EmailLink.external_id)))
 
 
 def test_window_bounds_the_full_sync(sb, make_account, db):

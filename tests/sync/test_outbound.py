@@ -1,5 +1,6 @@
 """Outbound calendar sync against the Google sandbox: CRM appointments pushed with a
-client-chosen id and the CRM id, edits and deletions both ways, no echoes, no duplicates."""
+client-chosen id and the CRM id, conflicts, deletions, invitations (crashes mid-push and
+echoes: the behaviour suite, tests/sync/behaviour)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from sqlalchemy import select
 from sync_helpers import count, timed
 
 from plugin.models import CalendarEvent, EventLink, SyncProblem
-from plugin.sync.engine import outbound as engine_outbound
 from plugin.sync.engine import sync_account
 
 
@@ -37,79 +37,6 @@ def test_new_appointment_is_pushed_once_and_never_imported_back(sb, make_account
     assert writes(sb) == 0
     assert count(db, CalendarEvent) == 1 and count(db, EventLink) == 1
     assert len(remote_events(sb)) == 1
-
-
-def test_crash_after_insert_leaves_no_duplicate(sb, make_account, db, monkeypatch):
-    acc = make_account(OWNER)
-    create(db, acc, "Crashy")
-    real = engine_outbound._in_step
-
-    def crash(*args, **kwargs):
-        raise RuntimeError("worker died between Google's answer and the commit")
-
-    monkeypatch.setattr(engine_outbound, "_in_step", crash)
-    run = sync_account(acc.id)
-    assert run.status == "failed" and count(db, EventLink) == 0
-    assert len(remote_events(sb)) == 1  # Google has it; the CRM never stored the link
-
-    monkeypatch.setattr(engine_outbound, "_in_step", real)
-    # Retry the push alone (no inbound listing first), so the insert itself meets its copy.
-    from plugin.sync.engine import runner
-
-    monkeypatch.setattr(runner, "feeds_for", lambda ctx: [])
-    sb.reset_calls()
-    run = sync_account(acc.id)
-    assert run.status == "ok", run.error
-    calls = sb.calls(OWNER)
-    assert calls["calendar.events.insert"] == 1 and calls["calendar.events.get"] == 1  # 409
-    assert "calendar.events.patch" not in calls  # the adopted copy already says it all
-    assert len(remote_events(sb)) == 1
-    assert count(db, CalendarEvent) == 1 and count(db, EventLink) == 1
-
-
-def test_crash_then_the_copy_comes_in_first_is_adopted_too(sb, make_account, db, monkeypatch):
-    """The inbound listing meets the orphaned copy before the retry: it links it by crm id."""
-    acc = make_account(OWNER)
-    sync_account(acc.id)  # cursor in place: the next run lists incrementally first
-    create(db, acc, "Crashy")
-    real = engine_outbound._in_step
-    monkeypatch.setattr(engine_outbound, "_in_step", lambda *a, **k: 1 / 0)
-    assert sync_account(acc.id).status == "failed"
-    monkeypatch.setattr(engine_outbound, "_in_step", real)
-    run = sync_account(acc.id)
-    assert run.status == "ok", run.error
-    assert count(db, CalendarEvent) == 1 and count(db, EventLink) == 1
-    assert len(remote_events(sb)) == 1 and run.pushed == 0
-
-
-def test_crm_edit_is_patched_with_if_match_and_not_echoed(sb, make_account, db):
-    acc = make_account(OWNER)
-    event = create(db, acc, "Draft", attendees=["joe@globex.com"])
-    sync_account(acc.id)
-    edit(db, event, title="Final", location="Room 4")
-    sb.reset_calls()
-    run = sync_account(acc.id)
-    assert run.status == "ok" and run.pushed == 1
-    assert sb.calls(OWNER)["calendar.events.patch"] == 1
-    [remote] = remote_events(sb)
-    assert (remote["summary"], remote["location"]) == ("Final", "Room 4")
-    sb.reset_calls()
-    run = sync_account(acc.id)
-    assert writes(sb) == 0 and run.updated == 0
-
-
-def test_google_edit_flows_in_without_a_push_back(sb, make_account, db):
-    acc = make_account(OWNER)
-    event = create(db, acc, "Ours")
-    sync_account(acc.id)
-    [remote] = remote_events(sb)
-    sb.calendar.patch_event(OWNER, remote["id"], {"summary": "Renamed in Google"})
-    sb.reset_calls()
-    run = sync_account(acc.id)
-    assert run.status == "ok" and run.updated == 1 and run.pushed == 0
-    assert writes(sb) == 0
-    db.session.expire_all()
-    assert db.session.get(CalendarEvent, event.id).title == "Renamed in Google"
 
 
 def _both_edit(sb, db, acc, event, crm_first: bool):

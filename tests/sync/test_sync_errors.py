@@ -1,44 +1,17 @@
-"""What each error class does: throttling, 5xx retries, revoked grants, token refresh."""
+"""What each error class does on Google: 5xx retries, token refresh, scope refusals
+(throttling and revoked grants: the behaviour suite, tests/sync/behaviour)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sync_helpers import count, timed
 
-from plugin.models import CalendarEvent, LinkedAccount, SyncCursor, utcnow
+from plugin.models import CalendarEvent, LinkedAccount, utcnow
 from plugin.sync.engine import sync_account
-from plugin.sync.scheduler import claim_due
 
 CALENDAR = "https://www.googleapis.com/auth/calendar"
-
-
-def test_throttled_run_stops_and_continues_later_from_the_saved_page(
-    sb, make_account, db, app, monkeypatch
-):
-    monkeypatch.setitem(app.config, "CRM_SYNC_CALENDAR_PAGE_SIZE", 2)
-    acc = make_account("ann@acme.com", sync_email=False)
-    for i in range(6):
-        sb.calendar.insert_event("ann@acme.com", timed(f"E{i}", days=1 + i))
-    sb.quota.calendar_per_minute = 2
-    run = sync_account(acc.id)
-    assert run.status == "throttled" and "rate limit" in run.error
-    assert count(db, CalendarEvent) == 4
-    cursor = db.session.scalar(select(SyncCursor))
-    assert cursor.page_token and cursor.cursor is None
-    account = db.session.get(LinkedAccount, acc.id)
-    wait = (account.next_sync_at - utcnow()).total_seconds()
-    assert 30 < wait <= 61  # Retry-After honoured, not the 15-minute interval
-    assert account.failure_count == 0 and account.status == "active"
-
-    sb.clock.advance(61)
-    sb.reset_calls()
-    run = sync_account(acc.id)
-    assert run.status == "ok", run.error
-    assert sb.calls("ann@acme.com")["calendar.events.list"] == 1  # only the missing page
-    assert count(db, CalendarEvent) == 6
-    assert len(set(db.session.scalars(select(CalendarEvent.title)))) == 6
 
 
 def test_server_errors_are_retried_within_the_run(sb, make_account, db):
@@ -63,18 +36,6 @@ def test_persistent_server_errors_back_off_to_a_later_run(sb, make_account, db):
     db.session.refresh(account)
     assert account.failure_count == 2
     assert (account.next_sync_at - utcnow()) > first_wait
-
-
-def test_revoked_grant_needs_relink_and_is_not_dispatched(sb, make_account, db):
-    acc = make_account("ann@acme.com")
-    sb.revoke(acc.credentials["refresh_token"])
-    run = sync_account(acc.id)
-    assert run.status == "failed"
-    account = db.session.get(LinkedAccount, acc.id)
-    assert account.status == "needs_relink" and "re-link" in account.last_error
-    account.next_sync_at = utcnow()
-    db.session.commit()
-    assert claim_due("w", 10, 60) == []
 
 
 def test_expired_access_token_is_refreshed_and_saved_encrypted(sb, make_account, db):

