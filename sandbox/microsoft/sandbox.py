@@ -176,8 +176,9 @@ class MicrosoftSandbox(StandIn):
             epoch = self.state.epoch
             super().reset()
             self.state.epoch = epoch + 1
-            for email in self.state.users:
+            for email, user in self.state.users.items():
                 self.state.mailboxes[email] = Mailbox(email)
+                user.valid_after = 0.0  # every token is forgotten anyway
         self.throttle.reset()
 
     def reset_faults(self) -> None:

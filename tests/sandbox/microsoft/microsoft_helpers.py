@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urljoin
 
+import requests
 from kiota_abstractions.authentication import (
     AccessTokenProvider,
     AllowedHostsValidator,
@@ -65,3 +68,33 @@ def run(
         return await fn(graph_client(sb, token or token_for(sb, email)))
 
     return asyncio.run(main())
+
+
+class FormParser(HTMLParser):
+    """The sign-in page's form: its action, hidden inputs and element ids."""
+
+    def __init__(self):
+        super().__init__()
+        self.action = None
+        self.fields: list[tuple[str, str]] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(a["id"])
+        if tag == "form":
+            self.action = a.get("action")
+        if tag == "input" and a.get("type") == "hidden" and a.get("name"):
+            self.fields.append((a["name"], a.get("value") or ""))
+
+
+def sign_in(url: str, email: str = ANN, password: str = "password", action: str = "allow"):
+    """Drive the sign-in and consent page like a browser: GET the form, POST it back."""
+    page = requests.get(url, timeout=5)
+    assert page.status_code == 200, page.text
+    form = FormParser()
+    form.feed(page.text)
+    assert {"email", "password", "allow", "deny"} <= form.ids
+    data = [*form.fields, ("email", email), ("password", password), ("action", action)]
+    return requests.post(urljoin(url, form.action), data=data, allow_redirects=False, timeout=5)
