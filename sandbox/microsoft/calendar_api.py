@@ -159,7 +159,7 @@ def apply_fields(event_data: dict, body: dict) -> None:
 
 def check_writable(body: dict) -> None:
     for name in body:
-        if name in READ_ONLY and name != "@odata.etag":
+        if name in READ_ONLY and name not in ("@odata.etag", "changeKey"):
             raise GraphError(
                 400,
                 f"The property '{name}' is read-only and cannot be set.",
@@ -329,6 +329,17 @@ def describe(event: Event, original: datetime | None) -> dict | None:
 
 
 def check_if_match(ctx: Ctx, current: str) -> None:
+    """If-Match with an older etag: 412. A changeKey in the body that is not the current
+    one: 409, the conflict Graph reports for a write based on an older version."""
+    sent = ctx.body().get("changeKey") if ctx.request.method == "PATCH" else None
+    if sent is not None and sent != current:
+        raise GraphError(
+            409,
+            "The send or update operation could not be performed because the "
+            "change key passed in the request does not match the current change "
+            "key for the item.",
+            "ErrorIrresolvableConflict",
+        )
     wanted = ctx.request.headers.get("If-Match")
     if (
         wanted
