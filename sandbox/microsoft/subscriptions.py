@@ -110,6 +110,9 @@ def validate(url: str) -> None:
 
 def owned(ctx: Ctx, sub_id: str) -> dict:
     sub = ctx.sb.state.subscriptions.get(sub_id)
+    if sub is not None and parse_instant(sub["expirationDateTime"], "x") <= ctx.sb.clock.now():
+        del ctx.sb.state.subscriptions[sub_id]  # an expired subscription is gone
+        sub = None
     if sub is None or sub["applicationId"] != ctx.client_id:
         raise GraphError(404, f"The object was not found: {sub_id}", "ResourceNotFound")
     return sub
