@@ -84,9 +84,9 @@ def _handle(sb, request: Request, in_batch: bool = False) -> Response:
         fault = sb.faults.take(r.op, path)
         if fault is not None:
             raise fault_error(fault)
+        sb.count_call(ctx.email, r.op)  # executed, whatever it answers
         with sb.state.lock:
             answer = r.fn(ctx, **args)
-        sb.count_call(ctx.email, r.op)
     finally:
         release()
     if isinstance(answer, Response):

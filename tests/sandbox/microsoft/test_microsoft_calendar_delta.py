@@ -199,3 +199,24 @@ def test_altered_and_expired_tokens_answer_410(msb):
         full_round(msb, delta_link)
     assert err.value.response_status_code == 410
     assert err.value.error.code == "resyncRequired"
+
+
+def test_an_edited_occurrence_comes_back_in_full_as_an_exception(msb):
+    made = seed(msb)
+    items, _, delta_link = full_round(msb)
+    third = sorted(
+        (i for i in items if i.type.value == "occurrence"), key=lambda i: i.start.date_time
+    )[2]
+    outlook(
+        msb,
+        "update_event",
+        {
+            "id": third.id,
+            "changes": {"subject": "Initech (moved)", "start": at(21, 16), "end": at(21, 17)},
+        },
+    )
+    changed, _, _ = full_round(msb, delta_link)
+    assert [(i.id, i.type.value, i.subject, i.series_master_id) for i in changed] == [
+        (third.id, "exception", "Initech (moved)", made["series"]["id"])
+    ]
+    assert changed[0].start.date_time == "2026-12-21T16:00:00.0000000"
