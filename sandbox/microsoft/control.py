@@ -78,8 +78,11 @@ def expire(sb, body, request):
 
 @plane.route("/throttling", ("GET", "POST"))
 def throttling(sb, body, request):
-    """``{budget, window_seconds, max_concurrency}`` (None = unlimited)."""
-    for key in ("budget", "window_seconds", "max_concurrency"):
+    """``{budget, window_seconds, max_concurrency, concurrency_per}`` (None = unlimited;
+    concurrency_per "app" or "mailbox")."""
+    if body.get("concurrency_per", "app") not in ("app", "mailbox"):
+        raise ValueError("concurrency_per is 'app' or 'mailbox'")
+    for key in ("budget", "window_seconds", "max_concurrency", "concurrency_per"):
         if key in body:
             setattr(sb.throttle, key, body[key])
     return sb.throttle.settings()

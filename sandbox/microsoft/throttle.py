@@ -1,5 +1,7 @@
-"""Graph's Outlook limits: 10,000 requests per 10 minutes and 4 concurrent requests per app
-and mailbox, each breach answered 429 with Retry-After."""
+"""Graph's Outlook limits: 10,000 requests per 10 minutes per app and mailbox, and 4
+concurrent requests, counted per app as the current throttling document says
+(``concurrency_per = "mailbox"`` counts them per app and mailbox, as older ones did); each
+breach answered 429 with Retry-After."""
 
 from __future__ import annotations
 
@@ -11,7 +13,12 @@ from collections.abc import Callable
 from ..clock import Clock
 from .errors import GraphError
 
-DEFAULTS = {"budget": 10_000, "window_seconds": 600.0, "max_concurrency": 4}
+DEFAULTS = {
+    "budget": 10_000,
+    "window_seconds": 600.0,
+    "max_concurrency": 4,
+    "concurrency_per": "app",
+}
 
 
 class Throttle:
@@ -27,6 +34,7 @@ class Throttle:
         self.budget: int | None = DEFAULTS["budget"]
         self.window_seconds: float = DEFAULTS["window_seconds"]
         self.max_concurrency: int | None = DEFAULTS["max_concurrency"]
+        self.concurrency_per: str = DEFAULTS["concurrency_per"]  # "app" or "mailbox"
 
     def reset(self) -> None:
         with self._lock:
@@ -38,12 +46,14 @@ class Throttle:
             "budget": self.budget,
             "window_seconds": self.window_seconds,
             "max_concurrency": self.max_concurrency,
+            "concurrency_per": self.concurrency_per,
             "throttled": self.throttled,
         }
 
     def enter(self, app: str, mailbox: str) -> Callable[[], None]:
         """Take a slot for one request (a $batch step is one); 429 when over a limit."""
         key = (app, mailbox.lower())
+        slot = key if self.concurrency_per == "mailbox" else (app, "")
         now = self.clock.time()
         with self._lock:
             if self.budget is not None:
@@ -60,7 +70,7 @@ class Throttle:
                         "ApplicationThrottled",
                         headers={"Retry-After": str(wait)},
                     )
-            active = self._active.get(key, 0)
+            active = self._active.get(slot, 0)
             if self.max_concurrency is not None and active >= self.max_concurrency:
                 self.throttled += 1
                 raise GraphError(
@@ -71,10 +81,10 @@ class Throttle:
                 )
             if self.budget is not None:
                 calls.append(now)
-            self._active[key] = active + 1
+            self._active[slot] = active + 1
 
         def release() -> None:
             with self._lock:
-                self._active[key] -= 1
+                self._active[slot] -= 1
 
         return release

@@ -193,3 +193,18 @@ def test_unknown_token_is_401_in_graph_shape(msb):
         run(msb, lambda c: c.me.get(), token="not-a-token")
     assert err.value.response_status_code == 401
     assert err.value.error.code == "InvalidAuthenticationToken"
+
+
+@pytest.mark.parametrize(("per", "refused"), [("app", 2), ("mailbox", 0)])
+def test_concurrency_is_counted_per_app_unless_told_per_mailbox(msb, per, refused):
+    requests.post(f"{msb.base_url}/_sandbox/throttling", json={"concurrency_per": per}, timeout=5)
+    requests.post(f"{msb.base_url}/_sandbox/faults", json={"latency": 0.4}, timeout=5)
+    tokens = [token_for(msb, ANN), token_for(msb, BOB)]
+
+    def one(i):
+        headers = {"Authorization": f"Bearer {tokens[i % 2]}"}
+        return requests.get(f"{msb.graph_url}/me", headers=headers, timeout=10).status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        statuses = list(pool.map(one, range(6)))
+    assert statuses.count(429) == refused and statuses.count(200) == 6 - refused
