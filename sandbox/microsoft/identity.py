@@ -421,7 +421,7 @@ def handle_identity(sb, request: Request) -> Response | None:
         return None
     tenant, _, what = m.group(1), m.group(2), (m.group(3) or "")
     foreign = tenant.lower() not in ("common", "organizations") and tenant != sb.tenant_id
-    if foreign and (re.fullmatch(r"[0-9a-f-]{36}", tenant, re.I) or tenant.lower() == "consumers"):
+    if foreign:  # another tenant's GUID, a domain, consumers (no personal accounts here)
         return AadError("invalid_tenant", 90002, f"Tenant '{tenant}' not found.").response()
     idn: Identity = sb.identity
     if what.lower() == "authorize":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,3 +39,12 @@ def msb(_microsoft_server: MicrosoftSandbox) -> Iterator[MicrosoftSandbox]:
     sb.add_client(CLIENT, SECRET, [REDIRECT])
     yield sb
     sb.reset_faults()
+
+
+@pytest.fixture(autouse=True)
+def _quiet_sdk_deprecations():
+    """msgraph-sdk and kiota warn about their own deprecated configuration classes."""
+    warnings.filterwarnings(
+        "ignore", category=DeprecationWarning, module=r"(msgraph|kiota_abstractions)\."
+    )
+    yield

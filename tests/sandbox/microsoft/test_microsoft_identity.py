@@ -198,3 +198,9 @@ def test_wrong_password_shows_the_form_again(msb):
     )
     resp = sign_in(url, password="nope")
     assert resp.status_code == 400 and "AADSTS50126" in resp.text and 'id="consent"' in resp.text
+
+
+@pytest.mark.parametrize("tenant", ["consumers", "acme.com"])
+def test_tenants_other_than_ours_are_not_found(msb, tenant):
+    page = requests.get(f"{msb.authority(tenant)}/authorize?client_id={CLIENT}", timeout=5)
+    assert page.status_code == 400 and "AADSTS90002" in page.json()["error_description"]
