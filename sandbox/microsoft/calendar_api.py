@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from .errors import GraphError
 from .mailbox import Event, new_id, occurrence_id
 from .routes import READ_CAL, WRITE_CAL, Ctx, route
+from .subscriptions import notify
 from .times import dtz, parse_dtz, parse_instant, stamp
 
 EVENTS = r"/me(?:/calendar)?/events"
@@ -237,6 +238,7 @@ def create_event(ctx: Ctx, body: dict) -> tuple[Event, bool]:
     if tx:
         box.by_transaction[tx] = event.id
     invite(ctx, event, "created")
+    notify(ctx.sb, box.email, "event", "created", event.id)
     return event, True
 
 
@@ -376,6 +378,7 @@ def patch_event(ctx: Ctx, event_id: str):
         event.extended.update(extended_properties(body))
         event.touch(now)
         invite(ctx, event, "updated")
+        notify(ctx.sb, ctx.mailbox.email, "event", "updated", event.id)
         return event_json(ctx, event)
     key = original.isoformat()
     check_if_match(ctx, event.exception_keys.get(key, event.change_key))
@@ -390,6 +393,7 @@ def patch_event(ctx: Ctx, event_id: str):
     event.exception_keys[key] = secrets.token_urlsafe(12)
     event.modified = now
     invite(ctx, event, "updated", {**event.data, **changes})
+    notify(ctx.sb, ctx.mailbox.email, "event", "updated", occurrence_id(event.id, original))
     return event_json(ctx, event, describe(event, original))
 
 
@@ -402,6 +406,7 @@ def delete_event(ctx: Ctx, event_id: str):
         del box.events[event.id]
         box.deleted_events.add(event.id)
         invite(ctx, event, "cancelled")
+        notify(ctx.sb, box.email, "event", "deleted", event.id)
     else:
         key = original.isoformat()
         check_if_match(ctx, event.exception_keys.get(key, event.change_key))
@@ -409,6 +414,7 @@ def delete_event(ctx: Ctx, event_id: str):
         event.exceptions.pop(key, None)
         event.modified = ctx.now
         invite(ctx, event, "cancelled")
+        notify(ctx.sb, box.email, "event", "deleted", event_id)
     return Response(status=204)
 
 

@@ -98,6 +98,12 @@ def sent_mail(sb, body, request):
     return sb.state.sent_mail
 
 
+@plane.route("/notifications", ("GET",))
+def notifications(sb, body, request):
+    """Every change notification sent to a subscription's URL."""
+    return sb.state.notifications
+
+
 @plane.route("/subscriptions", ("GET",))
 def subscriptions(sb, body, request):
     return [

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from .errors import GraphError
 from .mailbox import Message, new_id
 from .routes import READ_MAIL, SEND_MAIL, Ctx, route
+from .subscriptions import notify
 from .times import stamp
 
 FOLDERS = {"inbox": "inbox", "sentitems": "sentitems"}
@@ -131,6 +132,7 @@ def deliver(
         box = sb.mailbox(sender)
         msg = Message(new_id(), "sentitems", dict(data), now, now)
         box.messages[msg.id] = msg
+        notify(sb, sender, "message", "created", msg.id, "sentitems")
     for r in data["toRecipients"] + data["ccRecipients"] + data["bccRecipients"]:
         addr = (r["emailAddress"]["address"] or "").lower()
         if addr in sb.state.users:
@@ -139,6 +141,7 @@ def deliver(
                 copy["bccRecipients"] = []
             msg = Message(new_id(), "inbox", copy, now, now)
             sb.mailbox(addr).messages[msg.id] = msg
+            notify(sb, addr, "message", "created", msg.id, "inbox")
     sb.state.sent_mail.append(
         {
             "from": sender,
@@ -175,8 +178,9 @@ def get_message(ctx: Ctx, message_id: str):
 
 @route(r"/me/messages/(?P<message_id>[^/]+)", ("DELETE",), "messages.delete", ("mail.readwrite",))
 def delete_message(ctx: Ctx, message_id: str):
-    ctx.mailbox.message(message_id)
+    folder = ctx.mailbox.message(message_id).folder
     del ctx.mailbox.messages[message_id]
+    notify(ctx.sb, ctx.email, "message", "deleted", message_id, folder)
     return Response(status=204)
 
 

@@ -10,6 +10,7 @@ from .calendar_api import create_event, delete_event, event_json, patch_event
 from .errors import GraphError
 from .mail_api import deliver, message_json
 from .routes import Ctx
+from .subscriptions import notify
 
 
 def _ctx(sb, email: str, method: str = "POST", body: dict | None = None, headers=None) -> Ctx:
@@ -65,8 +66,9 @@ def outlook_action(sb, email: str, action: str, body: dict):
             return message_json(_ctx(sb, email), got[-1]) if got else {"internetMessageId": mid}
         if action == "delete_message":
             box = sb.mailbox(email)
-            box.message(body["id"])
+            folder = box.message(body["id"]).folder
             del box.messages[body["id"]]
+            notify(sb, email, "message", "deleted", body["id"], folder)
             return None
     raise GraphError(400, f"unknown Outlook action {action!r}", "BadRequest")
 

@@ -57,6 +57,7 @@ class MicrosoftState(PersistentState):
         self.invitations: list[dict] = []
         self.sent_mail: list[dict] = []
         self.subscriptions: dict[str, dict] = {}
+        self.notifications: list[dict] = []  # every change notification sent
         self.delta_tokens: dict[str, dict] = {}  # $skiptoken / $deltatoken -> state
         self.epoch = 1  # bumped by reset: every older delta token answers 410
         self.signing_key: dict | None = None

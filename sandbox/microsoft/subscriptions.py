@@ -1,11 +1,14 @@
 """``/subscriptions`` (change notifications): the validationToken handshake with the
 notification URL, clientState, the expirationDateTime limit of Outlook resources, renewal
-by PATCH, and deletion. Notifications themselves are not sent yet."""
+by PATCH, deletion, and change notifications POSTed to the notification URL (on a
+background thread, recorded in ``sb.state.notifications``)."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
+import threading
 import uuid
 from datetime import timedelta
 
@@ -147,3 +150,51 @@ def delete_sub(ctx: Ctx, sub_id: str):
     owned(ctx, sub_id)
     del ctx.sb.state.subscriptions[sub_id]
     return Response(status=204)
+
+
+def _matches(resource: str, email: str, sub_email: str, kind: str, folder: str | None) -> bool:
+    if email != sub_email:
+        return False
+    res = resource.lower().lstrip("/")
+    if kind == "event":
+        return res.endswith("/events")
+    if "mailfolders" not in res:
+        return res.endswith("/messages")
+    return folder is not None and res.replace("('", "/").replace("')", "/").replace(
+        "//", "/"
+    ).endswith(f"mailfolders/{folder}/messages")
+
+
+def notify(sb, email: str, kind: str, change: str, item_id: str, folder: str | None = None):
+    """Tell every live subscription of ``email`` on this kind of resource about a change."""
+    now = sb.clock.now()
+    for sub in list(sb.state.subscriptions.values()):
+        if change not in sub["changeType"].split(","):
+            continue
+        if parse_instant(sub["expirationDateTime"], "x") <= now:
+            continue
+        if not _matches(sub["resource"], email, sub["_email"], kind, folder):
+            continue
+        user = sb.state.users[email]
+        collection = "Events" if kind == "event" else "Messages"
+        note = {
+            "subscriptionId": sub["id"],
+            "subscriptionExpirationDateTime": sub["expirationDateTime"],
+            "changeType": change,
+            "resource": f"Users/{user.oid}/{collection}/{item_id}",
+            "resourceData": {
+                "@odata.type": f"#Microsoft.Graph.{kind.title()}",
+                "@odata.id": f"Users/{user.oid}/{collection}/{item_id}",
+                "id": item_id,
+            },
+            "clientState": sub["clientState"],
+            "tenantId": sb.tenant_id,
+        }
+        sb.state.notifications.append(note)
+        threading.Thread(target=_post, args=(sub["notificationUrl"], note), daemon=True).start()
+
+
+def _post(url: str, note: dict) -> None:
+    # Graph retries a failed delivery for a while, then drops it; the stand-in drops at once.
+    with contextlib.suppress(requests.RequestException):
+        requests.post(url, json={"value": [note]}, timeout=10)

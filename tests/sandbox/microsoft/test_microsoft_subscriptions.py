@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+import requests
 from kiota_abstractions.api_error import APIError
-from microsoft_helpers import run
+from microsoft_helpers import ANN, BOB, run
 from msgraph.generated.models.subscription import Subscription
 
 
@@ -19,11 +22,20 @@ class Receiver:
     def __init__(self):
         self.echo = True
         self.seen: list[str] = []
+        self.notes: list[dict] = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
-                token = parse_qs(urlparse(self.path).query).get("validationToken", [""])[0]
+                query = parse_qs(urlparse(self.path).query)
+                if "validationToken" not in query:  # a change notification
+                    length = int(self.headers.get("Content-Length") or 0)
+                    receiver.notes.extend(json.loads(self.rfile.read(length))["value"])
+                    self.send_response(202)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                token = query["validationToken"][0]
                 receiver.seen.append(token)
                 body = (token if receiver.echo else "nope").encode()
                 self.send_response(200)
@@ -96,3 +108,43 @@ def test_delete(msb, receiver):
     made = run(msb, lambda c: c.subscriptions.post(subscription(msb, receiver.url)))
     run(msb, lambda c: c.subscriptions.by_subscription_id(made.id).delete())
     assert msb.state.subscriptions == {}
+
+
+def wait_for(receiver: Receiver, count: int) -> list[dict]:
+    deadline = time.monotonic() + 10
+    while len(receiver.notes) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return receiver.notes
+
+
+def test_changes_are_notified_with_client_state(msb, receiver):
+    made = run(msb, lambda c: c.subscriptions.post(subscription(msb, receiver.url)))
+    base = f"{msb.base_url}/_sandbox/outlook/{ANN}"
+    event = requests.post(
+        f"{base}/create_event",
+        timeout=5,
+        json={
+            "subject": "x",
+            "start": {"dateTime": "2026-12-03T09:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": "2026-12-03T10:00:00", "timeZone": "UTC"},
+        },
+    ).json()
+    requests.post(f"{base}/delete_event", json={"id": event["id"]}, timeout=5)
+    requests.post(
+        f"{msb.base_url}/_sandbox/outlook/{BOB}/create_event",
+        timeout=5,
+        json={
+            "subject": "not Ann's",
+            "start": {"dateTime": "2026-12-03T09:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": "2026-12-03T10:00:00", "timeZone": "UTC"},
+        },
+    )
+    notes = wait_for(receiver, 2)
+    time.sleep(0.1)  # nothing more arrives
+    assert sorted((n["changeType"], n["resourceData"]["id"]) for n in receiver.notes) == [
+        ("created", event["id"]),
+        ("deleted", event["id"]),
+    ]
+    assert {(n["subscriptionId"], n["clientState"], n["tenantId"]) for n in notes} == {
+        (made.id, "s3cret", msb.tenant_id)
+    }
