@@ -9,6 +9,7 @@ from werkzeug.wrappers import Request
 from .calendar_api import create_event, delete_event, event_json, patch_event
 from .errors import GraphError
 from .mail_api import deliver, message_json
+from .mailbox import new_change_key
 from .routes import Ctx
 from .subscriptions import notify
 
@@ -29,7 +30,8 @@ def _ctx(sb, email: str, method: str = "POST", body: dict | None = None, headers
 
 def outlook_action(sb, email: str, action: str, body: dict):
     """create_event {event}, update_event {id, changes}, delete_event {id},
-    receive_mail {from, subject, body, content_type?, to?}, delete_message {id}."""
+    receive_mail {from, subject, body, content_type?, to?}, mark_read {id, is_read?},
+    delete_message {id}."""
     with sb.state.lock:
         if action == "create_event":
             ctx = _ctx(sb, email, body=body)
@@ -64,6 +66,14 @@ def outlook_action(sb, email: str, action: str, body: dict):
             box = sb.mailbox(email)
             got = [m for m in box.messages.values() if m.data["internetMessageId"] == mid]
             return message_json(_ctx(sb, email), got[-1]) if got else {"internetMessageId": mid}
+        if action == "mark_read":
+            box = sb.mailbox(email)
+            msg = box.message(body["id"])
+            msg.data["isRead"] = bool(body.get("is_read", True))
+            msg.modified = sb.clock.time()
+            msg.change_key = new_change_key()
+            notify(sb, email, "message", "updated", msg.id, msg.folder)
+            return message_json(_ctx(sb, email), msg)
         if action == "delete_message":
             box = sb.mailbox(email)
             folder = box.message(body["id"]).folder

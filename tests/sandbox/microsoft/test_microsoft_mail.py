@@ -123,3 +123,13 @@ def test_unknown_message_is_404(msb):
         run(msb, lambda c: c.me.messages.by_message_id("AAMkAGnope").get())
     assert err.value.response_status_code == 404
     assert err.value.error.code == "ErrorItemNotFound"
+
+
+def test_a_read_flag_change_is_an_update_in_the_next_round(msb):
+    made = receive(msb)
+    _, link = folder_round(msb, "inbox")
+    requests.post(
+        f"{msb.base_url}/_sandbox/outlook/{ANN}/mark_read", json={"id": made["id"]}, timeout=5
+    )
+    changed, _ = folder_round(msb, "inbox", link)
+    assert [(m.id, m.is_read) for m in changed] == [(made["id"], True)]
