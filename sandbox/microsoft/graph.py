@@ -77,6 +77,8 @@ def _handle(sb, request: Request, in_batch: bool = False) -> Response:
             403, "Access is denied. Check credentials and try again.", "ErrorAccessDenied"
         )
     if r.op == "batch":
+        if in_batch:
+            raise GraphError(400, "Nested batch requests are not supported.", "BadRequest")
         return batch(ctx)
     release = sb.throttle.enter(ctx.client_id, ctx.email)
     try:

@@ -59,6 +59,19 @@ def test_batch_limits_duplicates_and_absolute_urls(msb):
     too_many = batch(msb, [{"id": str(i), **me} for i in range(21)])
     assert too_many.status_code == 400 and too_many.json()["error"]["code"] == "BadRequest"
     assert batch(msb, [{"id": "1", **me}, {"id": "1", **me}]).status_code == 400
+    nested = batch(
+        msb,
+        [
+            {
+                "id": "1",
+                "method": "POST",
+                "url": "/$batch",
+                "body": {"requests": [{"id": "a", **me}]},
+                "headers": {"Content-Type": "application/json"},
+            }
+        ],
+    )
+    assert nested.json()["responses"][0]["status"] == 400
     absolute = batch(msb, [{"id": "1", "method": "GET", "url": f"{msb.graph_url}/me"}])
     assert absolute.status_code == 400
     assert set(absolute.json()["error"]) == {"code", "message", "innerError"}
