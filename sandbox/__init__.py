@@ -7,5 +7,6 @@ What every stand-in shares lives here, once: ``clock`` (injectable time), ``faul
 faults per operation, latency, unreachable modes), ``state`` (the lock, call counters and
 the state file), ``server`` (WSGI app, quiet handler, server thread, the "listening" line),
 ``control`` (the ``/_sandbox`` JSON plumbing and its common rules) and ``standin`` (the base
-class). Each service is one package on top: ``sandbox.google``.
+class). Each service is one package on top: ``sandbox.google``, ``sandbox.exchange``,
+``sandbox.microsoft``.
 """

@@ -1,0 +1,167 @@
+"""Slice 6: $batch, throttling and Graph's error shapes.
+
+msgraph-sdk's batch helper (msgraph_core's BatchRequestContent) drives the first test. Older
+msgraph-core releases copied the absolute request URL into each step, which Graph refuses;
+the installed one writes relative URLs. The limits are driven with plain requests, so that
+each payload is exactly what the test says.
+"""
+
+from __future__ import annotations
+
+import time
+
+import requests
+from microsoft_helpers import ANN, run, token_for
+from msgraph_core.requests.batch_request_content import BatchRequestContent
+from msgraph_core.requests.batch_request_item import BatchRequestItem
+
+INNER = {"date", "request-id", "client-request-id"}
+
+
+def auth(sb, **kw) -> dict:
+    return {"Authorization": f"Bearer {token_for(sb, **kw)}"}
+
+
+def batch(sb, steps: list[dict], headers: dict | None = None) -> requests.Response:
+    return requests.post(
+        f"{sb.graph_url}/$batch", json={"requests": steps}, headers=headers or auth(sb), timeout=30
+    )
+
+
+def test_the_sdk_batch_helper_with_depends_on(msb):
+    async def go(client):
+        me = BatchRequestItem(request_information=client.me.to_get_request_information())
+        events = BatchRequestItem(request_information=client.me.events.to_get_request_information())
+        events.set_depends_on([me])
+        assert not me.url.startswith("http")  # msgraph-core >= 1.1 writes relative URLs
+        answer = await client.batch.post(BatchRequestContent({me.id: me, events.id: events}))
+        return {k: v.status for k, v in answer.responses.items()}, me.id, events.id
+
+    statuses, me_id, events_id = run(msb, go)
+    assert statuses == {me_id: 200, events_id: 200}
+    assert msb.calls()["me.get"] == 1 and msb.calls()["events.list"] == 1
+
+
+def test_batch_steps_are_counted_and_answered_in_order(msb):
+    steps = [{"id": str(i), "method": "GET", "url": "/me"} for i in range(1, 6)]
+    steps.append({"id": "6", "method": "GET", "url": "me/events"})
+    answer = batch(msb, steps)
+    assert answer.status_code == 200
+    got = answer.json()["responses"]
+    assert [r["id"] for r in got] == [str(i) for i in range(1, 7)]
+    assert {r["status"] for r in got} == {200} and got[0]["body"]["mail"] == ANN
+    calls = msb.calls()
+    assert calls["me.get"] == 5 and calls["events.list"] == 1
+
+
+def test_batch_limits_duplicates_and_absolute_urls(msb):
+    me = {"method": "GET", "url": "/me"}
+    too_many = batch(msb, [{"id": str(i), **me} for i in range(21)])
+    assert too_many.status_code == 400 and too_many.json()["error"]["code"] == "BadRequest"
+    assert batch(msb, [{"id": "1", **me}, {"id": "1", **me}]).status_code == 400
+    nested = batch(
+        msb,
+        [
+            {
+                "id": "1",
+                "method": "POST",
+                "url": "/$batch",
+                "body": {"requests": [{"id": "a", **me}]},
+                "headers": {"Content-Type": "application/json"},
+            }
+        ],
+    )
+    assert nested.json()["responses"][0]["status"] == 400
+    absolute = batch(msb, [{"id": "1", "method": "GET", "url": f"{msb.graph_url}/me"}])
+    assert absolute.status_code == 400
+    assert set(absolute.json()["error"]) == {"code", "message", "innerError"}
+
+
+def test_depends_on_a_failed_step_answers_424(msb):
+    answer = batch(
+        msb,
+        [
+            {"id": "1", "method": "GET", "url": "/me/events/AAMkAGmissing"},
+            {"id": "2", "method": "GET", "url": "/me", "dependsOn": ["1"]},
+            {"id": "3", "method": "GET", "url": "/me"},
+            {"id": "4", "method": "GET", "url": "/me", "dependsOn": ["3"]},
+        ],
+    ).json()["responses"]
+    assert [r["status"] for r in answer] == [404, 424, 200, 200]
+    assert answer[1]["body"]["error"]["code"] == "FailedDependency"
+
+
+def test_at_most_four_steps_run_at_once(msb):
+    requests.post(f"{msb.base_url}/_sandbox/faults", json={"latency": 0.3}, timeout=5)
+    began = time.perf_counter()
+    answer = batch(msb, [{"id": str(i), "method": "GET", "url": "/me"} for i in range(8)])
+    elapsed = time.perf_counter() - began
+    assert [r["status"] for r in answer.json()["responses"]] == [200] * 8  # never self-throttled
+    assert 0.6 <= elapsed < 2.0  # two waves of four
+
+
+def test_ten_thousand_requests_per_ten_minutes_per_app_and_mailbox(msb):
+    headers = auth(msb)
+    step = [{"method": "GET", "url": "/me"}]
+    began = time.perf_counter()
+    for n in range(500):  # 500 batches of 20 steps: 10,000 counted requests
+        got = batch(msb, [{"id": str(i), **step[0]} for i in range(20)], headers).json()
+        assert got["responses"][-1]["status"] == 200, n
+    elapsed = time.perf_counter() - began
+    assert msb.calls()["me.get"] == 10_000
+    over = requests.get(f"{msb.graph_url}/me", headers=headers, timeout=5)
+    assert over.status_code == 429 and int(over.headers["Retry-After"]) > 0
+    assert over.json()["error"]["code"] == "ApplicationThrottled"
+    other = requests.get(f"{msb.graph_url}/me", headers=auth(msb, email="bob@acme.com"), timeout=5)
+    assert other.status_code == 200  # the budget is per mailbox
+    msb.clock.advance(600)
+    assert requests.get(f"{msb.graph_url}/me", headers=headers, timeout=5).status_code == 200
+    assert elapsed < 60, elapsed
+
+
+def shape(answer: requests.Response, status: int, code: str) -> None:
+    assert answer.status_code == status, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == code and error["message"]
+    assert set(error["innerError"]) >= INNER
+
+
+def test_error_shapes(msb):
+    h = auth(msb)
+    g = msb.graph_url
+    shape(requests.get(f"{g}/me/nonsense", headers=h, timeout=5), 400, "BadRequest")
+    shape(requests.get(f"{g}/me", timeout=5), 401, "InvalidAuthenticationToken")
+    shape(
+        requests.get(f"{g}/me/events", headers=auth(msb, scopes=["User.Read"]), timeout=5),
+        403,
+        "ErrorAccessDenied",
+    )
+    shape(requests.get(f"{g}/me/events/AAMkAGnone", headers=h, timeout=5), 404, "ErrorItemNotFound")
+    made = requests.post(
+        f"{g}/me/events",
+        headers=h,
+        timeout=5,
+        json={
+            "subject": "x",
+            "start": {"dateTime": "2026-12-03T09:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": "2026-12-03T10:00:00", "timeZone": "UTC"},
+        },
+    ).json()
+    url = f"{g}/me/events/{made['id']}"
+    shape(
+        requests.patch(url, headers=h, json={"subject": "y", "changeKey": "old"}, timeout=5),
+        409,
+        "ErrorIrresolvableConflict",
+    )
+    shape(
+        requests.patch(url, headers={**h, "If-Match": 'W/"old"'}, json={"subject": "y"}, timeout=5),
+        412,
+        "ErrorIrresolvableConflict",
+    )
+    shape(
+        requests.get(f"{g}/me/calendarView/delta?$deltatoken=nope", headers=h, timeout=5),
+        410,
+        "syncStateNotFound",
+    )
+    msb.throttle.budget = 0
+    shape(requests.get(f"{g}/me", headers=h, timeout=5), 429, "ApplicationThrottled")

@@ -1,0 +1,150 @@
+"""Slice 7: /subscriptions with the validation handshake, driven by msgraph-sdk."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+from kiota_abstractions.api_error import APIError
+from microsoft_helpers import ANN, BOB, run
+from msgraph.generated.models.subscription import Subscription
+
+
+class Receiver:
+    """A notification URL: echoes validationToken (or, when ``echo`` is off, answers wrong)."""
+
+    def __init__(self):
+        self.echo = True
+        self.seen: list[str] = []
+        self.notes: list[dict] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                query = parse_qs(urlparse(self.path).query)
+                if "validationToken" not in query:  # a change notification
+                    length = int(self.headers.get("Content-Length") or 0)
+                    receiver.notes.extend(json.loads(self.rfile.read(length))["value"])
+                    self.send_response(202)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                token = query["validationToken"][0]
+                receiver.seen.append(token)
+                body = (token if receiver.echo else "nope").encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/notify"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def subscription(sb, url: str, minutes: int = 4000, state: str = "s3cret") -> Subscription:
+    return Subscription(
+        change_type="created,updated,deleted",
+        notification_url=url,
+        resource="me/events",
+        client_state=state,
+        expiration_date_time=sb.clock.now() + timedelta(minutes=minutes),
+    )
+
+
+def test_create_validates_the_notification_url_and_keeps_client_state(msb, receiver):
+    made = run(msb, lambda c: c.subscriptions.post(subscription(msb, receiver.url)))
+    assert receiver.seen and receiver.seen[0].startswith("Validation:")
+    assert made.id and made.client_state == "s3cret" and made.resource == "me/events"
+    listed = run(msb, lambda c: c.subscriptions.get())
+    assert [s.id for s in listed.value] == [made.id]
+
+
+def test_a_url_that_does_not_echo_the_token_is_refused(msb, receiver):
+    receiver.echo = False
+    with pytest.raises(APIError) as err:
+        run(msb, lambda c: c.subscriptions.post(subscription(msb, receiver.url)))
+    assert err.value.response_status_code == 400
+    assert msb.state.subscriptions == {}
+
+
+def test_expiration_limits_and_renewal(msb, receiver):
+    with pytest.raises(APIError) as err:
+        run(msb, lambda c: c.subscriptions.post(subscription(msb, receiver.url, minutes=10081)))
+    assert err.value.response_status_code == 400 and "10080" in err.value.error.message
+    made = run(msb, lambda c: c.subscriptions.post(subscription(msb, receiver.url, minutes=60)))
+    msb.clock.advance(minutes=50)
+    renewal = Subscription(expiration_date_time=msb.clock.now() + timedelta(days=3))
+    renewed = run(msb, lambda c: c.subscriptions.by_subscription_id(made.id).patch(renewal))
+    assert renewed.expiration_date_time > made.expiration_date_time
+    msb.clock.advance(days=4)
+    with pytest.raises(APIError) as err:  # not renewed again: gone
+        run(msb, lambda c: c.subscriptions.by_subscription_id(made.id).get())
+    assert err.value.response_status_code == 404
+
+
+def test_delete(msb, receiver):
+    made = run(msb, lambda c: c.subscriptions.post(subscription(msb, receiver.url)))
+    run(msb, lambda c: c.subscriptions.by_subscription_id(made.id).delete())
+    assert msb.state.subscriptions == {}
+
+
+def wait_for(receiver: Receiver, count: int) -> list[dict]:
+    deadline = time.monotonic() + 10
+    while len(receiver.notes) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return receiver.notes
+
+
+def test_changes_are_notified_with_client_state(msb, receiver):
+    made = run(msb, lambda c: c.subscriptions.post(subscription(msb, receiver.url)))
+    base = f"{msb.base_url}/_sandbox/outlook/{ANN}"
+    event = requests.post(
+        f"{base}/create_event",
+        timeout=5,
+        json={
+            "subject": "x",
+            "start": {"dateTime": "2026-12-03T09:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": "2026-12-03T10:00:00", "timeZone": "UTC"},
+        },
+    ).json()
+    requests.post(f"{base}/delete_event", json={"id": event["id"]}, timeout=5)
+    requests.post(
+        f"{msb.base_url}/_sandbox/outlook/{BOB}/create_event",
+        timeout=5,
+        json={
+            "subject": "not Ann's",
+            "start": {"dateTime": "2026-12-03T09:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": "2026-12-03T10:00:00", "timeZone": "UTC"},
+        },
+    )
+    notes = wait_for(receiver, 2)
+    time.sleep(0.1)  # nothing more arrives
+    assert sorted((n["changeType"], n["resourceData"]["id"]) for n in receiver.notes) == [
+        ("created", event["id"]),
+        ("deleted", event["id"]),
+    ]
+    assert {(n["subscriptionId"], n["clientState"], n["tenantId"]) for n in notes} == {
+        (made.id, "s3cret", msb.tenant_id)
+    }
