@@ -21,7 +21,6 @@ CRM_SYNC_DIRECTORY            callable returning the matching Directory (the hos
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
@@ -105,11 +104,3 @@ class CRMSync:
             "CRM_SYNC_ENCRYPTION_KEYS is not set. Set it to a Fernet key (generate one with "
             "`flask crm-sync generate-key`) so tokens and passwords are encrypted at rest."
         )
-
-
-def resolve_callable(value):
-    """Config values may name a callable as "module:attr"."""
-    if value is None or callable(value):
-        return value
-    module, _, attr = str(value).partition(":")
-    return getattr(importlib.import_module(module), attr)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import abort, current_app
 from sqlalchemy import exists, or_, select
 
-from . import resolve_callable
+from .hooks import resolve_callable
 from .models import (
     Account,
     CalendarEvent,

@@ -31,13 +31,22 @@ def import_graph(root: Path, packages: tuple[str, ...]) -> dict[str, set[str]]:
                 if node.level:
                     anchor = package[: len(package) - node.level + 1]
                     base = ".".join(anchor + ([node.module] if node.module else []))
-                named += [base] + [f"{base}.{alias.name}" for alias in node.names]
+                named += [base]
+                for alias in node.names:
+                    full = f"{base}.{alias.name}"
+                    # `from pkg import name`: a submodule, or a name pkg's own code defines,
+                    # which makes this module depend on pkg even when pkg is its parent.
+                    named.append(full if full in files else f"{base}:")
         targets = set()
         for name in named:
+            if name.endswith(":"):  # a name from a package's own code
+                if name[:-1] in files and name[:-1] != mod:
+                    targets.add(name[:-1])
+                continue
             while name and name not in files:  # `from pkg import name` may name a module
                 name = name.rpartition(".")[0]
-            if name and name != mod and not mod.startswith(name + "."):  # not own parents
-                targets.add(name)
+            if name and name != mod and not mod.startswith(name + "."):  # importing a
+                targets.add(name)  # submodule runs its parents: not a dependency on them
         graph[mod] = targets
     return graph
 
@@ -72,3 +81,15 @@ def test_the_walk_finds_a_cycle_through_a_relative_and_a_lazy_import(tmp_path):
     (pkg / "c.py").write_text("import pkg.a\n")
     graph = import_graph(tmp_path, ("pkg",))
     assert cycles(graph) == [["pkg.a", "pkg.sub.b"]]
+
+
+def test_a_name_taken_from_the_parent_package_counts(tmp_path):
+    """`from . import helper` in a module the package itself imports is a circle."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(
+        "def helper():\n    pass\n\ndef f():\n    from . import views\n"
+    )
+    (pkg / "views.py").write_text("from . import helper\n")
+    (pkg / "other.py").write_text("from . import views\n")
+    assert cycles(import_graph(tmp_path, ("pkg",))) == [["pkg", "pkg.views"]]

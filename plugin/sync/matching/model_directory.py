@@ -136,7 +136,7 @@ def default_directory() -> Directory:
     """CRM_SYNC_DIRECTORY's directory if the host named one, else the plugin's models."""
     from flask import current_app
 
-    from ... import resolve_callable
+    from ...hooks import resolve_callable
 
     factory = resolve_callable(current_app.config.get("CRM_SYNC_DIRECTORY"))
     if factory is None:
