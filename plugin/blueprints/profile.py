@@ -146,10 +146,17 @@ def _checked_action(linked_id: int) -> LinkedAccount:
 @bp.post("/accounts/<int:linked_id>/options")
 def options(linked_id: int):
     """What to sync: calendar, email, or both."""
+    from ..sync import linking
+    from ..sync.errors import StateRefused
+
     account = own_linked_account(current_user, linked_id)
     form = SyncOptionsForm(prefix=f"a{account.id}")
     if not form.validate_on_submit():
         abort(400)
+    try:
+        linking.check(account, "options")
+    except StateRefused as refused:
+        return _done(str(refused), "warning")
     account.sync_calendar = bool(form.sync_calendar.data)
     account.sync_email = bool(form.sync_email.data)
     session().commit()

@@ -47,6 +47,8 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "unlink": dict.fromkeys(_LINKED, "unlinking"),
     "unlink_drop": dict.fromkeys(_LINKED, "unlinking_drop"),
     "relink": dict.fromkeys((*_LINKED, *UNLINKING), "active"),
+    # Choosing what to sync keeps the status; an account being unlinked has nothing to choose.
+    "options": {s: s for s in _LINKED},
 }
 
 

@@ -48,8 +48,30 @@ def _requested(account) -> bool:
 
 
 def test_the_table_is_what_the_tests_expect():
-    allowed = {(a, s) for a, moves in TRANSITIONS.items() if a != "relink" for s in moves}
+    allowed = {
+        (a, s) for a, moves in TRANSITIONS.items() if a not in ("relink", "options") for s in moves
+    }
     assert allowed == set(EXPECTED)
+
+
+@pytest.mark.parametrize("status", STATUSES)
+def test_saving_what_to_sync_obeys_the_state_machine(client, world, login, db, status):
+    """Ticking calendar/email keeps the status; an account being unlinked is refused."""
+    user, account = _account(world, status)
+    login(user)
+    response = client.post(
+        f"/crm-sync/settings/accounts/{account.id}/options",
+        data={f"a{account.id}-sync_calendar": "y"},
+        follow_redirects=True,
+    )
+    db.session.expire_all()
+    account = db.session.get(LinkedAccount, account.id)
+    assert account.status == status
+    if status in ("unlinking", "unlinking_drop"):
+        assert account.sync_email, "a refused save changes nothing"
+        assert "alert-warning" in response.get_data(as_text=True)
+    else:
+        assert account.sync_calendar and not account.sync_email
 
 
 def _profile_post(client, account, action: str):
