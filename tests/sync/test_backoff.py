@@ -92,3 +92,37 @@ def test_a_run_that_made_progress_lifts_error_and_resets_the_count(
     assert account.failure_count == 0 and account.status == "active"
     assert (account.next_sync_at - utcnow()).total_seconds() <= 61
     assert db.session.scalar(select(SyncCursor.page_token))  # resumes from page two
+
+
+def test_a_push_that_settled_edits_before_a_transient_error_comes_back_soon(
+    sb, make_account, db, monkeypatch
+):
+    """Pushing is a stage of its own: edits it committed before a 5xx are progress too."""
+    from outbound_helpers import create, edit
+
+    from plugin.sync.errors import TransientError
+    from plugin.sync.providers.google import GoogleProvider
+
+    acc = make_account("ann@acme.com", sync_email=False)
+    events = [create(db, acc, f"Meeting {n}", days=n + 1) for n in range(3)]
+    assert sync_account(acc.id).status == "ok"
+    for event in events:
+        edit(db, event, location="Room 2")
+    acc = db.session.get(LinkedAccount, acc.id)
+    acc.status, acc.failure_count = "error", 2
+    db.session.commit()
+
+    real_patch, calls = GoogleProvider.patch_event, []
+
+    def third_patch_down(self, *args, **kwargs):
+        calls.append(args)
+        if len(calls) == 3:
+            raise TransientError("Google answered 503 three times")
+        return real_patch(self, *args, **kwargs)
+
+    monkeypatch.setattr(GoogleProvider, "patch_event", third_patch_down)
+    run = sync_account(acc.id)
+    assert run.status == "failed" and run.pushed == 2
+    account = db.session.get(LinkedAccount, acc.id)
+    assert account.failure_count == 0 and account.status == "active"
+    assert (account.next_sync_at - utcnow()).total_seconds() <= 61

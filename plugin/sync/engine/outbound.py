@@ -50,10 +50,11 @@ def push_changes(ctx: SyncContext) -> None:
 
 def _push(ctx: SyncContext) -> None:
     policy = get_settings().send_invitations
+    committed = ctx.run.pushed or 0
     for n, event in enumerate(_pending_creates(ctx), 1):
         _create(ctx, event, policy)
         if n % CREATE_BATCH == 0:
-            ctx.checkpoint()
+            committed = _commit_pushed(ctx, committed)
     for link in _pending_links(ctx):
         if link.event.deleted_at is not None:
             _delete(ctx, link, policy)
@@ -61,9 +62,19 @@ def _push(ctx: SyncContext) -> None:
             _create(ctx, link.event, policy, link)
         else:
             _patch(ctx, link, policy)
-        ctx.checkpoint()
+        committed = _commit_pushed(ctx, committed)
     _drop_tombstones(ctx)
+    _commit_pushed(ctx, committed)
+
+
+def _commit_pushed(ctx: SyncContext, committed: int) -> int:
+    """Commit what was pushed so far. A commit that settled pushes is progress, so a push
+    stopped by a transient error after it comes back soon (engine.backoff)."""
     ctx.checkpoint()
+    pushed = ctx.run.pushed or 0
+    if pushed > committed:
+        ctx.progress += 1
+    return pushed
 
 
 # ----- what is due ------------------------------------------------------------------------

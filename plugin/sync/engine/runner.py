@@ -3,7 +3,8 @@
 What each error class does (DESIGN section 5):
 Throttled -> stop, come back after Retry-After, continue from the saved page token;
 AuthRevoked -> needs_relink, no retries; LeaseLost -> stop, the lease's new owner goes on;
-TransientError after pages of the feed it stopped in were committed -> back soon (progress);
+TransientError after the stage it stopped in (a feed, or the push) committed something -> back
+soon (progress; judged per stage, so a busy calendar cannot hide a mail feed that always fails);
 anything else -> backoff by failure_count (engine.backoff).
 
 A run holds the account's lease throughout (plugin.sync.lease): taken, or renewed when the
@@ -219,7 +220,7 @@ def _lease_lost(s, run, message, provider, began, held_until) -> SyncRun:
     log.warning("sync of linked account %s stopped: %s", run.linked_account_id, message)
     now = utcnow()
     run.status = "lease_lost"
-    run.error = message
+    run.error = "Another worker took over this sync; it goes on there."  # who: in the log
     run.finished_at = min(now, held_until) if held_until is not None else now
     run.duration_ms = int((time.monotonic() - began) * 1000)
     run.api_calls = provider.api_calls if provider is not None else 0
