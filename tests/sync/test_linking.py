@@ -224,7 +224,7 @@ def test_lost_lease_stops_the_run_without_touching_the_account(sb, make_account,
         run = sync_account(acc.id, worker="w1")
     finally:
         runner.push_changes = real_push
-    assert run.status == "lease_lost" and "lease lost" in run.error
+    assert run.status == "lease_lost" and "Another worker took over" in run.error
     db.session.expire_all()
     assert acc.lease_owner == "w2" and acc.failure_count == 0 and acc.last_sync_at is None
 
