@@ -77,9 +77,7 @@ def people(item: Item) -> list[Listed]:
     out: list[Listed] = []
     role = first if item.organizer else rest
     for person in (item.organizer, *item.participants) if item.organizer else item.participants:
-        email = (person.email or "").strip().lower()  # normalize_email, inlined: hot loop
-        if not email.isascii():
-            email = normalize_email(email)  # an IDNA domain, an NFC local part
+        email = normalize_email(person.email)
         if not email:
             role = rest
             continue
