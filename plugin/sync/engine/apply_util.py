@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 
@@ -10,6 +11,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from .. import value_lists
 from .context import SyncContext
+
+log = logging.getLogger(__name__)
 
 CHUNK = 500
 
@@ -53,10 +56,17 @@ def isolated(
                 break
             except IntegrityError as exc:
                 if attempt == 2:
-                    ctx.problem(kind, external_id(pair), "The database refused it", str(exc.orig))
+                    _refused(ctx, kind, external_id(pair), exc, "it clashes with a stored row")
             except DBAPIError as exc:
-                ctx.problem(kind, external_id(pair), "The database refused it", str(exc.orig))
+                _refused(ctx, kind, external_id(pair), exc, "a value does not fit its column")
                 break
+
+
+def _refused(ctx: SyncContext, kind: str, ext_id: str, exc: DBAPIError, why: str) -> None:
+    """Record a refused item in words; the driver's own text (SQL, values) goes to the log
+    only, since problems are shown on screens."""
+    log.warning("%s %s refused by the database: %s", kind, ext_id, exc.orig)
+    ctx.problem(kind, ext_id, "The database refused it", f"Not stored: {why}.")
 
 
 def apply_page(
