@@ -341,6 +341,7 @@ def _update_occurrence(ctx: Ctx, item: Item, index: int, updates, now) -> None:
             )
     _apply_updates(ctx, probe, updates)
     finish_calendar(ctx, probe, now)
+    recurrence.check_move(item, index, probe.data["start"], probe.data["end"])
     exceptions = item.data.setdefault("exceptions", {})
     previous = exceptions.get(index, {})
     fields = dict(previous.get("fields", {}))

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
-from . import ids, timezones
+from . import ids, recurrence, timezones
 from .errors import EwsError, schema_error
 from .fields import BOOLEAN, DEFAULT_SHAPE, ENUMS, INTEGER, ORDER, WRITABLE
 from .store import Item
@@ -177,6 +177,8 @@ def finish_calendar(ctx, item: Item, now: datetime) -> None:
             "ErrorCalendarEndDateIsEarlierThanStartDate",
             "EndDate is earlier than StartDate",
         )
+    if data.get("recurrence"):
+        recurrence.check_span(item)
     if not data.get("uid"):
         data["uid"] = ids.new_key().hex().upper() + ids.new_key().hex().upper()[:8]
 
