@@ -10,7 +10,7 @@ from lxml import etree
 from . import ids, items, recurrence
 from .errors import EwsError, schema_error
 from .ews_folders import resolve_folder
-from .items import Shape, apply_fields, finish_calendar, parse_shape, render
+from .items import Shape, apply_fields, finish_calendar, parse_shape, render, summary_shape
 from .restriction import matches, parse_restriction
 from .soap import Ctx, operation, response_message
 from .store import Item
@@ -402,7 +402,7 @@ def delete_item(ctx: Ctx, payload) -> list:
 # ----- FindItem --------------------------------------------------------------------------
 @operation("FindItem")
 def find_item(ctx: Ctx, payload) -> list:
-    shape = parse_shape(payload.find(m("ItemShape")))
+    requested = parse_shape(payload.find(m("ItemShape")))
     traversal = payload.get("Traversal", "Shallow")
     if traversal not in ("Shallow", "SoftDeleted", "Associated"):
         raise schema_error(f"The value '{traversal}' is invalid for Traversal.")
@@ -417,6 +417,7 @@ def find_item(ctx: Ctx, payload) -> list:
     for parent in parents:
         try:
             folder = resolve_folder(ctx, parent)
+            shape = summary_shape(requested, refuse=True)
             if view is not None:
                 if predicate is not None:
                     raise EwsError(

@@ -276,3 +276,33 @@ DEFAULT_SHAPE = {
 }
 DEFAULT_SHAPE["MeetingRequest"] = DEFAULT_SHAPE["Message"] | {"Start", "End", "UID"}
 DEFAULT_SHAPE["MeetingCancellation"] = DEFAULT_SHAPE["Message"] | {"UID"}
+
+
+# What FindItem (and CalendarView) and SyncFolderItems never return: Microsoft's FindItem
+# page says it "does not return any of the message body formats or the recipient lists",
+# its SyncFolderItems page that it "cannot return properties like Body or Attachments".
+# The list adds the other properties Exchange computes only for GetItem (the recurrence
+# blob and its occurrence lists, conflicting/adjacent meetings, the MIME content).
+NOT_IN_SUMMARY = {
+    "MimeContent",
+    "Body",
+    "TextBody",
+    "UniqueBody",
+    "NormalizedBody",
+    "Attachments",
+    "InternetMessageHeaders",
+    "ToRecipients",
+    "CcRecipients",
+    "BccRecipients",
+    "ReplyTo",
+    "RequiredAttendees",
+    "OptionalAttendees",
+    "Resources",
+    "ConflictingMeetings",
+    "AdjacentMeetings",
+    "Recurrence",
+    "FirstOccurrence",
+    "LastOccurrence",
+    "ModifiedOccurrences",
+    "DeletedOccurrences",
+}

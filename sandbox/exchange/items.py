@@ -11,7 +11,7 @@ from lxml import etree
 
 from . import ids, recurrence, timezones
 from .errors import EwsError, schema_error
-from .fields import BOOLEAN, DEFAULT_SHAPE, ENUMS, INTEGER, ORDER, WRITABLE
+from .fields import BOOLEAN, DEFAULT_SHAPE, ENUMS, INTEGER, NOT_IN_SUMMARY, ORDER, WRITABLE
 from .store import Item
 from .xml import T, el, format_dt, local, parse_bool, parse_dt, sub, t
 
@@ -42,8 +42,11 @@ class Shape:
     base: str = "IdOnly"
     names: set[str] = field(default_factory=set)
     extended: set[tuple] = field(default_factory=set)
+    summary: bool = False  # FindItem / SyncFolderItems: never the NOT_IN_SUMMARY fields
 
     def wants(self, element: str, name: str) -> bool:
+        if self.summary and name in NOT_IN_SUMMARY:
+            return False
         if name in self.names or self.base == "AllProperties":
             return True
         return self.base == "Default" and name in DEFAULT_SHAPE.get(element, set())
@@ -63,6 +66,18 @@ def parse_shape(elem: etree._Element | None) -> Shape:
             elif local(uri) == "ExtendedFieldURI":
                 shape.extended.add(ext_key(uri))
     return shape
+
+
+def summary_shape(shape: Shape, *, refuse: bool) -> Shape:
+    """The shape as FindItem (``refuse``: a named body or recipient list is an error) or
+    SyncFolderItems (such fields are left out) serve it."""
+    named = sorted(shape.names & NOT_IN_SUMMARY)
+    if refuse and named:
+        raise EwsError(
+            "ErrorInvalidPropertyRequest",
+            f"The property '{named[0]}' can't be used in FindItem requests.",
+        )
+    return Shape(shape.base, set(shape.names), set(shape.extended), summary=True)
 
 
 def _xml(e: etree._Element) -> bytes:

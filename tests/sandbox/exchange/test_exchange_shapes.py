@@ -1,0 +1,88 @@
+"""What FindItem, CalendarView and SyncFolderItems may return (no bodies, no recipient
+lists: those come from GetItem), which fields a shape or an update may name, and the
+paging cap (EWSFindCountLimit)."""
+
+from __future__ import annotations
+
+import pytest
+from exchange_helpers import BOB, account, sync_page
+from exchangelib import Attendee, Body, CalendarItem, EWSDateTime, EWSTimeZone, Mailbox
+from exchangelib.errors import ErrorInvalidPropertyRequest
+from exchangelib.fields import FieldPath
+from exchangelib.properties import CalendarView
+from exchangelib.services import FindItem
+
+UTC = EWSTimeZone("UTC")
+
+
+def _meeting(acc):
+    item = CalendarItem(
+        account=acc,
+        folder=acc.calendar,
+        subject="Review",
+        body=Body("The agenda"),
+        start=EWSDateTime(2027, 1, 5, 9, tzinfo=UTC),
+        end=EWSDateTime(2027, 1, 5, 10, tzinfo=UTC),
+        required_attendees=[Attendee(mailbox=Mailbox(email_address=BOB))],
+    )
+    item.save(send_meeting_invitations="SendToNone")
+    return item
+
+
+def _find(acc, fields, shape="IdOnly", calendar_view=None):
+    paths = {FieldPath(field=CalendarItem.get_field_by_fieldname(f)) for f in fields}
+    svc = FindItem(account=acc)
+    return list(
+        svc.call(
+            folders=[acc.calendar],
+            additional_fields=paths,
+            restriction=None,
+            order_fields=None,
+            shape=shape,
+            query_string=None,
+            depth="Shallow",
+            calendar_view=calendar_view,
+            max_items=None,
+            offset=0,
+        )
+    )
+
+
+def test_find_item_refuses_a_body_or_recipient_list_get_item_reads_them(xsb):
+    acc = account(xsb)
+    item = _meeting(acc)
+    for field in ("body", "required_attendees"):
+        with pytest.raises(ErrorInvalidPropertyRequest):
+            _find(acc, [field])
+    [found] = _find(acc, ["subject"], shape="AllProperties")
+    assert found.subject == "Review"
+    assert found.body is None and found.required_attendees is None
+    got = acc.calendar.get(id=item.id)  # GetItem has them
+    assert got.body == "The agenda"
+    assert [a.mailbox.email_address for a in got.required_attendees] == [BOB]
+
+
+def test_calendar_view_leaves_out_bodies_and_attendees(xsb):
+    acc = account(xsb)
+    _meeting(acc)
+    view = CalendarView(
+        start=EWSDateTime(2027, 1, 1, tzinfo=UTC), end=EWSDateTime(2027, 2, 1, tzinfo=UTC)
+    )
+    [found] = _find(acc, ["subject"], shape="AllProperties", calendar_view=view)
+    assert found.subject == "Review"
+    assert found.body is None and found.required_attendees is None
+    # exchangelib's own view() asks GetItem for what FindItem cannot give
+    [occ] = acc.calendar.view(start=view.start, end=view.end)
+    assert occ.body == "The agenda"
+
+
+def test_sync_folder_items_leaves_out_bodies_and_attendees(xsb):
+    acc = account(xsb)
+    _meeting(acc)
+    changes, _, _ = sync_page(acc, acc.calendar, None, 100, "AllProperties")
+    [(kind, item)] = changes
+    assert kind == "create" and item.subject == "Review"
+    assert item.body is None and item.required_attendees is None
+    # exchangelib's sync_items names every field, body and attendees included
+    [(kind, item)] = list(acc.calendar.sync_items())
+    assert item.subject == "Review" and item.body is None and item.required_attendees is None
