@@ -274,7 +274,7 @@ def _field_names(updates) -> set[str]:
         if uri is None:
             continue
         if local(uri) == "FieldURI":
-            names.add(uri.get("FieldURI", "").split(":", 1)[-1])
+            names.add(items.field_name(uri))
         elif local(uri) == "ExtendedFieldURI":
             names.add("ExtendedProperty:" + repr(items.ext_key(uri)))
     return names
@@ -298,7 +298,8 @@ def _apply_updates(ctx: Ctx, item: Item, updates) -> None:
                 "one property to modify.",
             )
         carrier = upd[1]
-        if len(carrier) != 1:
+        if len(carrier) != 1 or not _carries(uri, carrier[0]):
+            # none, several, or not the property the URI names
             raise EwsError(
                 "ErrorIncorrectUpdatePropertyCount",
                 "An object within a change description must contain one and only "
@@ -307,11 +308,24 @@ def _apply_updates(ctx: Ctx, item: Item, updates) -> None:
         apply_fields(ctx, item, carrier, creating=False)
 
 
+def _carries(uri, prop) -> bool:
+    if local(uri) == "FieldURI":
+        return local(prop) == items.field_name(uri)
+    if local(uri) == "ExtendedFieldURI":
+        inner = prop.find(t("ExtendedFieldURI"))
+        return (
+            local(prop) == "ExtendedProperty"
+            and inner is not None
+            and items.ext_key(inner) == items.ext_key(uri)
+        )
+    return True  # IndexedFieldURI: checked where the entry is applied
+
+
 def _delete_field(item: Item, uri) -> None:
     if local(uri) == "ExtendedFieldURI":
         item.extended.pop(items.ext_key(uri), None)
         return
-    name = uri.get("FieldURI", "").split(":", 1)[-1]
+    name = items.field_name(uri)
     if name == "Recurrence":
         for key in ("recurrence", "exceptions", "deleted"):
             item.data.pop(key, None)

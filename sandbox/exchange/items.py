@@ -11,7 +11,16 @@ from lxml import etree
 
 from . import ids, recurrence, timezones
 from .errors import EwsError, schema_error
-from .fields import BOOLEAN, DEFAULT_SHAPE, ENUMS, INTEGER, NOT_IN_SUMMARY, ORDER, WRITABLE
+from .fields import (
+    BOOLEAN,
+    DEFAULT_SHAPE,
+    ENUMS,
+    FIELD_URIS,
+    INTEGER,
+    NOT_IN_SUMMARY,
+    ORDER,
+    WRITABLE,
+)
 from .store import Item
 from .xml import T, el, format_dt, local, parse_bool, parse_dt, sub, t
 
@@ -52,6 +61,19 @@ class Shape:
         return self.base == "Default" and name in DEFAULT_SHAPE.get(element, set())
 
 
+def field_name(uri: etree._Element) -> str:
+    """The property a FieldURI names; a value outside types.xsd's enumeration fails schema
+    validation."""
+    value = uri.get("FieldURI", "")
+    if value not in FIELD_URIS:
+        raise schema_error(
+            f"The 'FieldURI' attribute is invalid - The value '{value}' is invalid according "
+            "to its datatype 'http://schemas.microsoft.com/exchange/services/2006/types:"
+            "UnindexedFieldURIType' - The Enumeration constraint failed."
+        )
+    return value.split(":", 1)[1]
+
+
 def parse_shape(elem: etree._Element | None) -> Shape:
     if elem is None:
         raise schema_error("The ItemShape element is required.")
@@ -62,7 +84,7 @@ def parse_shape(elem: etree._Element | None) -> Shape:
     if extra is not None:
         for uri in extra:
             if local(uri) == "FieldURI":
-                shape.names.add(uri.get("FieldURI", "").split(":", 1)[-1])
+                shape.names.add(field_name(uri))
             elif local(uri) == "ExtendedFieldURI":
                 shape.extended.add(ext_key(uri))
     return shape

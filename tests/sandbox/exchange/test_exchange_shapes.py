@@ -5,7 +5,7 @@ paging cap (EWSFindCountLimit)."""
 from __future__ import annotations
 
 import pytest
-from exchange_helpers import BOB, account, sync_page
+from exchange_helpers import BOB, account, raw_soap, sync_page
 from exchangelib import Attendee, Body, CalendarItem, EWSDateTime, EWSTimeZone, Mailbox
 from exchangelib.errors import ErrorInvalidPropertyRequest
 from exchangelib.fields import FieldPath
@@ -86,3 +86,45 @@ def test_sync_folder_items_leaves_out_bodies_and_attendees(xsb):
     # exchangelib's sync_items names every field, body and attendees included
     [(kind, item)] = list(acc.calendar.sync_items())
     assert item.subject == "Review" and item.body is None and item.required_attendees is None
+
+
+ITEM_CHANGE = (
+    '<m:UpdateItem ConflictResolution="AlwaysOverwrite"'
+    ' SendMeetingInvitationsOrCancellations="SendToNone"><m:ItemChanges><t:ItemChange>'
+    '<t:ItemId Id="{id}"/><t:Updates><t:SetItemField><t:FieldURI FieldURI="{uri}"/>'
+    "<t:CalendarItem>{prop}</t:CalendarItem></t:SetItemField></t:Updates>"
+    "</t:ItemChange></m:ItemChanges></m:UpdateItem>"
+)
+
+
+def test_an_unknown_field_uri_in_a_shape_fails_schema_validation(xsb):
+    acc = account(xsb)
+    item = _meeting(acc)
+    body = (
+        "<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>"
+        '<t:FieldURI FieldURI="{uri}"/></t:AdditionalProperties></m:ItemShape>'
+        '<m:ItemIds><t:ItemId Id="{id}"/></m:ItemIds></m:GetItem>'
+    )
+    for uri in ("calendar:Bogus", "calendar:Subject"):  # unknown; known under item: only
+        r = raw_soap(xsb, body.format(uri=uri, id=item.id))
+        assert r.status_code == 500 and "ErrorSchemaValidation" in r.text, uri
+    r = raw_soap(xsb, body.format(uri="item:Subject", id=item.id))
+    assert r.status_code == 200 and "<t:Subject>Review</t:Subject>" in r.text
+
+
+def test_set_item_field_must_carry_the_property_its_uri_names(xsb):
+    acc = account(xsb)
+    item = _meeting(acc)
+    wrong = ITEM_CHANGE.format(
+        id=item.id, uri="calendar:Location", prop="<t:Subject>Hijacked</t:Subject>"
+    )
+    r = raw_soap(xsb, wrong)
+    assert "ErrorIncorrectUpdatePropertyCount" in r.text
+    assert acc.calendar.get(id=item.id).subject == "Review"  # nothing was set
+    r = raw_soap(xsb, ITEM_CHANGE.format(id=item.id, uri="calendar:Bogus", prop=""))
+    assert r.status_code == 500 and "ErrorSchemaValidation" in r.text
+    right = ITEM_CHANGE.format(
+        id=item.id, uri="calendar:Location", prop="<t:Location>Room 2</t:Location>"
+    )
+    assert "NoError" in raw_soap(xsb, right).text
+    assert acc.calendar.get(id=item.id).location == "Room 2"
