@@ -166,19 +166,20 @@ def get_item(ctx: Ctx, payload) -> list:
 def update_item(ctx: Ctx, payload) -> list:
     conflict = _attr(payload, "ConflictResolution", CONFLICT, "AutoResolve")
     send = _attr(payload, "SendMeetingInvitationsOrCancellations", SEND_UPDATES)
+    disposition = _attr(payload, "MessageDisposition", ("SaveOnly", "SendOnly", "SendAndSaveCopy"))
     container = payload.find(m("ItemChanges"))
     if container is None:
         raise schema_error("UpdateItem needs ItemChanges.")
     out = []
     for change in container:
         try:
-            out.append(_update_one(ctx, change, conflict, send))
+            out.append(_update_one(ctx, change, conflict, send, disposition))
         except EwsError as err:
             out.append(response_message("UpdateItem", err, [el(m("Items"))]))
     return out
 
 
-def _update_one(ctx: Ctx, change, conflict: str, send: str | None):
+def _update_one(ctx: Ctx, change, conflict: str, send: str | None, disposition: str | None):
     from .delivery import send_invitations
 
     box = ctx.mailbox
@@ -194,6 +195,11 @@ def _update_one(ctx: Ctx, change, conflict: str, send: str | None):
         raise EwsError(
             "ErrorChangeKeyRequiredForWriteOperations",
             "When making a change to an item, the change key is required.",
+        )
+    if item.element != "CalendarItem" and disposition is None:
+        # Messages and meeting messages: documented as required on UpdateItem.
+        raise EwsError(
+            "ErrorMessageDispositionRequired", "MessageDisposition attribute is required."
         )
     if item.element == "CalendarItem" and send is None:
         raise EwsError(
