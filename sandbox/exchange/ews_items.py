@@ -453,7 +453,10 @@ def find_item(ctx: Ctx, payload) -> list:
             ]
             found.sort(key=lambda i: i.created, reverse=True)
             limit, offset = _page(paged)
-            page = found[offset : offset + limit] if limit else found[offset:]
+            if paged is None and len(found) > FIND_COUNT_LIMIT:
+                raise _find_count_exceeded()
+            limit = min(limit or FIND_COUNT_LIMIT, FIND_COUNT_LIMIT)
+            page = found[offset : offset + limit]
             last = offset + len(page) >= len(found)
             root = el(
                 m("RootFolder"),
@@ -469,6 +472,20 @@ def find_item(ctx: Ctx, payload) -> list:
         except EwsError as err:
             out.append(response_message("FindItem", err))
     return out
+
+
+# EWSFindCountLimit (1000 by default on Exchange 2016/2019): a paged FindItem gets at most
+# that many items with IncludesLastItemInRange false; an unpaged one that would exceed it
+# is refused. (A CalendarView is not capped: see the README.)
+FIND_COUNT_LIMIT = 1000
+
+
+def _find_count_exceeded() -> EwsError:
+    return EwsError(
+        "ErrorExceededFindCountLimit",
+        "The request exceeds the maximum number of items that can be returned (1000); use paging.",
+        value={"Policy": "FindCountLimit", "FindCountLimit": FIND_COUNT_LIMIT},
+    )
 
 
 def _page(paged) -> tuple[int, int]:
@@ -505,7 +522,7 @@ def _calendar_view(ctx: Ctx, folder, view, shape):
             "The time range of the calendar view is larger than two years.",
         )
     limit = int(view.get("MaxEntriesReturned", "0") or 0)
-    rows = []
+    rows: list = []
     for item in ctx.mailbox.in_folder(folder):
         if item.element != "CalendarItem":
             continue
@@ -514,12 +531,13 @@ def _calendar_view(ctx: Ctx, folder, view, shape):
         elif item.data["start"] < end and item.data["end"] > start:
             rows.append((item.data["start"], item, None))
     rows.sort(key=lambda r: r[0])
-    last = not limit or len(rows) <= limit
+    total = len(rows)  # TotalItemsInView counts the whole view, not only what is returned
+    last = not limit or total <= limit
     rows = rows[:limit] if limit else rows
     root = el(
         m("RootFolder"),
         None,
-        {"TotalItemsInView": len(rows), "IncludesLastItemInRange": "true" if last else "false"},
+        {"TotalItemsInView": total, "IncludesLastItemInRange": "true" if last else "false"},
     )
     root.append(el(t("Items"), children=[render(ctx, i, shape, o) for _, i, o in rows]))
     return response_message("FindItem", None, [root])

@@ -5,7 +5,7 @@ paging cap (EWSFindCountLimit)."""
 from __future__ import annotations
 
 import pytest
-from exchange_helpers import BOB, account, raw_soap, sync_page
+from exchange_helpers import ANN, BOB, account, raw_soap, sync_page
 from exchangelib import Attendee, Body, CalendarItem, EWSDateTime, EWSTimeZone, Mailbox
 from exchangelib.errors import ErrorInvalidPropertyRequest
 from exchangelib.fields import FieldPath
@@ -128,3 +128,28 @@ def test_set_item_field_must_carry_the_property_its_uri_names(xsb):
     )
     assert "NoError" in raw_soap(xsb, right).text
     assert acc.calendar.get(id=item.id).location == "Room 2"
+
+
+def test_find_item_pages_are_capped_at_the_find_count_limit(xsb, monkeypatch):
+    """EWSFindCountLimit is 1000; lowered to 10 here so that the test stays fast."""
+    import datetime as dt
+
+    from sandbox.exchange import ews_items
+
+    monkeypatch.setattr(ews_items, "FIND_COUNT_LIMIT", 10)
+    base = dt.datetime(2027, 1, 4, 8, tzinfo=dt.UTC)
+    for n in range(15):
+        start = base + dt.timedelta(minutes=5 * n)
+        xsb.outlook.create_event(ANN, f"Slot {n}", start, start + dt.timedelta(minutes=5))
+    acc = account(xsb)
+    xsb.reset_calls()
+    qs = acc.calendar.all().only("subject")
+    qs.page_size = 5000  # one page asked for; Exchange serves the cap and says there is more
+    assert len(list(qs)) == 15
+    assert xsb.calls()["FindItem"] == 2
+    unpaged = (
+        '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape>'
+        '</m:ItemShape><m:ParentFolderIds><t:DistinguishedFolderId Id="calendar"/>'
+        "</m:ParentFolderIds></m:FindItem>"
+    )
+    assert "ErrorExceededFindCountLimit" in raw_soap(xsb, unpaged).text
