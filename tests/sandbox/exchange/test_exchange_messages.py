@@ -126,3 +126,17 @@ def test_updating_a_message_needs_a_message_disposition(xsb):
     mail.is_read = True
     mail.save(update_fields=["is_read"])  # exchangelib: MessageDisposition="SaveOnly"
     assert acc.inbox.get(id=mail.id).is_read
+
+
+def test_a_read_flag_change_gives_the_message_a_new_change_key(xsb):
+    xsb.outlook.send_mail(BOB, [ANN], "Quote", "Numbers")
+    acc = account(xsb)
+    [mail] = list(acc.inbox.all())
+    before = mail.changekey
+    mail.is_read = True
+    mail.save(update_fields=["is_read"])
+    got = acc.inbox.get(id=mail.id)
+    assert got.is_read and got.changekey != before
+    xsb.outlook.mark_read(ANN, mail.id, is_read=False)  # as in Outlook: a new key again
+    again = acc.inbox.get(id=mail.id)
+    assert not again.is_read and again.changekey not in (before, got.changekey)
