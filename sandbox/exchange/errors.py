@@ -74,6 +74,18 @@ def server_busy(backoff_ms: int) -> SoapFault:
     )
 
 
+def exceeded_connection_count(limit: int) -> SoapFault:
+    """EWSMaxConcurrency breached: Microsoft's throttling page lists ErrorExceededConnectionCount
+    for this policy (not ErrorServerBusy, which is for the time-percentage budgets)."""
+    return SoapFault(
+        "ErrorExceededConnectionCount",
+        "You have exceeded the available concurrent connections for your account. "
+        "Try again once your other requests have completed.",
+        faultcode="a:ErrorExceededConnectionCount",
+        message_xml={"Policy": "MaxConcurrency", "MaxConcurrencyLimit": int(limit)},
+    )
+
+
 def schema_error(violation: str, line: int = 1, position: int = 1) -> SoapFault:
     fault = SoapFault(
         "ErrorSchemaValidation",

@@ -10,7 +10,7 @@ from lxml import etree
 from . import ids, items, recurrence
 from .errors import EwsError, schema_error
 from .ews_folders import resolve_folder
-from .items import Shape, apply_fields, finish_calendar, parse_shape, render
+from .items import Shape, apply_fields, finish_calendar, parse_shape, render, summary_shape
 from .restriction import matches, parse_restriction
 from .soap import Ctx, operation, response_message
 from .store import Item
@@ -166,19 +166,20 @@ def get_item(ctx: Ctx, payload) -> list:
 def update_item(ctx: Ctx, payload) -> list:
     conflict = _attr(payload, "ConflictResolution", CONFLICT, "AutoResolve")
     send = _attr(payload, "SendMeetingInvitationsOrCancellations", SEND_UPDATES)
+    disposition = _attr(payload, "MessageDisposition", ("SaveOnly", "SendOnly", "SendAndSaveCopy"))
     container = payload.find(m("ItemChanges"))
     if container is None:
         raise schema_error("UpdateItem needs ItemChanges.")
     out = []
     for change in container:
         try:
-            out.append(_update_one(ctx, change, conflict, send))
+            out.append(_update_one(ctx, change, conflict, send, disposition))
         except EwsError as err:
             out.append(response_message("UpdateItem", err, [el(m("Items"))]))
     return out
 
 
-def _update_one(ctx: Ctx, change, conflict: str, send: str | None):
+def _update_one(ctx: Ctx, change, conflict: str, send: str | None, disposition: str | None):
     from .delivery import send_invitations
 
     box = ctx.mailbox
@@ -194,6 +195,11 @@ def _update_one(ctx: Ctx, change, conflict: str, send: str | None):
         raise EwsError(
             "ErrorChangeKeyRequiredForWriteOperations",
             "When making a change to an item, the change key is required.",
+        )
+    if item.element != "CalendarItem" and disposition is None:
+        # Messages and meeting messages: documented as required on UpdateItem.
+        raise EwsError(
+            "ErrorMessageDispositionRequired", "MessageDisposition attribute is required."
         )
     if item.element == "CalendarItem" and send is None:
         raise EwsError(
@@ -274,7 +280,7 @@ def _field_names(updates) -> set[str]:
         if uri is None:
             continue
         if local(uri) == "FieldURI":
-            names.add(uri.get("FieldURI", "").split(":", 1)[-1])
+            names.add(items.field_name(uri))
         elif local(uri) == "ExtendedFieldURI":
             names.add("ExtendedProperty:" + repr(items.ext_key(uri)))
     return names
@@ -298,7 +304,8 @@ def _apply_updates(ctx: Ctx, item: Item, updates) -> None:
                 "one property to modify.",
             )
         carrier = upd[1]
-        if len(carrier) != 1:
+        if len(carrier) != 1 or not _carries(uri, carrier[0]):
+            # none, several, or not the property the URI names
             raise EwsError(
                 "ErrorIncorrectUpdatePropertyCount",
                 "An object within a change description must contain one and only "
@@ -307,11 +314,24 @@ def _apply_updates(ctx: Ctx, item: Item, updates) -> None:
         apply_fields(ctx, item, carrier, creating=False)
 
 
+def _carries(uri, prop) -> bool:
+    if local(uri) == "FieldURI":
+        return local(prop) == items.field_name(uri)
+    if local(uri) == "ExtendedFieldURI":
+        inner = prop.find(t("ExtendedFieldURI"))
+        return (
+            local(prop) == "ExtendedProperty"
+            and inner is not None
+            and items.ext_key(inner) == items.ext_key(uri)
+        )
+    return True  # IndexedFieldURI: checked where the entry is applied
+
+
 def _delete_field(item: Item, uri) -> None:
     if local(uri) == "ExtendedFieldURI":
         item.extended.pop(items.ext_key(uri), None)
         return
-    name = uri.get("FieldURI", "").split(":", 1)[-1]
+    name = items.field_name(uri)
     if name == "Recurrence":
         for key in ("recurrence", "exceptions", "deleted"):
             item.data.pop(key, None)
@@ -341,6 +361,7 @@ def _update_occurrence(ctx: Ctx, item: Item, index: int, updates, now) -> None:
             )
     _apply_updates(ctx, probe, updates)
     finish_calendar(ctx, probe, now)
+    recurrence.check_move(item, index, probe.data["start"], probe.data["end"])
     exceptions = item.data.setdefault("exceptions", {})
     previous = exceptions.get(index, {})
     fields = dict(previous.get("fields", {}))
@@ -401,7 +422,7 @@ def delete_item(ctx: Ctx, payload) -> list:
 # ----- FindItem --------------------------------------------------------------------------
 @operation("FindItem")
 def find_item(ctx: Ctx, payload) -> list:
-    shape = parse_shape(payload.find(m("ItemShape")))
+    requested = parse_shape(payload.find(m("ItemShape")))
     traversal = payload.get("Traversal", "Shallow")
     if traversal not in ("Shallow", "SoftDeleted", "Associated"):
         raise schema_error(f"The value '{traversal}' is invalid for Traversal.")
@@ -416,6 +437,7 @@ def find_item(ctx: Ctx, payload) -> list:
     for parent in parents:
         try:
             folder = resolve_folder(ctx, parent)
+            shape = summary_shape(requested, refuse=True)
             if view is not None:
                 if predicate is not None:
                     raise EwsError(
@@ -431,7 +453,10 @@ def find_item(ctx: Ctx, payload) -> list:
             ]
             found.sort(key=lambda i: i.created, reverse=True)
             limit, offset = _page(paged)
-            page = found[offset : offset + limit] if limit else found[offset:]
+            if paged is None and len(found) > FIND_COUNT_LIMIT:
+                raise _find_count_exceeded()
+            limit = min(limit or FIND_COUNT_LIMIT, FIND_COUNT_LIMIT)
+            page = found[offset : offset + limit]
             last = offset + len(page) >= len(found)
             root = el(
                 m("RootFolder"),
@@ -447,6 +472,20 @@ def find_item(ctx: Ctx, payload) -> list:
         except EwsError as err:
             out.append(response_message("FindItem", err))
     return out
+
+
+# EWSFindCountLimit (1000 by default on Exchange 2016/2019): a paged FindItem gets at most
+# that many items with IncludesLastItemInRange false; an unpaged one that would exceed it
+# is refused. (A CalendarView is not capped: see the README.)
+FIND_COUNT_LIMIT = 1000
+
+
+def _find_count_exceeded() -> EwsError:
+    return EwsError(
+        "ErrorExceededFindCountLimit",
+        "The request exceeds the maximum number of items that can be returned (1000); use paging.",
+        value={"Policy": "FindCountLimit", "FindCountLimit": FIND_COUNT_LIMIT},
+    )
 
 
 def _page(paged) -> tuple[int, int]:
@@ -483,7 +522,7 @@ def _calendar_view(ctx: Ctx, folder, view, shape):
             "The time range of the calendar view is larger than two years.",
         )
     limit = int(view.get("MaxEntriesReturned", "0") or 0)
-    rows = []
+    rows: list = []
     for item in ctx.mailbox.in_folder(folder):
         if item.element != "CalendarItem":
             continue
@@ -492,12 +531,13 @@ def _calendar_view(ctx: Ctx, folder, view, shape):
         elif item.data["start"] < end and item.data["end"] > start:
             rows.append((item.data["start"], item, None))
     rows.sort(key=lambda r: r[0])
-    last = not limit or len(rows) <= limit
+    total = len(rows)  # TotalItemsInView counts the whole view, not only what is returned
+    last = not limit or total <= limit
     rows = rows[:limit] if limit else rows
     root = el(
         m("RootFolder"),
         None,
-        {"TotalItemsInView": len(rows), "IncludesLastItemInRange": "true" if last else "false"},
+        {"TotalItemsInView": total, "IncludesLastItemInRange": "true" if last else "false"},
     )
     root.append(el(t("Items"), children=[render(ctx, i, shape, o) for _, i, o in rows]))
     return response_message("FindItem", None, [root])

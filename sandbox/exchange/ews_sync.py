@@ -14,7 +14,7 @@ import os
 from . import ids
 from .errors import EwsError, schema_error
 from .ews_folders import resolve_folder
-from .items import parse_shape, render
+from .items import parse_shape, render, summary_shape
 from .soap import Ctx, operation, response_message
 from .xml import el, m, sub, t
 
@@ -38,7 +38,7 @@ def _invalid_state() -> list:
 @operation("SyncFolderItems")
 def sync_folder_items(ctx: Ctx, payload) -> list:
     box = ctx.mailbox
-    shape = parse_shape(payload.find(m("ItemShape")))
+    shape = summary_shape(parse_shape(payload.find(m("ItemShape"))), refuse=False)
     target = payload.find(m("SyncFolderId"))
     if target is None or len(target) != 1:
         raise schema_error("SyncFolderItems needs SyncFolderId.")

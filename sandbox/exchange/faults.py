@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from ..clock import Clock
 from ..faults import Faults
-from .errors import server_busy
+from .errors import exceeded_connection_count, server_busy
 
 
 def fault_code(value) -> str | int:
@@ -24,8 +24,9 @@ def exchange_faults(seed: int = 0) -> Faults:
 
 
 class Throttle:
-    """EWSMaxConcurrency (27 by default on Exchange 2016/2019) and a budget of calls per
-    window per user; either breach answers ErrorServerBusy with BackOffMilliseconds."""
+    """EWSMaxConcurrency (27 by default on Exchange 2016/2019), breached with
+    ErrorExceededConnectionCount, and a budget of calls per window per user, breached with
+    ErrorServerBusy and BackOffMilliseconds."""
 
     def __init__(self, clock: Clock):
         self.clock = clock
@@ -56,7 +57,7 @@ class Throttle:
                 calls.append(now)
             active = self._active.get(email, 0)
             if self.max_concurrency is not None and active >= self.max_concurrency:
-                raise server_busy(1000)
+                raise exceeded_connection_count(self.max_concurrency)
             self._active[email] = active + 1
 
         def release() -> None:

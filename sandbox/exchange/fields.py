@@ -276,3 +276,83 @@ DEFAULT_SHAPE = {
 }
 DEFAULT_SHAPE["MeetingRequest"] = DEFAULT_SHAPE["Message"] | {"Start", "End", "UID"}
 DEFAULT_SHAPE["MeetingCancellation"] = DEFAULT_SHAPE["Message"] | {"UID"}
+
+
+# What FindItem (and CalendarView) and SyncFolderItems never return: Microsoft's FindItem
+# page says it "does not return any of the message body formats or the recipient lists",
+# its SyncFolderItems page that it "cannot return properties like Body or Attachments".
+# The list adds the other properties Exchange computes only for GetItem (the recurrence
+# blob and its occurrence lists, conflicting/adjacent meetings, the MIME content).
+NOT_IN_SUMMARY = {
+    "MimeContent",
+    "Body",
+    "TextBody",
+    "UniqueBody",
+    "NormalizedBody",
+    "Attachments",
+    "InternetMessageHeaders",
+    "ToRecipients",
+    "CcRecipients",
+    "BccRecipients",
+    "ReplyTo",
+    "RequiredAttendees",
+    "OptionalAttendees",
+    "Resources",
+    "ConflictingMeetings",
+    "AdjacentMeetings",
+    "Recurrence",
+    "FirstOccurrence",
+    "LastOccurrence",
+    "ModifiedOccurrences",
+    "DeletedOccurrences",
+}
+
+
+# Every FieldURI (UnindexedFieldURIType in types.xsd of Exchange 2016) an item shape or
+# an update may name; the stand-in stores only the fields above, the others are absent
+# from its answers. Any other value fails schema validation, as on Exchange.
+_SCHEMA_URIS = {
+    "item": """ItemId ParentFolderId ItemClass MimeContent Attachments Subject
+        DateTimeReceived Size Categories HasAttachments Importance InReplyTo
+        InternetMessageHeaders IsAssociated IsDraft IsFromMe IsResend IsSubmitted IsUnmodified
+        DateTimeSent DateTimeCreated Body ResponseObjects Sensitivity ReminderDueBy
+        ReminderIsSet ReminderNextTime ReminderMinutesBeforeStart DisplayTo DisplayCc Culture
+        EffectiveRights LastModifiedName LastModifiedTime ConversationId UniqueBody Flag
+        StoreEntryId InstanceKey NormalizedBody EntityExtractionResult PolicyTag ArchiveTag
+        RetentionDate Preview NextPredictedAction GroupingAction PredictedActionReasons
+        IsClutter RightsManagementLicenseData BlockStatus HasBlockedImages
+        WebClientReadFormQueryString WebClientEditFormQueryString TextBody IconIndex""",
+    "message": """ConversationIndex ConversationTopic InternetMessageId IsRead
+        IsResponseRequested IsReadReceiptRequested IsDeliveryReceiptRequested ReceivedBy
+        ReceivedRepresenting References ReplyTo From Sender ToRecipients CcRecipients
+        BccRecipients ApprovalRequestData VotingInformation ReminderMessageData""",
+    "meeting": """AssociatedCalendarItemId IsDelegated IsOutOfDate HasBeenProcessed
+        ResponseType ProposedStart ProposedEnd""",
+    "meetingRequest": "MeetingRequestType IntendedFreeBusyStatus ChangeHighlights",
+    "calendar": """Start End OriginalStart StartWallClock EndWallClock StartTimeZoneId
+        EndTimeZoneId IsAllDayEvent LegacyFreeBusyStatus Location EnhancedLocation When
+        IsMeeting IsCancelled IsRecurring MeetingRequestWasSent IsResponseRequested
+        CalendarItemType MyResponseType Organizer RequiredAttendees OptionalAttendees
+        Resources ConflictingMeetingCount AdjacentMeetingCount ConflictingMeetings
+        AdjacentMeetings Duration TimeZone AppointmentReplyTime AppointmentSequenceNumber
+        AppointmentState Recurrence FirstOccurrence LastOccurrence ModifiedOccurrences
+        DeletedOccurrences MeetingTimeZone ConferenceType AllowNewTimeProposal IsOnlineMeeting
+        MeetingWorkspaceUrl NetShowUrl UID RecurrenceId DateTimeStamp StartTimeZone
+        EndTimeZone JoinOnlineMeetingUrl OnlineMeetingSettings IsOrganizer""",
+    "task": """ActualWork AssignedTime BillingInformation ChangeCount Companies CompleteDate
+        Contacts DelegationState Delegator DueDate IsAssignmentEditable IsComplete
+        IsRecurring IsTeamTask Mileage Owner PercentComplete Recurrence StartDate Status
+        StatusDescription TotalWork""",
+    "contacts": """Alias AssistantName Birthday BusinessHomePage Children Companies
+        CompanyName CompleteName ContactSource Culture Department DisplayName DirectoryId
+        DirectReports EmailAddresses FileAs FileAsMapping Generation GivenName ImAddresses
+        Initials JobTitle Manager ManagerMailbox MiddleName Mileage MSExchangeCertificate
+        Nickname Notes OfficeLocation PhoneNumbers PhoneticFullName PhoneticFirstName
+        PhoneticLastName Photo PhysicalAddresses PostalAddressIndex Profession SpouseName
+        Surname WeddingAnniversary UserSMIMECertificate HasPicture""",
+    "distributionlist": "Members",
+    "postitem": "PostedTime",
+}
+FIELD_URIS = {
+    f"{prefix}:{name}" for prefix, names in _SCHEMA_URIS.items() for name in names.split()
+}

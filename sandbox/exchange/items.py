@@ -9,9 +9,18 @@ from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
-from . import ids, timezones
+from . import ids, recurrence, timezones
 from .errors import EwsError, schema_error
-from .fields import BOOLEAN, DEFAULT_SHAPE, ENUMS, INTEGER, ORDER, WRITABLE
+from .fields import (
+    BOOLEAN,
+    DEFAULT_SHAPE,
+    ENUMS,
+    FIELD_URIS,
+    INTEGER,
+    NOT_IN_SUMMARY,
+    ORDER,
+    WRITABLE,
+)
 from .store import Item
 from .xml import T, el, format_dt, local, parse_bool, parse_dt, sub, t
 
@@ -42,11 +51,27 @@ class Shape:
     base: str = "IdOnly"
     names: set[str] = field(default_factory=set)
     extended: set[tuple] = field(default_factory=set)
+    summary: bool = False  # FindItem / SyncFolderItems: never the NOT_IN_SUMMARY fields
 
     def wants(self, element: str, name: str) -> bool:
+        if self.summary and name in NOT_IN_SUMMARY:
+            return False
         if name in self.names or self.base == "AllProperties":
             return True
         return self.base == "Default" and name in DEFAULT_SHAPE.get(element, set())
+
+
+def field_name(uri: etree._Element) -> str:
+    """The property a FieldURI names; a value outside types.xsd's enumeration fails schema
+    validation."""
+    value = uri.get("FieldURI", "")
+    if value not in FIELD_URIS:
+        raise schema_error(
+            f"The 'FieldURI' attribute is invalid - The value '{value}' is invalid according "
+            "to its datatype 'http://schemas.microsoft.com/exchange/services/2006/types:"
+            "UnindexedFieldURIType' - The Enumeration constraint failed."
+        )
+    return value.split(":", 1)[1]
 
 
 def parse_shape(elem: etree._Element | None) -> Shape:
@@ -59,10 +84,22 @@ def parse_shape(elem: etree._Element | None) -> Shape:
     if extra is not None:
         for uri in extra:
             if local(uri) == "FieldURI":
-                shape.names.add(uri.get("FieldURI", "").split(":", 1)[-1])
+                shape.names.add(field_name(uri))
             elif local(uri) == "ExtendedFieldURI":
                 shape.extended.add(ext_key(uri))
     return shape
+
+
+def summary_shape(shape: Shape, *, refuse: bool) -> Shape:
+    """The shape as FindItem (``refuse``: a named body or recipient list is an error) or
+    SyncFolderItems (such fields are left out) serve it."""
+    named = sorted(shape.names & NOT_IN_SUMMARY)
+    if refuse and named:
+        raise EwsError(
+            "ErrorInvalidPropertyRequest",
+            f"The property '{named[0]}' can't be used in FindItem requests.",
+        )
+    return Shape(shape.base, set(shape.names), set(shape.extended), summary=True)
 
 
 def _xml(e: etree._Element) -> bytes:
@@ -177,6 +214,8 @@ def finish_calendar(ctx, item: Item, now: datetime) -> None:
             "ErrorCalendarEndDateIsEarlierThanStartDate",
             "EndDate is earlier than StartDate",
         )
+    if data.get("recurrence"):
+        recurrence.check_span(item)
     if not data.get("uid"):
         data["uid"] = ids.new_key().hex().upper() + ids.new_key().hex().upper()[:8]
 

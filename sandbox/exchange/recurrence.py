@@ -193,6 +193,49 @@ def occurrence(item, index: int) -> dict | None:
     return None
 
 
+def check_span(item) -> None:
+    """Exchange refuses a series whose occurrences are longer than the shortest gap between
+    two of its occurrence starts (the pattern's period): ErrorOccurrenceTimeSpanTooBig."""
+    starts = [start for _, start, _ in series(item)[:60]]
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    if gaps and item.data["end"] - item.data["start"] > min(gaps):
+        raise EwsError(
+            "ErrorOccurrenceTimeSpanTooBig",
+            "The duration of an occurrence is longer than the recurrence pattern allows.",
+        )
+
+
+def check_move(item, index: int, start: datetime, end: datetime) -> None:
+    """A modified occurrence must stay between its neighbours (the previous and next
+    occurrences still in the series, moved ones where they were moved to): its local date
+    strictly after the previous one's and before the next one's, without overlapping either.
+    Otherwise Exchange answers ErrorOccurrenceCrossingBoundary."""
+    deleted = item.data.get("deleted", set())
+    exceptions = item.data.get("exceptions", {})
+    horizon = max(end, item.data["start"]) + timedelta(days=800)
+    others = [
+        _occ(n, s, e, exceptions.get(n))
+        for n, s, e in series(item, horizon)
+        if n != index and n not in deleted
+    ]
+    before = [o for o in others if o["index"] < index]
+    after = [o for o in others if o["index"] > index]
+    zone = _zone(item)
+    day = start.astimezone(zone).date()
+    crossing = False
+    if before:
+        prev = before[-1]
+        crossing |= prev["start"].astimezone(zone).date() >= day or prev["end"] > start
+    if after:
+        nxt = after[0]
+        crossing |= nxt["start"].astimezone(zone).date() <= day or nxt["start"] < end
+    if crossing:
+        raise EwsError(
+            "ErrorOccurrenceCrossingBoundary",
+            "Modified occurrence is crossing or overlapping adjacent occurrence.",
+        )
+
+
 def _no_end(item) -> bool:
     rec = parse_recurrence(etree.fromstring(item.data["recurrence"]))
     return "count" not in rec and "end_date" not in rec

@@ -50,7 +50,7 @@ def _node(e: etree._Element):
 
 
 def _field(ctx, item, uri) -> list[str]:
-    from .items import Shape, ext_key, render
+    from .items import Shape, ext_key, field_name, render
 
     if local(uri) == "ExtendedFieldURI":
         key = ext_key(uri)
@@ -59,7 +59,7 @@ def _field(ctx, item, uri) -> list[str]:
             return []
         prop = etree.fromstring(blob)
         return [v.text or "" for v in prop.iter(t("Value"))]
-    name = uri.get("FieldURI", "").split(":", 1)[-1]
+    name = field_name(uri)
     rendered = render(ctx, item, Shape("IdOnly", {name}))
     found = rendered.find(t(name))
     if found is None:

@@ -202,19 +202,21 @@ def _serve(sb: Any, email: str, data: bytes) -> etree._Element:
             faultcode="a:ErrorInvalidOperation",
         )
     mailbox = sb.mailboxes[email]
-    fault = sb.faults.take(op)
-    sb.count_call(email, op)
-    sb.faults.delay()
-    if fault is not None:
-        if isinstance(fault.code, int):
-            raise _HttpStatus(fault.code, f"<h1>{fault.code} - Service Unavailable</h1>")
-        if fault.code == "ErrorServerBusy":
-            from .errors import server_busy
-
-            raise server_busy(fault.backoff_ms if fault.backoff_ms is not None else 1000)
-        return envelope(sb, _all_errors(op, payload, EwsError(fault.code, fault.code)))
+    # The throttle admits the call first and holds its slot for the whole call, latency
+    # included, as EWSMaxConcurrency counts requests in flight.
     release = sb.throttle.enter(email)
     try:
+        fault = sb.faults.take(op)
+        sb.count_call(email, op)
+        sb.faults.delay()
+        if fault is not None:
+            if isinstance(fault.code, int):
+                raise _HttpStatus(fault.code, f"<h1>{fault.code} - Service Unavailable</h1>")
+            if fault.code == "ErrorServerBusy":
+                from .errors import server_busy
+
+                raise server_busy(fault.backoff_ms if fault.backoff_ms is not None else 1000)
+            return envelope(sb, _all_errors(op, payload, EwsError(fault.code, fault.code)))
         ctx = Ctx(sb, mailbox, email, version, tz, op)
         with mailbox.lock:
             messages = handler(ctx, payload)

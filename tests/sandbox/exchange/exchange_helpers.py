@@ -12,13 +12,19 @@ AUTH_TYPES = {"ntlm": NTLM, "basic": BASIC}
 
 
 def account(
-    sb, email: str = ANN, password: str = "password", auth: str = "ntlm", mailbox: str | None = None
+    sb,
+    email: str = ANN,
+    password: str = "password",
+    auth: str = "ntlm",
+    mailbox: str | None = None,
+    max_connections: int | None = None,
 ) -> Account:
     config = Configuration(
         service_endpoint=sb.ews_url,
         credentials=Credentials(email, password),
         auth_type=AUTH_TYPES[auth],
         retry_policy=FailFast(),
+        max_connections=max_connections,
     )
     return Account(mailbox or email, config=config, autodiscover=False, access_type=DELEGATE)
 

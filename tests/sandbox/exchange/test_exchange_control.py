@@ -9,6 +9,7 @@ from exchange_helpers import ANN, BOB, account, sync_page
 from exchangelib import CalendarItem, EWSDateTime, EWSTimeZone
 from exchangelib.errors import (
     ErrorAccessDenied,
+    ErrorExceededConnectionCount,
     ErrorInvalidSyncStateData,
     ErrorMailboxStoreUnavailable,
     ErrorServerBusy,
@@ -94,12 +95,26 @@ def test_budget_per_window_throttles_with_server_busy_until_the_window_passes(xs
 
 
 def test_concurrent_calls_per_user_are_limited(xsb):
+    """Real parallel exchangelib calls, each slowed by the latency knob, overlap inside
+    the throttle: past EWSMaxConcurrency they answer ErrorExceededConnectionCount, which
+    exchangelib meets by shrinking its connection pool and retrying."""
+    from concurrent.futures import ThreadPoolExecutor
+
     acc = account(xsb)
     item = _event(acc)
-    xsb.throttle.max_concurrency = 1
+    xsb.throttle.max_concurrency = 2
+    xsb.faults.latency = 0.3
+    parallel = account(xsb, max_connections=6)  # exchangelib's pool holds 1 by default
+    calendar = parallel.calendar
+    with ThreadPoolExecutor(6) as pool:
+        subjects = list(pool.map(lambda _: calendar.get(id=item.id).subject, range(6)))
+    assert subjects == ["Call"] * 6  # every call got through in the end
+    assert parallel.protocol.max_connections < 6  # after being refused for concurrency
+    xsb.faults.latency = 0.0
     release = xsb.throttle.enter(ANN)  # one call of Ann's still running
     try:
-        with pytest.raises(ErrorServerBusy):
+        xsb.throttle.max_concurrency = 1
+        with pytest.raises(ErrorExceededConnectionCount):
             acc.calendar.get(id=item.id)
         account(xsb, BOB).calendar.refresh()  # other users are not affected
     finally:

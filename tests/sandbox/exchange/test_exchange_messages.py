@@ -106,3 +106,37 @@ def test_meeting_requests_and_cancellations_reach_attendees_with_the_uid(xsb):
     [cancel] = [i for i in bob.inbox.all() if isinstance(i, MeetingCancellation)]
     assert _uid(xsb, cancel.id) == uid
     assert [i["action"] for i in xsb.invitations] == ["created", "cancelled"]
+
+
+def test_updating_a_message_needs_a_message_disposition(xsb):
+    """exchangelib always sends MessageDisposition on a message, so raw SOAP leaves it out."""
+    xsb.outlook.send_mail(BOB, [ANN], "Quote", "Numbers")
+    acc = account(xsb)
+    [mail] = list(acc.inbox.all())
+    change = (
+        '<m:UpdateItem ConflictResolution="AlwaysOverwrite"{disposition}><m:ItemChanges>'
+        '<t:ItemChange><t:ItemId Id="{id}"/><t:Updates><t:SetItemField>'
+        '<t:FieldURI FieldURI="message:IsRead"/><t:Message><t:IsRead>true</t:IsRead>'
+        "</t:Message></t:SetItemField></t:Updates></t:ItemChange></m:ItemChanges>"
+        "</m:UpdateItem>"
+    )
+    r = raw_soap(xsb, change.format(disposition="", id=mail.id))
+    assert "ErrorMessageDispositionRequired" in r.text
+    assert not acc.inbox.get(id=mail.id).is_read
+    mail.is_read = True
+    mail.save(update_fields=["is_read"])  # exchangelib: MessageDisposition="SaveOnly"
+    assert acc.inbox.get(id=mail.id).is_read
+
+
+def test_a_read_flag_change_gives_the_message_a_new_change_key(xsb):
+    xsb.outlook.send_mail(BOB, [ANN], "Quote", "Numbers")
+    acc = account(xsb)
+    [mail] = list(acc.inbox.all())
+    before = mail.changekey
+    mail.is_read = True
+    mail.save(update_fields=["is_read"])
+    got = acc.inbox.get(id=mail.id)
+    assert got.is_read and got.changekey != before
+    xsb.outlook.mark_read(ANN, mail.id, is_read=False)  # as in Outlook: a new key again
+    again = acc.inbox.get(id=mail.id)
+    assert not again.is_read and again.changekey not in (before, got.changekey)

@@ -10,7 +10,11 @@ import datetime as dt
 import pytest
 from exchange_helpers import account, sync_page
 from exchangelib import CalendarItem, EWSDate, EWSDateTime, EWSTimeZone, ExtendedProperty
-from exchangelib.errors import ErrorCalendarViewRangeTooBig
+from exchangelib.errors import (
+    ErrorCalendarViewRangeTooBig,
+    ErrorOccurrenceCrossingBoundary,
+    ErrorOccurrenceTimeSpanTooBig,
+)
 from exchangelib.recurrence import Recurrence, WeeklyPattern
 
 BERLIN = EWSTimeZone("Europe/Berlin")
@@ -111,6 +115,48 @@ def test_weekly_series_with_a_moved_and_a_deleted_occurrence(xsb):
     assert last
     assert [(kind, item.id) for kind, item in changes] == [("update", master.id)]
     assert changes[0][1].type == "RecurringMaster"
+
+
+def test_an_occurrence_cannot_be_moved_past_or_onto_its_neighbours(xsb):
+    acc = account(xsb)
+    _weekly(acc)
+    starts = [o.start for o in _view(acc)]
+    second = _view(acc)[1]
+    start, end = second.start, second.end
+    for days in (8, 7, -7):  # past the third, onto the third's day, onto the first's day
+        second.start, second.end = start + dt.timedelta(days=days), end + dt.timedelta(days=days)
+        with pytest.raises(ErrorOccurrenceCrossingBoundary):
+            second.save(update_fields=["start", "end"])
+    assert [o.start for o in _view(acc)] == starts  # nothing moved
+    second.start = start + dt.timedelta(days=3)  # Saturday, between its neighbours
+    second.end = end + dt.timedelta(days=3)
+    second.save(update_fields=["start", "end"])
+    third = _view(acc)[2]
+    third.start, third.end = second.start, second.end  # onto the moved one's day
+    with pytest.raises(ErrorOccurrenceCrossingBoundary):
+        third.save(update_fields=["start", "end"])
+
+
+def test_an_occurrence_longer_than_the_pattern_period_is_refused(xsb):
+    acc = account(xsb)
+    first = EWSDate(2027, 3, 3)
+    item = CalendarItem(
+        account=acc,
+        folder=acc.calendar,
+        subject="Offsite",
+        start=EWSDateTime(2027, 3, 3, 9, 0, tzinfo=BERLIN),
+        end=EWSDateTime(2027, 3, 12, 9, 0, tzinfo=BERLIN),  # nine days, repeating weekly
+        recurrence=Recurrence(
+            pattern=WeeklyPattern(interval=1, weekdays=[3]), start=first, number=4
+        ),
+    )
+    with pytest.raises(ErrorOccurrenceTimeSpanTooBig):
+        item.save()
+    assert list(acc.calendar.all()) == []
+    master = _weekly(acc)
+    master.end = master.start + dt.timedelta(days=9)
+    with pytest.raises(ErrorOccurrenceTimeSpanTooBig):
+        master.save(update_fields=["end"])
 
 
 def test_sync_returns_masters_never_occurrences(xsb):
