@@ -54,6 +54,7 @@ def list_events(
     deleted: list[str] = []
     rejected: list[Rejected] = []
     masters: list[tuple[CalendarItem, str | None]] = []
+    _fill_details(client, [i for k, i, _ in changes if k in ("create", "update")])
     for kind, item, zone in changes:
         if kind == "delete":
             deleted.append(item.id)  # a single item, or a master: the whole series
@@ -139,8 +140,22 @@ def _view(client: EwsClient, folder, lo: datetime, hi: datetime) -> list:
         )
 
 
+def _fill_details(client: EwsClient, items) -> None:
+    """Body, attendees and organizer of the changed items, which SyncFolderItems does not
+    answer (Exchange leaves them out there as in FindItem): one GetItem per batch, copied
+    onto the synced items so their raw time zones (read from the sync answer) stay."""
+    calendar_items = [i for i in items if isinstance(i, CalendarItem) and i.id]
+    fetched = _exceptions(client, calendar_items)
+    for item in calendar_items:
+        answer = fetched.get(item.id)
+        if answer is not None:
+            for name in EXCEPTION_FIELDS:
+                setattr(item, name, getattr(answer, name))
+
+
 def _exceptions(client: EwsClient, rows) -> dict:
-    """Body and attendees of modified occurrences, by id (GetItem batches)."""
+    """Body, attendees and organizer of these items (modified occurrences, or what sync
+    changed), by id, in GetItem batches."""
     own = {}
     size = client.config.get_batch_size
     for lo in range(0, len(rows), size):

@@ -120,7 +120,8 @@ class ExchangeDriver(Driver):
         # next run's overhead exact.
         exchangelib.close_connections()
         self.server.throttle.window_seconds = 60
-        self.server.throttle.budget = self.RUN_OVERHEAD + pages
+        # Each page is a SyncFolderItems and a GetItem (bodies and attendees).
+        self.server.throttle.budget = self.RUN_OVERHEAD + 2 * pages
 
     def unthrottle(self) -> None:
         self.server.throttle.budget = None
