@@ -66,6 +66,10 @@ DEFAULTS: dict[str, object] = {
     "CRM_SYNC_MAIL_BATCH_SIZE": 50,
     # Gmail's batch endpoint; None: the Gmail URL's host with /batch/gmail/v1.
     "CRM_SYNC_GOOGLE_GMAIL_BATCH_URL": None,
+    # Exchange: changes per SyncFolderItems page (EWS: at most 512), and the longest
+    # ErrorServerBusy back-off waited out within a run (longer ones end it as throttled).
+    "CRM_SYNC_EXCHANGE_PAGE_SIZE": 512,
+    "CRM_SYNC_EXCHANGE_MAX_INLINE_WAIT": 10,
     # Optional "module:callable" or callable: (user, account) -> bool, who may open an
     # Account Calendar. Default: any logged-in user.
     "CRM_SYNC_ACCOUNT_PERMISSION": None,
@@ -91,6 +95,7 @@ SIZES = (
     ("CRM_SYNC_CALENDAR_PAGE_SIZE", 1, 2500),  # Calendar events.list maxResults
     ("CRM_SYNC_MAIL_PAGE_SIZE", 1, 500),  # Gmail messages.list maxResults
     ("CRM_SYNC_MAIL_BATCH_SIZE", 1, 100),  # calls in one Gmail batch request
+    ("CRM_SYNC_EXCHANGE_PAGE_SIZE", 1, 512),  # SyncFolderItems MaxChangesReturned
 )
 
 

@@ -156,7 +156,7 @@ def exchange():
         except ExchangeLinkError as exc:
             error = str(exc)
         else:
-            return _link("exchange", email, settings, [])
+            return _link("exchange", email, settings, [])  # a password grants every feed
     status = 200 if request.method == "GET" else 422
     return render_template("crm_sync/link/exchange.html", form=form, error=error), status
 

@@ -24,7 +24,9 @@ def event(xsb, email: str, subject: str, days: float = 1, hours: float = 1, **kw
     return xsb.outlook.create_event(email, subject, start, start + timedelta(hours=hours), **kw)
 
 
-def weekly(xsb, email: str, subject: str, count: int = 4, tz: str = "Europe/Berlin") -> dict:
+def weekly(
+    xsb, email: str, subject: str, count: int = 4, tz: str = "Europe/Berlin", attendees=()
+) -> dict:
     """Weekly on the weekday 3 days from now, 09:00 local in `tz`, `count` times."""
     first = day(3)
     start = datetime.combine(first, time(9), ZoneInfo(tz))
@@ -36,6 +38,7 @@ def weekly(xsb, email: str, subject: str, count: int = 4, tz: str = "Europe/Berl
         time_zone=tz,
         weekly=[first.strftime("%A")],
         count=count,
+        attendees=list(attendees),
     )
 
 

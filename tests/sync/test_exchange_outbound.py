@@ -168,3 +168,35 @@ def test_backfill_never_sends_invitations(xsb, make_exchange_account, db):
     sync_account(acc.id)
     assert [i["subject"] for i in calendar(xsb)] == ["Moved"]
     assert xsb.invitations == []
+
+
+def test_all_day_appointment_is_pushed_on_its_date_and_comes_back_unchanged(
+    xsb, make_exchange_account, db
+):
+    from datetime import timedelta
+
+    from ews_helpers import day
+
+    acc = make_exchange_account(OWNER)
+    on = day(6)
+    event = create(
+        db,
+        acc,
+        "Offsite",
+        all_day=True,
+        start_date=on,
+        end_date=on + timedelta(days=1),
+        timezone="Pacific/Auckland",
+    )
+    run = sync_account(acc.id)
+    assert run.status == "ok" and run.pushed == 1, run.error
+    [remote] = calendar(xsb)
+    account = ews_account(xsb, OWNER)
+    [item] = account.fetch(ids=[(remote["id"], None)], only_fields=["start", "end", "is_all_day"])
+    assert item.is_all_day and (item.start, item.end) == (on, on)  # exchangelib: end inclusive
+    xsb.reset_calls()
+    run = sync_account(acc.id)
+    assert run.status == "ok" and run.pushed == 0 and writes(xsb) == 0
+    db.session.expire_all()
+    row = db.session.get(CalendarEvent, event.id)
+    assert (row.start_date, row.end_date) == (on, on + timedelta(days=1))

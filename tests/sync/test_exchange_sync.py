@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ews_helpers import at, event, ews_account
+import pytest
+from ews_helpers import at, event, ews_account, weekly
 from sqlalchemy import select
 from sync_helpers import count, timed
 
@@ -155,6 +156,37 @@ def test_inbox_and_sent_items_one_email_per_message_id_dated_by_thread_start(
     assert len({link.thread_external_id for link in links}) == 1  # one ConversationId
 
 
+@pytest.mark.parametrize("sync_between", [False, True])
+def test_a_reply_naming_only_its_parent_is_dated_by_its_conversation_start(
+    xsb, make_exchange_account, db, sync_between
+):
+    """Outlook's References may name the parent alone: the ConversationId ties the third
+    message to the thread the first one started."""
+    ann = make_exchange_account(ANN)
+    make_exchange_account(BOB)
+    xsb.outlook.send_mail(BOB, to=[ANN], subject="Plan", body="1")
+    sync_account(ann.id)
+    first = db.session.scalar(select(Email))
+    xsb.clock.advance(2 * 86400)
+    xsb.outlook.send_mail(ANN, to=[BOB], subject="Re: Plan", body="2", in_reply_to=first.message_id)
+    if sync_between:
+        sync_account(ann.id)
+    second_id = _message_id_of(xsb, ANN, "Re: Plan")
+    xsb.clock.advance(2 * 86400)
+    xsb.outlook.send_mail(BOB, to=[ANN], subject="Re: Re: Plan", body="3", in_reply_to=second_id)
+    run = sync_account(ann.id)
+    assert run.status == "ok", run.error
+    mails = list(db.session.scalars(select(Email).order_by(Email.sent_at)))
+    assert [m.subject for m in mails] == ["Plan", "Re: Plan", "Re: Re: Plan"]
+    assert {m.thread_started_on for m in mails} == {mails[0].sent_at.date()}
+
+
+def _message_id_of(xsb, email: str, subject: str) -> str:
+    account = ews_account(xsb, email)
+    [msg] = account.sent.filter(subject=subject).only("message_id")
+    return msg.message_id
+
+
 def test_held_messages_are_not_downloaded_again_on_a_resync(xsb, make_exchange_account, db):
     acc = make_exchange_account(ANN, sync_calendar=False)
     xsb.add_user("joe@customer.com", "Joe")
@@ -259,3 +291,18 @@ def test_an_unreachable_server_is_transient(xsb, make_exchange_account, db):
     account = db.session.get(LinkedAccount, acc.id)
     assert account.status == "active" and account.failure_count == 1
     assert "unreachable" in account.last_error.lower() or "answer" in account.last_error.lower()
+
+
+def test_a_window_over_two_years_is_viewed_in_parts(xsb, make_exchange_account, db):
+    """EWS refuses a CalendarView over two years: the adapter splits the window."""
+    from plugin.settings import get_settings
+
+    settings = get_settings()
+    settings.window_past_days = settings.window_future_days = 400
+    db.session.commit()
+    acc = make_exchange_account(ANN, sync_email=False)
+    weekly(xsb, ANN, "Standup", count=3)
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert count(db, CalendarEvent) == 3
+    assert ews_calls(xsb, "FindItem") == 2

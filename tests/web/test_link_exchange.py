@@ -6,10 +6,11 @@ from __future__ import annotations
 import base64
 import logging
 import re
+import time
 
 import exchangelib
 import pytest
-from exchange_fixtures import closed_port, self_signed_cert, web_server
+from exchange_fixtures import closed_port, self_signed_cert, silent_server, web_server
 from sqlalchemy import func, select, text
 
 from plugin.models import LinkedAccount
@@ -112,6 +113,7 @@ def test_working_credentials_link_the_mailbox(exchange, client, db, pat, auth_ty
         "auth_type": auth_type,
     }
     assert account.pending_trigger == "link"  # the first sync is asked for at once
+    assert account.sync_calendar and account.sync_email  # a password grants both feeds
     assert exchange.calls(EMAIL).get("GetFolder", 0) >= 1  # the check really opened it
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert f"Exchange account {EMAIL} linked" in page
@@ -158,6 +160,18 @@ def test_wrong_password_with_basic_is_reported(exchange, client, db, pat):
 def test_unreachable_server_is_reported_and_nothing_stored(exchange, client, db, pat):
     url = f"http://127.0.0.1:{closed_port()}/EWS/Exchange.asmx"
     _fails(client, db, submit(client, url), "could not be reached")
+
+
+def test_a_server_that_never_answers_times_out_with_the_configured_timeout(
+    exchange, app, client, db, pat, monkeypatch
+):
+    monkeypatch.setitem(app.config, "CRM_SYNC_EXCHANGE_TIMEOUT", 1)
+    with silent_server() as port:
+        began = time.monotonic()
+        resp = submit(client, f"http://127.0.0.1:{port}/EWS/Exchange.asmx")
+        took = time.monotonic() - began
+    _fails(client, db, resp, "did not answer within 1 seconds")
+    assert took < 10  # exchangelib's default is 120 s per request
 
 
 def test_untrusted_certificate_is_a_tls_failure(exchange, client, db, pat, tmp_path):

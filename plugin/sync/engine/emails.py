@@ -26,6 +26,30 @@ def thread_key(msg: RemoteMessage) -> str:
     return msg.in_reply_to or msg.message_id
 
 
+class ThreadKeys:
+    """The thread key of each message of a page: the one already stored for its provider
+    thread in this account (Gmail threadId, EWS ConversationId), else thread_key(). So a
+    reply whose References name only its parent (as Outlook writes them) joins the thread
+    its conversation started, whatever the page order."""
+
+    def __init__(self, s, account_id: int, pairs: list):
+        ids = {m.thread_id for m, _ in pairs if m.thread_id}
+        query = (
+            select(EmailLink.thread_external_id, Email.thread_key)
+            .join(Email, Email.id == EmailLink.email_id)
+            .where(EmailLink.linked_account_id == account_id)
+        )
+        self.by_thread = dict(rows_in(s, query, EmailLink.thread_external_id, ids)) if ids else {}
+
+    def of(self, msg: RemoteMessage) -> str:
+        key = self.by_thread.get(msg.thread_id) if msg.thread_id else None
+        if key is None:
+            key = thread_key(msg)
+            if msg.thread_id:
+                self.by_thread[msg.thread_id] = key
+        return key
+
+
 def sent_at(msg: RemoteMessage) -> datetime:
     return naive_utc(msg.date or msg.internal_date or utcnow())
 
@@ -110,12 +134,13 @@ def _store(ctx: SyncContext, pairs: list) -> None:
     from ..match_store import store_match
 
     s, account, now = ctx.session, ctx.account, utcnow()
+    keys = ThreadKeys(s, account.id, pairs)
     links, mails = _known(s, account.id, pairs)
-    pairs = _insert_new(ctx, pairs, links, mails, now)
+    pairs = _insert_new(ctx, pairs, links, mails, now, keys)
     if not pairs:
         return
     links, mails = _known(s, account.id, pairs)
-    starts = _thread_starts(s, {thread_key(m) for m, _ in pairs})
+    starts = _thread_starts(s, {keys.of(m) for m, _ in pairs})
     for msg, result in pairs:
         link = links.get(msg.external_id)
         if not result.syncs:
@@ -127,7 +152,7 @@ def _store(ctx: SyncContext, pairs: list) -> None:
         if link is not None:
             link.seen_at = now  # a message's content never changes; labels we do not keep
             continue
-        key, when = thread_key(msg), sent_at(msg)
+        key, when = keys.of(msg), sent_at(msg)
         if mail is None:
             mail = Email(
                 message_id=msg.message_id,
@@ -174,7 +199,9 @@ def _known(s, account_id: int, pairs: list):
     return links, mails
 
 
-def _insert_new(ctx: SyncContext, pairs: list, links: dict, mails: dict, now) -> list:
+def _insert_new(
+    ctx: SyncContext, pairs: list, links: dict, mails: dict, now, keys: ThreadKeys
+) -> list:
     """Insert the page's brand-new messages (no copy here, no email with their Message-ID) in
     bulk, and return the other pairs for the item-by-item path.
 
@@ -199,11 +226,11 @@ def _insert_new(ctx: SyncContext, pairs: list, links: dict, mails: dict, now) ->
     if not fresh:
         return pairs
     s, account = ctx.session, ctx.account
-    starts = _thread_starts(s, {thread_key(m) for m, _ in fresh})
+    starts = _thread_starts(s, {keys.of(m) for m, _ in fresh})
     restarts: dict[str, datetime] = {}
     rows = []
     for msg, _ in fresh:
-        key, when = thread_key(msg), sent_at(msg)
+        key, when = keys.of(msg), sent_at(msg)
         if key in starts and when < starts[key]:
             restarts[key] = min(when, restarts.get(key, when))
         starts[key] = min(when, starts.get(key, when))

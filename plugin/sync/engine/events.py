@@ -242,7 +242,8 @@ def known_occurrences(ctx: SyncContext, series_ids, window: Window) -> dict[str,
         .join(CalendarEvent)
         .where(
             EventLink.linked_account_id == ctx.account.id,
-            CalendarEvent.end_at >= window.start,
+            # overlapping as a CalendarView counts it: ending at the window's start is out
+            CalendarEvent.end_at > window.start,
             CalendarEvent.start_at < window.end,
         )
     )

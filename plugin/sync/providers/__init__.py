@@ -1,4 +1,5 @@
-"""Provider adapters, one module per provider, all behind providers.base.Provider.
+"""Provider adapters, one package per provider (google/, exchange/), all behind
+providers.base.Provider; what they share (retry.py, tagging.py) lives beside base.py.
 
 `get_provider(account)` is the only place that knows which class serves which provider key;
 the engine asks it and never branches on the provider itself.

@@ -33,9 +33,6 @@ def driver(request, provider, db):
 # Known gaps: (test name, provider) -> what the adapter does not do yet. Marked strict xfail,
 # so a gap shows as xfailed (not passed) and its fix fails the run until the entry is removed.
 GAPS = {
-    ("test_first_sync_is_full_then_incremental", "exchange"): (
-        "the Exchange adapter records fewer api_calls than it makes (a GetFolder is not counted)"
-    ),
     ("test_provider_delete_then_crm_edit_ends_the_same_on_both_sides", "exchange"): (
         "a calendar item Outlook deleted (moved to Deleted Items) is still found by id; the "
         "Exchange writer's get() takes it for live, the conflict reverts the CRM meeting"

@@ -27,6 +27,7 @@ from .account import exchange_settings
 from .calendar import list_events
 from .calendar_write import ExchangeCalendarWriter
 from .client import EwsClient, ExchangeConfig
+from .credentials import tls_verify
 from .mail import list_messages
 
 __all__ = ["ExchangeProvider", "exchange_config", "exchange_settings"]
@@ -41,8 +42,9 @@ def exchange_config(config: Mapping) -> ExchangeConfig:
         retry_attempts=int(config.get("CRM_SYNC_RETRY_ATTEMPTS", 3)),
         retry_base_delay=float(config.get("CRM_SYNC_RETRY_BASE_SECONDS", 0.5)),
         max_inline_wait=float(config.get("CRM_SYNC_EXCHANGE_MAX_INLINE_WAIT", 10)),
-        page_size=min(512, int(config.get("CRM_SYNC_EXCHANGE_PAGE_SIZE", 512))),
+        page_size=int(config.get("CRM_SYNC_EXCHANGE_PAGE_SIZE", 512)),  # 1-512: config.check
         get_batch_size=int(config.get("CRM_SYNC_MAIL_BATCH_SIZE", 50)),
+        tls_verify=tls_verify(config),
     )
 
 

@@ -15,11 +15,13 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from exchangelib import CalendarItem, EWSDateTime
+from exchangelib.properties import CalendarView
+from exchangelib.services import FindItem
 
 from ...errors import ItemRejected
 from ..base import ChangeSet, KnownOccurrences, Person, Rejected, RemoteEvent, Window
 from .client import EwsClient
-from .fields import CRM_FIELD, EVENT_FIELDS, OCCURRENCE_FIELDS, sync_page
+from .fields import CRM_FIELD, EVENT_FIELDS, EXCEPTION_FIELDS, VIEW_FIELDS, sync_page
 from .zones import iana_zone
 
 CALENDAR_ID = "calendar"
@@ -87,21 +89,25 @@ def list_events(
 
 def _expand(client: EwsClient, folder, masters, window: Window, known: KnownOccurrences | None):
     """The occurrences of these masters inside the window (one CalendarView for the page,
-    split where the window is longer than EWS allows), and the occurrences the CRM holds
-    that the view no longer shows (moved out of the window, or deleted)."""
+    split where the window is longer than EWS allows; exceptions then fetched in one GetItem
+    for their own body and attendees), and the occurrences the CRM holds that the view no
+    longer shows (moved out of the window, or deleted)."""
     by_uid = {m.uid: (m, zone) for m, zone in masters}
+    rows = {}  # by id: an occurrence across two views' boundary comes once
+    for lo, hi in _spans(window):
+        for row in client.call(lambda lo=lo, hi=hi: _view(client, folder, lo, hi)):
+            if getattr(row, "uid", None) in by_uid and row.type != MASTER:
+                rows.setdefault(row.id, row)
+    rows = list(rows.values())
+    own = _exceptions(client, [r for r in rows if r.type == "Exception"])
     found: dict[str, list[RemoteEvent]] = {m.id: [] for m, _ in masters}
     rejected = []
-    for lo, hi in _spans(window):
-        rows = client.call(lambda lo=lo, hi=hi: _view(folder, lo, hi))
-        for row in rows:
-            master = by_uid.get(getattr(row, "uid", None))
-            if master is None or row.type == MASTER:
-                continue  # single items and other series: not changed on this page
-            try:
-                found[master[0].id].append(parse_item(row, master[1], series=master[0]))
-            except ItemRejected as exc:
-                rejected.append(Rejected(exc.external_id or row.id, str(exc), exc.detail))
+    for row in rows:
+        master, zone = by_uid[row.uid]
+        try:
+            found[master.id].append(parse_item(row, zone, series=master, own=own.get(row.id)))
+        except ItemRejected as exc:
+            rejected.append(Rejected(exc.external_id or row.id, str(exc), exc.detail))
     items = [e for events in found.values() for e in events if not e.cancelled]
     held = known(list(found), window) if known else {}
     gone = []
@@ -111,11 +117,43 @@ def _expand(client: EwsClient, folder, masters, window: Window, known: KnownOccu
     return items, gone, rejected
 
 
-def _view(folder, lo: datetime, hi: datetime) -> list:
+def _view(client: EwsClient, folder, lo: datetime, hi: datetime) -> list:
+    """One FindItem with a CalendarView, asking only for what FindItem can answer."""
+    fields = {f for f in folder.normalize_fields(fields=VIEW_FIELDS) if not f.field.is_attribute}
+    svc = FindItem(account=client.account)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        view = folder.view(start=_ews(lo), end=_ews(hi)).only(*OCCURRENCE_FIELDS)
-        return list(view)
+        return list(
+            svc.call(
+                folders=[folder],
+                additional_fields=fields,
+                restriction=None,
+                order_fields=None,
+                shape="IdOnly",
+                query_string=None,
+                depth="Shallow",
+                calendar_view=CalendarView(start=_ews(lo), end=_ews(hi)),
+                max_items=None,
+                offset=0,
+            )
+        )
+
+
+def _exceptions(client: EwsClient, rows) -> dict:
+    """Body and attendees of modified occurrences, by id (GetItem batches)."""
+    own = {}
+    size = client.config.get_batch_size
+    for lo in range(0, len(rows), size):
+        part = [(r.id, r.changekey) for r in rows[lo : lo + size]]
+        answers = client.call(
+            lambda part=part: list(
+                client.account.fetch(ids=part, only_fields=EXCEPTION_FIELDS, chunk_size=len(part))
+            )
+        )
+        for (item_id, _), answer in zip(part, answers, strict=True):
+            if not isinstance(answer, Exception):
+                own[item_id] = answer
+    return own
 
 
 def _spans(window: Window):
@@ -130,9 +168,10 @@ def _ews(naive_utc: datetime) -> EWSDateTime:
     return EWSDateTime.from_datetime(naive_utc.replace(tzinfo=UTC))
 
 
-def parse_item(item, zone_id: str | None, series=None, calendar_id: str = CALENDAR_ID):
-    """Map a single item, or an occurrence of `series` (its master); anything unreadable
-    raises ItemRejected for that item only."""
+def parse_item(item, zone_id: str | None, series=None, calendar_id: str = CALENDAR_ID, own=None):
+    """Map a single item, or an occurrence of `series` (its master) as a CalendarView row,
+    with body and attendees from `own` (an exception's, fetched) or else the master's;
+    anything unreadable raises ItemRejected for that item only."""
     ext_id = item.id
     if not ext_id:
         raise ItemRejected("Calendar item without an id")
@@ -145,14 +184,18 @@ def parse_item(item, zone_id: str | None, series=None, calendar_id: str = CALEND
             original = _original(getattr(item, "original_start", None), tz, all_day) or start
     except (TypeError, ValueError, AttributeError) as exc:
         raise ItemRejected(f"Unreadable event times: {exc}", ext_id) from exc
+    # A view row has no body or attendees: an exception's own (fetched), or the series'.
+    details = item if series is None else (own if own is not None else series)
+    if series is not None and getattr(item, "body", None) is not None:
+        details = item  # read in full (GetItem), as the writer does
     title = item.subject or ""
-    description = str(item.body) if item.body else None
+    description = str(details.body) if details.body else None
     for name, value in (("title", title), ("description", description or "")):
         if "\x00" in value:
             raise ItemRejected(f"The event {name} contains NUL characters", ext_id)
     owner = series if series is not None else item
-    organizer = owner.organizer if series is None else (item.organizer or owner.organizer)
-    people = list(item.required_attendees or []) + list(item.optional_attendees or [])
+    organizer = details.organizer or owner.organizer
+    people = list(details.required_attendees or []) + list(details.optional_attendees or [])
     return RemoteEvent(
         external_id=ext_id,
         calendar_id=calendar_id,

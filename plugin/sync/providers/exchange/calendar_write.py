@@ -172,7 +172,7 @@ def _fields(draft: EventDraft) -> dict:
     if draft.all_day:
         start, end = _date(draft.start), _date(draft.end)
         # exchangelib sends an all-day end as the day after its (inclusive) end date.
-        times = {"start": start, "end": EWSDate.from_date(end - timedelta(days=1))}
+        times = {"start": start, "end": _date(end - timedelta(days=1))}
     else:
         times = {"start": _dt(draft.start, tz), "end": _dt(draft.end, tz)}
     return {
@@ -191,9 +191,9 @@ def _fields(draft: EventDraft) -> dict:
     }
 
 
-def _date(value) -> EWSDate:
+def _date(value: date | datetime) -> EWSDate:
     day = value.date() if isinstance(value, datetime) else value
-    return EWSDate.from_date(day) if isinstance(day, date) else day
+    return EWSDate(day.year, day.month, day.day)
 
 
 def _dt(value, tz: EWSTimeZone) -> EWSDateTime:

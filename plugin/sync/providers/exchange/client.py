@@ -17,6 +17,7 @@ from exchangelib.protocol import FailFast
 from ...errors import AuthRevoked, SyncError, SyncTokenInvalid, Throttled, TransientError
 from ..retry import backoff_delay, server_wait
 from .account import ews_url
+from .credentials import apply_connection_settings
 
 T = TypeVar("T")
 AUTH = {"ntlm": NTLM, "basic": BASIC}
@@ -39,6 +40,7 @@ class ExchangeConfig:
     max_inline_wait: float = 10
     page_size: int = 512  # SyncFolderItems MaxChangesReturned, at most 512
     get_batch_size: int = 50  # items per GetItem
+    tls_verify: bool | str = True  # or a CA bundle path (credentials.tls_verify)
 
 
 def classify(exc: Exception) -> SyncError:
@@ -73,6 +75,19 @@ def classify(exc: Exception) -> SyncError:
     raise exc
 
 
+class CountingFailFast(FailFast):
+    """FailFast (a 401 is a wrong password) that also counts every answer EWS sends, so the
+    run's API calls are what reached Exchange: each page, each GetItem batch, retries and
+    exchangelib's own requests (folder lookups, the version probe) included."""
+
+    def __init__(self):
+        self.answers = 0
+
+    def raise_response_errors(self, response):
+        self.answers += 1
+        return super().raise_response_errors(response)
+
+
 class EwsClient:
     """The exchangelib Account of one linked account, and every call made through it."""
 
@@ -84,30 +99,38 @@ class EwsClient:
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.config = config
-        self.calls = 0
+        self._policy = CountingFailFast()
         self._sleep = sleep
         if not settings.get("server") or not settings.get("password"):
             raise AuthRevoked("No Exchange server or password is stored; please re-link.")
-        self.account = Account(
-            email,
-            config=Configuration(
-                service_endpoint=ews_url(settings["server"]),
-                credentials=Credentials(settings["username"] or email, settings["password"]),
-                auth_type=AUTH[settings.get("auth_type") or "ntlm"],
-                retry_policy=FailFast(),
-            ),
-            autodiscover=False,
-            access_type=DELEGATE,
+        configuration = Configuration(
+            service_endpoint=ews_url(settings["server"]),
+            credentials=Credentials(settings["username"] or email, settings["password"]),
+            auth_type=AUTH[settings.get("auth_type") or "ntlm"],
+            retry_policy=self._policy,
         )
+        apply_connection_settings(configuration, config.timeout, config.tls_verify)
+        self.account = Account(
+            email, config=configuration, autodiscover=False, access_type=DELEGATE
+        )
+        # exchangelib caches one protocol per endpoint and credentials: make this run's
+        # policy (and count) the one it uses, and its timeout (120 s by default) ours.
+        protocol = self.account.protocol
+        protocol.config.retry_policy = self._policy
+        protocol.TIMEOUT = config.timeout
 
-    def call(self, fn: Callable[[], T], requests: int = 1) -> T:
-        """Run `fn` (which sends `requests` EWS requests and consumes their answers), retried
+    @property
+    def calls(self) -> int:
+        """EWS requests answered in this client's lifetime."""
+        return self._policy.answers
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """Run `fn` (which sends EWS requests and consumes their answers), retried
         on a busy server after its back-off (when short enough) and on connection failures
         with our jittered back-off; anything else is raised as the engine's class."""
         attempt = 0
         while True:
             attempt += 1
-            self.calls += requests
             try:
                 return fn()
             except Exception as exc:  # noqa: BLE001 - classified, or raised as it was

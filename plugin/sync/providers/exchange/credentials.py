@@ -89,7 +89,7 @@ def store_exchange_settings(account, server: str, username: str, password: str, 
     return account
 
 
-def _tls_verify(config: Mapping) -> bool | str:
+def tls_verify(config: Mapping) -> bool | str:
     """CRM_SYNC_EXCHANGE_CA_BUNDLE (a path) wins over CRM_SYNC_EXCHANGE_VERIFY_TLS."""
     bundle = config.get("CRM_SYNC_EXCHANGE_CA_BUNDLE")
     if bundle:
@@ -116,13 +116,31 @@ class _TlsAdapter(requests.adapters.HTTPAdapter):
 
 
 def _configure_protocol(protocol, config: Mapping) -> None:
-    """Apply the timeout and TLS settings to this protocol's sessions only (exchangelib's
-    own knobs for them, TIMEOUT and HTTP_ADAPTER_CLS, are process-wide class attributes)."""
-    protocol.TIMEOUT = float(config.get("CRM_SYNC_EXCHANGE_TIMEOUT") or 20)
-    verify = _tls_verify(config)
-    if verify is True or getattr(protocol, "_crm_sync_verify", None) == verify:
+    apply_connection_settings(
+        protocol, float(config.get("CRM_SYNC_EXCHANGE_TIMEOUT") or 20), tls_verify(config)
+    )
+
+
+def apply_connection_settings(protocol_or_configuration, timeout: float, verify) -> None:
+    """Give one exchangelib protocol (or the one a Configuration maps to, before its first
+    request) this timeout and TLS verification (True, False or a CA bundle path), leaving
+    exchangelib's process-wide TIMEOUT and HTTP_ADAPTER_CLS alone."""
+    from exchangelib import Configuration
+    from exchangelib.protocol import Protocol
+
+    protocol = protocol_or_configuration
+    if isinstance(protocol, Configuration):
+        protocol = Protocol(config=protocol)
+    protocol.TIMEOUT = float(timeout)
+    if getattr(protocol, "_crm_sync_verify", True) == verify:
         return
     create = getattr(protocol, "_crm_sync_create", protocol.create_session)
+    protocol._crm_sync_create = create
+    protocol._crm_sync_verify = verify
+    protocol.close()  # pooled sessions made with the old setting go
+    if verify is True:
+        protocol.create_session = create
+        return
 
     def create_session():
         session = create()
@@ -136,9 +154,7 @@ def _configure_protocol(protocol, config: Mapping) -> None:
         session.mount(protocol.service_endpoint, adapter)
         return session
 
-    protocol._crm_sync_create = create
     protocol.create_session = create_session
-    protocol._crm_sync_verify = verify
 
 
 def configuration(settings: Mapping, config: Mapping):
@@ -191,6 +207,13 @@ def _chain(exc: BaseException):
 def _is_tls(exc: BaseException) -> bool:
     return any(
         isinstance(e, (ssl.SSLError, requests.exceptions.SSLError)) or "SSLError" in str(e)
+        for e in _chain(exc)
+    )
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    return any(
+        isinstance(e, requests.exceptions.ReadTimeout) or "ReadTimeout" in str(e)
         for e in _chain(exc)
     )
 
@@ -249,6 +272,13 @@ def check_credentials(
                 f"A secure (TLS) connection to {host} could not be made: its certificate "
                 "was not trusted or the server does not speak https on that address. Check "
                 "the server name, or ask your administrator to set CRM_SYNC_EXCHANGE_CA_BUNDLE."
+            ) from None
+        if _is_timeout(exc):
+            timeout = config.get("CRM_SYNC_EXCHANGE_TIMEOUT") or 20
+            log.info("Exchange link check: %s did not answer in time", url)
+            raise ExchangeLinkError(
+                f"The Exchange server {host} accepted the connection but did not answer "
+                f"within {timeout} seconds. Check the server name, or try again later."
             ) from None
         if _is_unreachable(exc):
             log.info("Exchange link check: %s unreachable: %s", url, type(exc).__name__)

@@ -47,7 +47,21 @@ EVENT_FIELDS = (
     "is_cancelled",
     CRM_FIELD,
 )
-OCCURRENCE_FIELDS = tuple(f for f in EVENT_FIELDS if f != CRM_FIELD) + ("original_start",)
+# What a CalendarView (FindItem) may return: no body and no attendees, which EWS serves by
+# GetItem only. A plain occurrence has its master's; an exception is fetched for its own.
+VIEW_FIELDS = (
+    "subject",
+    "location",
+    "start",
+    "end",
+    "is_all_day",
+    "type",
+    "uid",
+    "last_modified_time",
+    "is_cancelled",
+    "original_start",
+)
+EXCEPTION_FIELDS = ("body", "required_attendees", "optional_attendees", "organizer")
 # Listing mail needs only what decides whether to download it.
 MAIL_LIST_FIELDS = ("datetime_received",)
 MAIL_FIELDS = (
