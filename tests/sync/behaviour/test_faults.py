@@ -78,7 +78,9 @@ def test_worker_killed_mid_sync_resumes_without_loss_or_duplicates(driver, db, a
     for i in range(40):
         driver.event(ANN, f"E{i:02d}", days=1 + i / 10)
     driver.set_latency(0.15)
-    extra = {driver.page_size_key: 4, "CRM_SYNC_LEASE_SECONDS": 2}
+    # A lease short enough to run out soon after the kill, long enough that a loaded machine
+    # does not lose it between two pages (which would add a lease_lost run).
+    extra = {driver.page_size_key: 4, "CRM_SYNC_LEASE_SECONDS": 5}
     victim = _worker(driver, app, database_url, **extra)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -94,12 +96,11 @@ def test_worker_killed_mid_sync_resumes_without_loss_or_duplicates(driver, db, a
     cursor = db.session.scalar(select(SyncCursor))
     assert cursor.page_token and cursor.cursor is None
 
-    time.sleep(2.1)  # the dead worker's lease runs out
+    time.sleep(5.1)  # the dead worker's lease runs out
     driver.set_latency(0)
     driver.reset_calls()
-    # The survivor's lease is long: on a loaded host a 2 s lease can run out between two of
-    # its own pages, which is the lease test's subject, not this one's.
-    wait_all([_worker(driver, app, database_url, **{**extra, "CRM_SYNC_LEASE_SECONDS": 60})])
+    # The resumer holds a longer lease still: it has no one to make way for.
+    wait_all([_worker(driver, app, database_url, **{**extra, "CRM_SYNC_LEASE_SECONDS": 30})])
     db.session.expire_all()
     assert count(db, CalendarEvent) == 40 and count(db, EventLink) == 40
     assert len(set(db.session.scalars(select(CalendarEvent.title)))) == 40
