@@ -16,7 +16,7 @@ import requests
 from werkzeug.wrappers import Response
 
 from .errors import GraphError
-from .routes import Ctx, route
+from .routes import READ_CAL, READ_MAIL, Ctx, route
 from .times import parse_instant
 
 MAX_MINUTES = 10080  # events, messages: under 7 days
@@ -59,6 +59,7 @@ def create(ctx: Ctx):
     resource = str(body.get("resource", ""))
     if not RESOURCES.match(resource):
         raise GraphError(400, f"Resource '{resource}' is not supported.", "InvalidRequest")
+    check_access(ctx, resource)
     kinds = {k.strip() for k in str(body.get("changeType", "")).split(",") if k.strip()}
     if not kinds or kinds - CHANGE_TYPES:
         raise GraphError(
@@ -86,6 +87,27 @@ def create(ctx: Ctx):
     }
     ctx.sb.state.subscriptions[sub["id"]] = sub
     return 201, subscription_json(ctx, sub)
+
+
+def check_access(ctx: Ctx, resource: str) -> None:
+    """The delegated permission the resource needs (Calendars.Read* for events, Mail.Read*
+    for messages), and a ``users/{id}`` that is the caller (by address or object id): a
+    delegated token cannot subscribe to another user's mailbox without shared access."""
+    owner = resource.lstrip("/").split("/", 1)[0]
+    if owner.lower() == "users":
+        who = resource.lstrip("/").split("/")[1].strip("'").lower()
+        user = ctx.sb.state.users[ctx.email]
+        if who not in (ctx.email.lower(), str(user.oid).lower()):
+            raise GraphError(
+                403, "Access is denied. Check credentials and try again.", "ErrorAccessDenied"
+            )
+    needed = READ_CAL if resource.lower().endswith("events") else READ_MAIL
+    if not set(needed) & set(ctx.scopes):
+        raise GraphError(
+            403,
+            "Access is denied. Check credentials and try again.",
+            "ErrorAccessDenied",
+        )
 
 
 def validate(url: str) -> None:
