@@ -158,8 +158,47 @@ def apply_fields(event_data: dict, body: dict) -> None:
             event_data[name] = body[name]
 
 
+# Event properties of Graph's schema that are accepted and ignored (not modelled).
+IGNORED = (
+    "bodyPreview",
+    "hasAttachments",
+    "isCancelled",
+    "isDraft",
+    "isOrganizer",
+    "onlineMeeting",
+    "onlineMeetingProvider",
+    "onlineMeetingUrl",
+    "originalStart",
+    "originalStartTimeZone",
+    "originalEndTimeZone",
+    "responseStatus",
+    "attachments",
+    "calendar",
+    "extensions",
+    "multiValueExtendedProperties",
+    "@odata.type",
+    "@odata.context",
+)
+WRITABLE = FIELDS + (
+    "isAllDay",
+    "start",
+    "end",
+    "recurrence",
+    "transactionId",
+    "singleValueExtendedProperties",
+)
+
+
 def check_writable(body: dict) -> None:
     for name in body:
+        if name not in WRITABLE + READ_ONLY + IGNORED:
+            raise GraphError(
+                400,
+                f"The property '{name}' does not exist on type 'microsoft.graph.event'. "
+                "Make sure to only use property names that are defined by the type or mark "
+                "the type as open type.",
+                "RequestBodyRead",
+            )
         if name in READ_ONLY and name not in ("@odata.etag", "changeKey"):
             raise GraphError(
                 400,
@@ -228,8 +267,8 @@ def create_event(ctx: Ctx, body: dict) -> tuple[Event, bool]:
     now = ctx.now
     event = Event(new_id(), {}, start, end, now, now, transaction_id=tx)
     apply_fields(event.data, body)
-    event.data["_start_tz"] = body["start"].get("timeZone", "UTC")
-    event.data["_end_tz"] = body["end"].get("timeZone", "UTC")
+    event.data["_start_tz"] = body["start"]["timeZone"]
+    event.data["_end_tz"] = body["end"]["timeZone"]
     if body.get("recurrence"):
         event.recurrence = normalize_recurrence(body["recurrence"], start)
     event.extended = extended_properties(body)
@@ -367,9 +406,10 @@ def patch_event(ctx: Ctx, event_id: str):
         check_if_match(ctx, event.change_key)
         if "start" in body:
             event.start = parse_dtz(body["start"], "start")
-            event.data["_start_tz"] = body["start"].get("timeZone", "UTC")
+            event.data["_start_tz"] = body["start"]["timeZone"]
         if "end" in body:
             event.end = parse_dtz(body["end"], "end")
+            event.data["_end_tz"] = body["end"]["timeZone"]
         if event.end < event.start:
             raise GraphError(400, "The Event end must be after the start.", "ErrorInvalidRequest")
         apply_fields(event.data, body)
