@@ -318,6 +318,15 @@ EXT_FILTER = re.compile(
 )
 
 
+def query_int(args, name: str, default: int) -> int:
+    raw = args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise GraphError(400, f"Invalid value '{raw}' for query option '{name}'.", "BadRequest")
+    return int(raw)
+
+
 @route(EVENTS, ("GET",), "events.list", READ_CAL)
 def list_events(ctx: Ctx):
     box, args = ctx.mailbox, ctx.request.args
@@ -331,8 +340,8 @@ def list_events(ctx: Ctx):
         events = [
             e for e in events if any(k.lower() == pid and v == value for k, v in e.extended.items())
         ]
-    top = int(args.get("$top", ctx.page_size(10)))
-    skip = int(args.get("$skip", 0))
+    top = query_int(args, "$top", ctx.page_size(10))
+    skip = query_int(args, "$skip", 0)
     page = events[skip : skip + top]
     out = {
         "@odata.context": f"{ctx.sb.base_url}/v1.0/$metadata#users('{ctx.email}')/events",
@@ -524,6 +533,7 @@ def delta(ctx: Ctx):
         if (
             token is None
             or token["email"] != ctx.email
+            or token.get("resource") != "calendarView"
             or token["kind"] != ("page" if skip else "delta")
         ):
             raise GraphError(
@@ -547,6 +557,7 @@ def delta(ctx: Ctx):
         start, end = window(ctx)
         token = {
             "kind": "delta",
+            "resource": "calendarView",
             "email": ctx.email,
             "start": start,
             "end": end,
@@ -569,6 +580,7 @@ def round_from(ctx: Ctx, token: dict) -> dict:
     removed = [i for i in seen if i not in current]
     return {
         "kind": "page",
+        "resource": "calendarView",
         "email": ctx.email,
         "start": token["start"],
         "end": token["end"],
@@ -611,6 +623,7 @@ def page(ctx: Ctx, token: dict, store: dict):
     else:
         store[key] = {
             "kind": "delta",
+            "resource": "calendarView",
             "email": ctx.email,
             "start": token["start"],
             "end": token["end"],

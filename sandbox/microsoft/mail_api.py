@@ -201,6 +201,7 @@ def messages_delta(ctx: Ctx, folder: str):
         if (
             token is None
             or token["email"] != ctx.email
+            or token.get("resource") != "messages"
             or token["folder"] != name
             or token["epoch"] != sb.state.epoch
         ):
@@ -212,6 +213,7 @@ def messages_delta(ctx: Ctx, folder: str):
     else:
         token = {
             "kind": "delta",
+            "resource": "messages",
             "email": ctx.email,
             "folder": name,
             "seen": {},
@@ -258,6 +260,7 @@ def messages_delta(ctx: Ctx, folder: str):
     else:
         store[key] = {
             "kind": "delta",
+            "resource": "messages",
             "email": ctx.email,
             "folder": name,
             "seen": token["seen"],
