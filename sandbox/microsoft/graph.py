@@ -192,6 +192,25 @@ def batch(ctx: Ctx) -> Response:
                 "The url must be relative.",
                 "BadRequest",
             )
+        if url.lstrip("/").lower().split("/", 1)[0] in ("v1.0", "beta"):
+            raise GraphError(
+                400,
+                f"Invalid request url '{url}' for request '{step['id']}'. The url must be "
+                "relative to the version, as '/me', not '/v1.0/me'.",
+                "BadRequest",
+            )
+        if not url:
+            raise GraphError(400, f"Request '{step['id']}' has no url.", "BadRequest")
+        if not str(step.get("method") or ""):
+            raise GraphError(400, f"Request '{step['id']}' has no method.", "BadRequest")
+        step_headers = {str(k).lower() for k in (step.get("headers") or {})}
+        if step.get("body") is not None and "content-type" not in step_headers:
+            raise GraphError(
+                400,
+                f"Content-Type header must be specified for request '{step['id']}', "
+                "which has a body.",
+                "BadRequest",
+            )
         for dep in step.get("dependsOn") or []:
             if str(dep) not in ids[: ids.index(str(step["id"]))]:
                 raise GraphError(
@@ -229,20 +248,18 @@ def run_step(ctx: Ctx, step: dict) -> dict:
     url = str(step["url"])
     if not url.startswith("/"):
         url = "/" + url
-    if not url.lower().startswith("/v1.0/"):
-        url = "/v1.0" + url
+    url = "/v1.0" + url
     headers = {k: v for k, v in (step.get("headers") or {}).items()}
     headers["Authorization"] = ctx.request.headers.get("Authorization", "")
     body = step.get("body")
     data = None
     if body is not None:
         data = body if isinstance(body, str) else json.dumps(body)
-        headers.setdefault("Content-Type", "application/json")
     path, _, query = url.partition("?")
     env = EnvironBuilder(
         path=path,
         query_string=query,
-        method=str(step.get("method", "GET")).upper(),
+        method=str(step["method"]).upper(),
         headers=headers,
         data=data,
     ).get_environ()

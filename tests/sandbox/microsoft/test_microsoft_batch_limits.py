@@ -165,3 +165,27 @@ def test_error_shapes(msb):
     )
     msb.throttle.budget = 0
     shape(requests.get(f"{g}/me", headers=h, timeout=5), 429, "ApplicationThrottled")
+
+
+EVENT = {
+    "subject": "From a batch",
+    "start": {"dateTime": "2026-12-03T09:00:00", "timeZone": "UTC"},
+    "end": {"dateTime": "2026-12-03T10:00:00", "timeZone": "UTC"},
+}
+
+
+def test_a_step_body_needs_a_content_type(msb):
+    step = {"id": "1", "method": "POST", "url": "/me/events", "body": EVENT}
+    answer = batch(msb, [step])
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "BadRequest"
+    assert msb.mailbox(ANN).events == {}
+    typed = {**step, "headers": {"content-type": "application/json"}}
+    assert batch(msb, [typed]).json()["responses"][0]["status"] == 201
+
+
+def test_a_step_url_with_the_version_or_no_method_is_refused(msb):
+    versioned = batch(msb, [{"id": "1", "method": "GET", "url": "/v1.0/me"}])
+    assert versioned.status_code == 400 and versioned.json()["error"]["code"] == "BadRequest"
+    no_method = batch(msb, [{"id": "1", "url": "/me"}])
+    assert no_method.status_code == 400 and no_method.json()["error"]["code"] == "BadRequest"
+    assert "me.get" not in msb.calls()
