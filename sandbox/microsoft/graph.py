@@ -97,6 +97,8 @@ def _handle(sb, request: Request, in_batch: bool = False) -> Response:
         if fault is not None:
             raise fault_error(fault)
         sb.count_call(ctx.email, r.op)  # executed, whatever it answers
+        if r.before is not None:  # e.g. a subscription's validation handshake: never locked
+            ctx.prepared = r.before(ctx, **args)
         with sb.state.lock:
             answer = r.fn(ctx, **args)
     finally:

@@ -53,13 +53,15 @@ def check_expiry(ctx: Ctx, text: str | None):
     return when
 
 
-@route(r"/subscriptions", ("POST",), "subscriptions.create")
-def create(ctx: Ctx):
+def prepare(ctx: Ctx) -> dict:
+    """Check the request and run the validation handshake, outside the state lock: a slow
+    notification URL, or one that calls Graph back, must not stall other calls."""
     body = ctx.body()
     resource = str(body.get("resource", ""))
     if not RESOURCES.match(resource):
         raise GraphError(400, f"Resource '{resource}' is not supported.", "InvalidRequest")
-    check_access(ctx, resource)
+    with ctx.sb.state.lock:
+        check_access(ctx, resource)
     kinds = {k.strip() for k in str(body.get("changeType", "")).split(",") if k.strip()}
     if not kinds or kinds - CHANGE_TYPES:
         raise GraphError(
@@ -71,8 +73,16 @@ def create(ctx: Ctx):
     url = str(body.get("notificationUrl", ""))
     if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
         raise GraphError(400, "The notification URL must be HTTPS.", "InvalidRequest")
-    when = check_expiry(ctx, body.get("expirationDateTime"))
+    check_expiry(ctx, body.get("expirationDateTime"))
     validate(url)
+    return {"resource": resource, "kinds": kinds, "state": state, "url": url, "body": body}
+
+
+@route(r"/subscriptions", ("POST",), "subscriptions.create", before=prepare)
+def create(ctx: Ctx):
+    p = ctx.prepared
+    resource, kinds, state, url = p["resource"], p["kinds"], p["state"], p["url"]
+    when = check_expiry(ctx, p["body"].get("expirationDateTime"))
     sub = {
         "id": str(uuid.uuid4()),
         "resource": resource,

@@ -21,6 +21,7 @@ class Receiver:
 
     def __init__(self):
         self.echo = True
+        self.on_validation = None  # called before answering a validation request
         self.seen: list[str] = []
         self.notes: list[dict] = []
         receiver = self
@@ -36,6 +37,8 @@ class Receiver:
                     self.end_headers()
                     return
                 token = query["validationToken"][0]
+                if receiver.on_validation is not None:
+                    receiver.on_validation()
                 receiver.seen.append(token)
                 body = (token if receiver.echo else "nope").encode()
                 self.send_response(200)
@@ -179,3 +182,23 @@ def test_another_users_mailbox_cannot_be_subscribed(msb, receiver):
     own = subscription(msb, receiver.url)
     own.resource = f"users/{msb.state.users[ANN].oid}/events"
     assert run(msb, lambda c: c.subscriptions.post(own)).resource == own.resource
+
+
+def test_the_handshake_does_not_block_other_graph_calls(msb, receiver):
+    """A receiver that calls Graph back while validating (as a push handler may) gets its
+    answer at once: the handshake does not hold the stand-in's lock."""
+    answers = []
+    token = token_for(msb, ANN)
+
+    def call_back():
+        began = time.monotonic()
+        me = requests.get(
+            f"{msb.graph_url}/me", headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
+        answers.append((me.status_code, time.monotonic() - began))
+
+    receiver.on_validation = call_back
+    made = run(msb, lambda c: c.subscriptions.post(subscription(msb, receiver.url)))
+    assert made.id
+    ((status, seconds),) = answers
+    assert status == 200 and seconds < 2
