@@ -9,6 +9,7 @@ import secrets
 
 from werkzeug.wrappers import Response
 
+from .calendar_api import DELTA_TOKEN_DAYS
 from .errors import GraphError
 from .mailbox import Message, new_id
 from .routes import READ_MAIL, SEND_MAIL, Ctx, route
@@ -203,12 +204,19 @@ def messages_delta(ctx: Ctx, folder: str):
             or token["email"] != ctx.email
             or token.get("resource") != "messages"
             or token["folder"] != name
+            or token["kind"] != ("page" if skip else "delta")
             or token["epoch"] != sb.state.epoch
         ):
             raise GraphError(
                 410,
                 "The sync state generation was not found, or the sync state is invalid.",
                 "syncStateNotFound",
+            )
+        if dtok and token["created"] + DELTA_TOKEN_DAYS * 86400 < ctx.now:
+            raise GraphError(
+                410,
+                "Resync required. Replace any local cached data with a full sync.",
+                "resyncRequired",
             )
     else:
         token = {
@@ -219,6 +227,7 @@ def messages_delta(ctx: Ctx, folder: str):
             "seen": {},
             "epoch": sb.state.epoch,
             "select": select,
+            "created": ctx.now,
         }
     if token["kind"] == "delta":
         now = {m.id: m.change_key for m in ctx.mailbox.messages.values() if m.folder == name}
@@ -266,6 +275,7 @@ def messages_delta(ctx: Ctx, folder: str):
             "seen": token["seen"],
             "epoch": token["epoch"],
             "select": fields,
+            "created": ctx.now,
         }
         out["@odata.deltaLink"] = ctx.link(f"{base}?$deltatoken={key}")
     out["value"] = values

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlsplit
+
 import pytest
 import requests
 from kiota_abstractions.api_error import APIError
@@ -133,3 +135,40 @@ def test_a_read_flag_change_is_an_update_in_the_next_round(msb):
     )
     changed, _ = folder_round(msb, "inbox", link)
     assert [(m.id, m.is_read) for m in changed] == [(made["id"], True)]
+
+
+def inbox_delta_at(sb, url: str):
+    return run(
+        sb,
+        lambda c: c.me.mail_folders.by_mail_folder_id("inbox").messages.delta.with_url(url).get(),
+    )
+
+
+def test_a_mail_delta_link_expires_like_a_calendar_one(msb):
+    receive(msb)
+    _, link = folder_round(msb, "inbox")
+    msb.clock.advance(days=31)
+    with pytest.raises(APIError) as err:
+        inbox_delta_at(msb, link)
+    assert err.value.response_status_code == 410
+    assert err.value.error.code == "resyncRequired"
+
+
+def test_mail_skip_and_delta_tokens_are_not_interchangeable(msb):
+    receive(msb)
+    receive(msb, subject="Second")
+
+    async def first_page(client):
+        cfg = RequestConfiguration()
+        cfg.headers.add("Prefer", "odata.maxpagesize=1")
+        return await client.me.mail_folders.by_mail_folder_id("inbox").messages.delta.get(cfg)
+
+    next_link = run(msb, first_page).odata_next_link
+    _, delta_link = folder_round(msb, "inbox")
+    for link, wrong in ((next_link, "$deltatoken"), (delta_link, "$skiptoken")):
+        key = next(v for k, v in parse_qsl(urlsplit(link).query) if k.endswith("token"))
+        url = f"{msb.graph_url}/me/mailFolders/inbox/messages/delta?{wrong}={key}"
+        with pytest.raises(APIError) as err:
+            inbox_delta_at(msb, url)
+        assert err.value.response_status_code == 410
+        assert err.value.error.code == "syncStateNotFound"
