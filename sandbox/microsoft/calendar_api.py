@@ -440,7 +440,9 @@ def patch_event(ctx: Ctx, event_id: str):
     if "end" in body:
         changes["_end"] = parse_dtz(body["end"], "end")
     event.exception_keys[key] = secrets.token_urlsafe(12)
-    event.modified = now
+    event.touch_instance(
+        now
+    )  # the exception is stored on the master (MS-OXOCAL 2.2.10): it changed
     invite(ctx, event, "updated", {**event.data, **changes})
     notify(ctx.sb, ctx.mailbox.email, "event", "updated", occurrence_id(event.id, original))
     return event_json(ctx, event, describe(event, original))
@@ -461,7 +463,7 @@ def delete_event(ctx: Ctx, event_id: str):
         check_if_match(ctx, event.exception_keys.get(key, event.change_key))
         event.cancelled.add(key)
         event.exceptions.pop(key, None)
-        event.modified = ctx.now
+        event.touch_instance(ctx.now)  # the master's recurrence now lists the deleted instance
         invite(ctx, event, "cancelled")
         notify(ctx.sb, box.email, "event", "deleted", event_id)
     return Response(status=204)

@@ -223,3 +223,29 @@ def test_a_start_or_end_without_time_zone_is_refused(msb):
     assert err.value.response_status_code == 400
     again = run(msb, lambda c: c.me.events.by_event_id(made.id).get())
     assert again.end.date_time == made.end.date_time
+
+
+def test_an_occurrence_edit_or_delete_changes_the_masters_change_key(msb):
+    """Exchange stores exceptions and deleted instances on the master (MS-OXOCAL 2.2.10),
+    so the master item changes: its changeKey and etag move, and an If-Match on it is stale."""
+
+    async def go(client):
+        series = await client.me.events.post(weekly())
+        inst = await client.me.events.by_event_id(series.id).instances.get(instances_config())
+        await client.me.events.by_event_id(inst.value[1].id).patch(Event(subject="Moved"))
+        edited = await client.me.events.by_event_id(series.id).get()
+        await client.me.events.by_event_id(inst.value[2].id).delete()
+        deleted = await client.me.events.by_event_id(series.id).get()
+        return series, edited, deleted
+
+    series, edited, deleted = run(msb, go)
+    keys = [series.change_key, edited.change_key, deleted.change_key]
+    assert len(set(keys)) == 3
+    stale = RequestConfiguration()
+    stale.headers.add("If-Match", f'W/"{series.change_key}"')
+    with pytest.raises(APIError) as err:
+        run(
+            msb,
+            lambda c: c.me.events.by_event_id(series.id).patch(Event(subject="Renamed"), stale),
+        )
+    assert err.value.response_status_code == 412
