@@ -67,10 +67,10 @@ def handle_graph(sb, request: Request) -> Response:
     try:
         return _handle(sb, request)
     except GraphError as err:
-        return err.response()
+        return err.response(sb.clock.now())
     except Exception:  # a stand-in bug still answers in Graph's shape, and is logged
         log.exception("Graph %s %s failed", request.method, request.path)
-        return internal_error().response()
+        return internal_error().response(sb.clock.now())
 
 
 def internal_error() -> GraphError:
@@ -235,7 +235,7 @@ def batch(ctx: Ctx) -> Response:
                     "headers": {"Content-Type": "application/json"},
                     "body": GraphError(
                         424, "Request failed due to a failed dependency.", "FailedDependency"
-                    ).body(),
+                    ).body(ctx.sb.clock.now()),
                 }
             else:
                 results[str(step["id"])] = run_step(ctx, step)
@@ -268,10 +268,10 @@ def run_step(ctx: Ctx, step: dict) -> dict:
     try:
         resp = _handle(ctx.sb, Request(env), in_batch=True)
     except GraphError as err:
-        resp = err.response()
+        resp = err.response(ctx.sb.clock.now())
     except Exception:
         log.exception("Graph batch step %s failed", step["id"])
-        resp = internal_error().response()
+        resp = internal_error().response(ctx.sb.clock.now())
     text = resp.get_data(as_text=True)
     out_headers = {k: v for k, v in resp.headers.items() if k.lower() not in ("content-length",)}
     return {

@@ -161,6 +161,12 @@ def send_mail(ctx: Ctx):
     if not isinstance(message, dict):
         raise GraphError(400, "Empty Payload. JSON content expected.", "ErrorInvalidRequest")
     save = _ci(body, "saveToSentItems", True)
+    if save is not None and not isinstance(save, bool):  # Edm.Boolean: "false" is not false
+        raise GraphError(
+            400,
+            f"Cannot convert the literal '{save}' to the expected type 'Edm.Boolean'.",
+            "BadRequest",
+        )
     deliver(
         ctx.sb,
         ctx.email,

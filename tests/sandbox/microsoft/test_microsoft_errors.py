@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -77,3 +78,11 @@ def test_an_unexpected_failure_answers_500_in_graphs_shape(msb, monkeypatch):
         run(msb, lambda c: c.me.get())
     assert err.value.response_status_code == 500
     assert err.value.error.code == "generalException" and err.value.error.message
+
+
+def test_inner_error_date_is_the_sandbox_clock(msb):
+    msb.clock.set(datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC))
+    with pytest.raises(APIError) as err:
+        run(msb, lambda c: c.me.events.by_event_id("AAMkAGnope").get())
+    assert err.value.response_status_code == 404
+    assert err.value.error.inner_error.date == datetime(2031, 5, 6, 7, 8, 9)  # no zone, as Graph

@@ -8,7 +8,7 @@ import pytest
 import requests
 from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
-from microsoft_helpers import ANN, BOB, run
+from microsoft_helpers import ANN, BOB, run, token_for
 from msgraph.generated.models.body_type import BodyType
 from msgraph.generated.models.email_address import EmailAddress
 from msgraph.generated.models.item_body import ItemBody
@@ -172,3 +172,22 @@ def test_mail_skip_and_delta_tokens_are_not_interchangeable(msb):
             inbox_delta_at(msb, url)
         assert err.value.response_status_code == 410
         assert err.value.error.code == "syncStateNotFound"
+
+
+def test_save_to_sent_items_must_be_a_boolean(msb):
+    # msgraph-sdk types saveToSentItems as bool, so the string goes through plain requests
+    answer = requests.post(
+        f"{msb.graph_url}/me/sendMail",
+        headers={"Authorization": f"Bearer {token_for(msb)}"},
+        json={
+            "message": {
+                "subject": "Proposal",
+                "body": {"contentType": "Text", "content": "See attached."},
+                "toRecipients": [{"emailAddress": {"address": BOB}}],
+            },
+            "saveToSentItems": "false",
+        },
+        timeout=5,
+    )
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "BadRequest"
+    assert msb.state.sent_mail == []
