@@ -191,3 +191,22 @@ def test_save_to_sent_items_must_be_a_boolean(msb):
     )
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "BadRequest"
     assert msb.state.sent_mail == []
+
+
+def test_send_mail_without_save_to_sent_items_keeps_a_copy(msb):
+    # msgraph-sdk always writes SaveToSentItems, so the absent property needs plain requests
+    answer = requests.post(
+        f"{msb.graph_url}/me/sendMail",
+        headers={"Authorization": f"Bearer {token_for(msb)}"},
+        json={
+            "message": {
+                "subject": "Default kept",
+                "body": {"contentType": "Text", "content": "See attached."},
+                "toRecipients": [{"emailAddress": {"address": BOB}}],
+            }
+        },
+        timeout=5,
+    )
+    assert answer.status_code == 202
+    sent, _ = folder_round(msb, "sentitems")
+    assert [m.subject for m in sent] == ["Default kept"]
