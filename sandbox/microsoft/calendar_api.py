@@ -158,8 +158,47 @@ def apply_fields(event_data: dict, body: dict) -> None:
             event_data[name] = body[name]
 
 
+# Event properties of Graph's schema that are accepted and ignored (not modelled).
+IGNORED = (
+    "bodyPreview",
+    "hasAttachments",
+    "isCancelled",
+    "isDraft",
+    "isOrganizer",
+    "onlineMeeting",
+    "onlineMeetingProvider",
+    "onlineMeetingUrl",
+    "originalStart",
+    "originalStartTimeZone",
+    "originalEndTimeZone",
+    "responseStatus",
+    "attachments",
+    "calendar",
+    "extensions",
+    "multiValueExtendedProperties",
+    "@odata.type",
+    "@odata.context",
+)
+WRITABLE = FIELDS + (
+    "isAllDay",
+    "start",
+    "end",
+    "recurrence",
+    "transactionId",
+    "singleValueExtendedProperties",
+)
+
+
 def check_writable(body: dict) -> None:
     for name in body:
+        if name not in WRITABLE + READ_ONLY + IGNORED:
+            raise GraphError(
+                400,
+                f"The property '{name}' does not exist on type 'microsoft.graph.event'. "
+                "Make sure to only use property names that are defined by the type or mark "
+                "the type as open type.",
+                "RequestBodyRead",
+            )
         if name in READ_ONLY and name not in ("@odata.etag", "changeKey"):
             raise GraphError(
                 400,
@@ -228,8 +267,8 @@ def create_event(ctx: Ctx, body: dict) -> tuple[Event, bool]:
     now = ctx.now
     event = Event(new_id(), {}, start, end, now, now, transaction_id=tx)
     apply_fields(event.data, body)
-    event.data["_start_tz"] = body["start"].get("timeZone", "UTC")
-    event.data["_end_tz"] = body["end"].get("timeZone", "UTC")
+    event.data["_start_tz"] = body["start"]["timeZone"]
+    event.data["_end_tz"] = body["end"]["timeZone"]
     if body.get("recurrence"):
         event.recurrence = normalize_recurrence(body["recurrence"], start)
     event.extended = extended_properties(body)
@@ -279,6 +318,15 @@ EXT_FILTER = re.compile(
 )
 
 
+def query_int(args, name: str, default: int) -> int:
+    raw = args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise GraphError(400, f"Invalid value '{raw}' for query option '{name}'.", "BadRequest")
+    return int(raw)
+
+
 @route(EVENTS, ("GET",), "events.list", READ_CAL)
 def list_events(ctx: Ctx):
     box, args = ctx.mailbox, ctx.request.args
@@ -292,8 +340,8 @@ def list_events(ctx: Ctx):
         events = [
             e for e in events if any(k.lower() == pid and v == value for k, v in e.extended.items())
         ]
-    top = int(args.get("$top", ctx.page_size(10)))
-    skip = int(args.get("$skip", 0))
+    top = query_int(args, "$top", ctx.page_size(10))
+    skip = query_int(args, "$skip", 0)
     page = events[skip : skip + top]
     out = {
         "@odata.context": f"{ctx.sb.base_url}/v1.0/$metadata#users('{ctx.email}')/events",
@@ -367,9 +415,10 @@ def patch_event(ctx: Ctx, event_id: str):
         check_if_match(ctx, event.change_key)
         if "start" in body:
             event.start = parse_dtz(body["start"], "start")
-            event.data["_start_tz"] = body["start"].get("timeZone", "UTC")
+            event.data["_start_tz"] = body["start"]["timeZone"]
         if "end" in body:
             event.end = parse_dtz(body["end"], "end")
+            event.data["_end_tz"] = body["end"]["timeZone"]
         if event.end < event.start:
             raise GraphError(400, "The Event end must be after the start.", "ErrorInvalidRequest")
         apply_fields(event.data, body)
@@ -391,7 +440,9 @@ def patch_event(ctx: Ctx, event_id: str):
     if "end" in body:
         changes["_end"] = parse_dtz(body["end"], "end")
     event.exception_keys[key] = secrets.token_urlsafe(12)
-    event.modified = now
+    event.touch_instance(
+        now
+    )  # the exception is stored on the master (MS-OXOCAL 2.2.10): it changed
     invite(ctx, event, "updated", {**event.data, **changes})
     notify(ctx.sb, ctx.mailbox.email, "event", "updated", occurrence_id(event.id, original))
     return event_json(ctx, event, describe(event, original))
@@ -412,7 +463,7 @@ def delete_event(ctx: Ctx, event_id: str):
         check_if_match(ctx, event.exception_keys.get(key, event.change_key))
         event.cancelled.add(key)
         event.exceptions.pop(key, None)
-        event.modified = ctx.now
+        event.touch_instance(ctx.now)  # the master's recurrence now lists the deleted instance
         invite(ctx, event, "cancelled")
         notify(ctx.sb, box.email, "event", "deleted", event_id)
     return Response(status=204)
@@ -484,6 +535,7 @@ def delta(ctx: Ctx):
         if (
             token is None
             or token["email"] != ctx.email
+            or token.get("resource") != "calendarView"
             or token["kind"] != ("page" if skip else "delta")
         ):
             raise GraphError(
@@ -507,6 +559,7 @@ def delta(ctx: Ctx):
         start, end = window(ctx)
         token = {
             "kind": "delta",
+            "resource": "calendarView",
             "email": ctx.email,
             "start": start,
             "end": end,
@@ -529,6 +582,7 @@ def round_from(ctx: Ctx, token: dict) -> dict:
     removed = [i for i in seen if i not in current]
     return {
         "kind": "page",
+        "resource": "calendarView",
         "email": ctx.email,
         "start": token["start"],
         "end": token["end"],
@@ -571,6 +625,7 @@ def page(ctx: Ctx, token: dict, store: dict):
     else:
         store[key] = {
             "kind": "delta",
+            "resource": "calendarView",
             "email": ctx.email,
             "start": token["start"],
             "end": token["end"],

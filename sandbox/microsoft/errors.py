@@ -23,10 +23,11 @@ GRAPH_CODES = {
 }
 
 
-def inner_error() -> dict:
+def inner_error(now: datetime | None = None) -> dict:
+    """``now`` is the stand-in's clock (sb.clock.now()); the wall clock only without one."""
     request_id = str(uuid.uuid4())
     return {
-        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+        "date": (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S"),
         "request-id": request_id,
         "client-request-id": request_id,
     }
@@ -49,11 +50,13 @@ class GraphError(Exception):
         self.message = message
         self.headers = headers or {}
 
-    def body(self) -> dict:
-        return {"error": {"code": self.code, "message": self.message, "innerError": inner_error()}}
+    def body(self, now: datetime | None = None) -> dict:
+        return {
+            "error": {"code": self.code, "message": self.message, "innerError": inner_error(now)}
+        }
 
-    def response(self):
-        return json_response(self.body(), self.status, self.headers)
+    def response(self, now: datetime | None = None):
+        return json_response(self.body(now), self.status, self.headers)
 
 
 class AadError(Exception):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
@@ -14,6 +15,8 @@ from ..control import json_response
 from . import calendar_api, mail_api, subscriptions  # noqa: F401  (importing registers routes)
 from .errors import GraphError
 from .routes import ROUTES, Ctx, route
+
+log = logging.getLogger(__name__)
 
 BATCH_MAX = 20
 BATCH_PARALLEL = 4
@@ -64,7 +67,14 @@ def handle_graph(sb, request: Request) -> Response:
     try:
         return _handle(sb, request)
     except GraphError as err:
-        return err.response()
+        return err.response(sb.clock.now())
+    except Exception:  # a stand-in bug still answers in Graph's shape, and is logged
+        log.exception("Graph %s %s failed", request.method, request.path)
+        return internal_error().response(sb.clock.now())
+
+
+def internal_error() -> GraphError:
+    return GraphError(500, "General exception while processing.", "generalException")
 
 
 def _handle(sb, request: Request, in_batch: bool = False) -> Response:
@@ -87,6 +97,8 @@ def _handle(sb, request: Request, in_batch: bool = False) -> Response:
         if fault is not None:
             raise fault_error(fault)
         sb.count_call(ctx.email, r.op)  # executed, whatever it answers
+        if r.before is not None:  # e.g. a subscription's validation handshake: never locked
+            ctx.prepared = r.before(ctx, **args)
         with sb.state.lock:
             answer = r.fn(ctx, **args)
     finally:
@@ -182,6 +194,25 @@ def batch(ctx: Ctx) -> Response:
                 "The url must be relative.",
                 "BadRequest",
             )
+        if url.lstrip("/").lower().split("/", 1)[0] in ("v1.0", "beta"):
+            raise GraphError(
+                400,
+                f"Invalid request url '{url}' for request '{step['id']}'. The url must be "
+                "relative to the version, as '/me', not '/v1.0/me'.",
+                "BadRequest",
+            )
+        if not url:
+            raise GraphError(400, f"Request '{step['id']}' has no url.", "BadRequest")
+        if not str(step.get("method") or ""):
+            raise GraphError(400, f"Request '{step['id']}' has no method.", "BadRequest")
+        step_headers = {str(k).lower() for k in (step.get("headers") or {})}
+        if step.get("body") is not None and "content-type" not in step_headers:
+            raise GraphError(
+                400,
+                f"Content-Type header must be specified for request '{step['id']}', "
+                "which has a body.",
+                "BadRequest",
+            )
         for dep in step.get("dependsOn") or []:
             if str(dep) not in ids[: ids.index(str(step["id"]))]:
                 raise GraphError(
@@ -204,7 +235,7 @@ def batch(ctx: Ctx) -> Response:
                     "headers": {"Content-Type": "application/json"},
                     "body": GraphError(
                         424, "Request failed due to a failed dependency.", "FailedDependency"
-                    ).body(),
+                    ).body(ctx.sb.clock.now()),
                 }
             else:
                 results[str(step["id"])] = run_step(ctx, step)
@@ -219,27 +250,28 @@ def run_step(ctx: Ctx, step: dict) -> dict:
     url = str(step["url"])
     if not url.startswith("/"):
         url = "/" + url
-    if not url.lower().startswith("/v1.0/"):
-        url = "/v1.0" + url
+    url = "/v1.0" + url
     headers = {k: v for k, v in (step.get("headers") or {}).items()}
     headers["Authorization"] = ctx.request.headers.get("Authorization", "")
     body = step.get("body")
     data = None
     if body is not None:
         data = body if isinstance(body, str) else json.dumps(body)
-        headers.setdefault("Content-Type", "application/json")
     path, _, query = url.partition("?")
     env = EnvironBuilder(
         path=path,
         query_string=query,
-        method=str(step.get("method", "GET")).upper(),
+        method=str(step["method"]).upper(),
         headers=headers,
         data=data,
     ).get_environ()
     try:
         resp = _handle(ctx.sb, Request(env), in_batch=True)
     except GraphError as err:
-        resp = err.response()
+        resp = err.response(ctx.sb.clock.now())
+    except Exception:
+        log.exception("Graph batch step %s failed", step["id"])
+        resp = internal_error().response(ctx.sb.clock.now())
     text = resp.get_data(as_text=True)
     out_headers = {k: v for k, v in resp.headers.items() if k.lower() not in ("content-length",)}
     return {

@@ -305,6 +305,14 @@ class Identity:
                 f"Application with identifier '{client_id}' was not found in the directory "
                 f"'{self.state.tenant_id}'.",
             )
+        if app.secret is not None and not secret:
+            raise AadError(
+                "invalid_client",
+                7000218,
+                "The request body must contain the following parameter: 'client_assertion' "
+                "or 'client_secret'.",
+                401,
+            )
         if app.secret is not None and secret != app.secret:
             raise AadError(
                 "invalid_client",
@@ -322,8 +330,18 @@ class Identity:
         grant = form.get("grant_type")
         now = self.sb.clock.time()
         if grant == "authorization_code":
-            with self.state.lock:
-                code = self.state.codes.pop(form.get("code", ""), None)
+            with self.state.lock:  # a redeemed code is kept (marked) until it expires
+                code = self.state.codes.get(form.get("code", ""))
+                used = code is not None and code.get("used", False)
+                if code is not None:
+                    code["used"] = True
+            if used:
+                raise AadError(
+                    "invalid_grant",
+                    54005,
+                    "OAuth2 Authorization code was already redeemed, please retry with a new "
+                    "valid code or use an existing refresh token.",
+                )
             if code is None or code["client_id"] != app.client_id:
                 raise AadError(
                     "invalid_grant",
@@ -342,10 +360,10 @@ class Identity:
             if form.get("redirect_uri") != code["redirect_uri"]:
                 raise AadError(
                     "invalid_grant",
-                    50011,
-                    "The redirect URI specified in the "
-                    "request does not match the redirect URI used to get the "
-                    "authorization code.",
+                    500112,
+                    f"The reply address '{form.get('redirect_uri')}' does not match the "
+                    f"reply address '{code['redirect_uri']}' provided when requesting "
+                    "Authorization code.",
                 )
             if code["challenge"] and not _pkce_ok(
                 code["challenge"], code["method"], form.get("code_verifier")

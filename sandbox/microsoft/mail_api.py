@@ -9,6 +9,7 @@ import secrets
 
 from werkzeug.wrappers import Response
 
+from .calendar_api import DELTA_TOKEN_DAYS
 from .errors import GraphError
 from .mailbox import Message, new_id
 from .routes import READ_MAIL, SEND_MAIL, Ctx, route
@@ -160,6 +161,12 @@ def send_mail(ctx: Ctx):
     if not isinstance(message, dict):
         raise GraphError(400, "Empty Payload. JSON content expected.", "ErrorInvalidRequest")
     save = _ci(body, "saveToSentItems", True)
+    if save is not None and not isinstance(save, bool):  # Edm.Boolean: "false" is not false
+        raise GraphError(
+            400,
+            f"Cannot convert the literal '{save}' to the expected type 'Edm.Boolean'.",
+            "BadRequest",
+        )
     deliver(
         ctx.sb,
         ctx.email,
@@ -201,7 +208,9 @@ def messages_delta(ctx: Ctx, folder: str):
         if (
             token is None
             or token["email"] != ctx.email
+            or token.get("resource") != "messages"
             or token["folder"] != name
+            or token["kind"] != ("page" if skip else "delta")
             or token["epoch"] != sb.state.epoch
         ):
             raise GraphError(
@@ -209,14 +218,22 @@ def messages_delta(ctx: Ctx, folder: str):
                 "The sync state generation was not found, or the sync state is invalid.",
                 "syncStateNotFound",
             )
+        if dtok and token["created"] + DELTA_TOKEN_DAYS * 86400 < ctx.now:
+            raise GraphError(
+                410,
+                "Resync required. Replace any local cached data with a full sync.",
+                "resyncRequired",
+            )
     else:
         token = {
             "kind": "delta",
+            "resource": "messages",
             "email": ctx.email,
             "folder": name,
             "seen": {},
             "epoch": sb.state.epoch,
             "select": select,
+            "created": ctx.now,
         }
     if token["kind"] == "delta":
         now = {m.id: m.change_key for m in ctx.mailbox.messages.values() if m.folder == name}
@@ -258,11 +275,13 @@ def messages_delta(ctx: Ctx, folder: str):
     else:
         store[key] = {
             "kind": "delta",
+            "resource": "messages",
             "email": ctx.email,
             "folder": name,
             "seen": token["seen"],
             "epoch": token["epoch"],
             "select": fields,
+            "created": ctx.now,
         }
         out["@odata.deltaLink"] = ctx.link(f"{base}?$deltatoken={key}")
     out["value"] = values

@@ -43,8 +43,16 @@ class Event:
     cancelled: set[str] = field(default_factory=set)  # original start isos deleted
     transaction_id: str | None = None
     extended: dict[str, str] = field(default_factory=dict)  # extended property id -> value
+    series_key: str = ""  # moves with series-wide edits only (versions of the occurrences)
 
     def touch(self, now: float) -> None:
+        """A change to the event itself (for a master: to the whole series)."""
+        self.touch_instance(now)
+        self.series_key = self.change_key
+
+    def touch_instance(self, now: float) -> None:
+        """An occurrence edited or deleted: the exception lives on the master, so the
+        master's changeKey moves, but its other occurrences are unchanged."""
         self.modified = now
         self.change_key = new_change_key()
 
@@ -142,10 +150,10 @@ class Mailbox:
                     continue
                 occ_id = occurrence_id(event.id, original)
                 if changes is not None:
-                    version = f"{event.change_key}:{event.exception_keys.get(key)}"
+                    version = f"{event.series_key}:{event.exception_keys.get(key)}"
                     kind = "exception"
                 else:
-                    version = f"{event.change_key}:{o_start.isoformat()}"
+                    version = f"{event.series_key}:{o_start.isoformat()}"
                     kind = "occurrence"
                 out.append(
                     (

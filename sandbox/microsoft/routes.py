@@ -27,17 +27,27 @@ class Route:
     op: str
     scopes: tuple[str, ...]
     fn: Callable[..., Any]
+    before: Callable[..., Any] | None = None  # runs outside the state lock (slow I/O)
 
 
 ROUTES: list[Route] = []
 
 
-def route(path: str, methods: tuple[str, ...], op: str, scopes: tuple[str, ...] = ANY):
+def route(
+    path: str,
+    methods: tuple[str, ...],
+    op: str,
+    scopes: tuple[str, ...] = ANY,
+    before: Callable[..., Any] | None = None,
+):
     """``path`` is a regex over the path after ``/v1.0`` (literal parts match in any case,
-    as Graph's do); named groups are passed to the handler."""
+    as Graph's do); named groups are passed to the handler. ``before(ctx, **groups)`` runs
+    first, outside the state lock, for work that waits on the network; what it returns is
+    ``ctx.prepared``."""
 
     def deco(fn):
-        ROUTES.append(Route(re.compile(f"^{path}/?$", re.IGNORECASE), methods, op, scopes, fn))
+        pattern = re.compile(f"^{path}/?$", re.IGNORECASE)
+        ROUTES.append(Route(pattern, methods, op, scopes, fn, before))
         return fn
 
     return deco
@@ -53,6 +63,7 @@ class Ctx:
     client_id: str
     scopes: list[str]
     path: str
+    prepared: Any = None
 
     @property
     def mailbox(self):

@@ -94,7 +94,7 @@ class MicrosoftSandbox(StandIn):
         answer = handle_identity(self, request)
         if answer is not None:
             return answer
-        return GraphError(400, "Invalid version.", "BadRequest").response()
+        return GraphError(400, "Invalid version.", "BadRequest").response(self.clock.now())
 
     @property
     def tenant_id(self) -> str:

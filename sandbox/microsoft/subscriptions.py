@@ -16,7 +16,7 @@ import requests
 from werkzeug.wrappers import Response
 
 from .errors import GraphError
-from .routes import Ctx, route
+from .routes import READ_CAL, READ_MAIL, Ctx, route
 from .times import parse_instant
 
 MAX_MINUTES = 10080  # events, messages: under 7 days
@@ -53,12 +53,15 @@ def check_expiry(ctx: Ctx, text: str | None):
     return when
 
 
-@route(r"/subscriptions", ("POST",), "subscriptions.create")
-def create(ctx: Ctx):
+def prepare(ctx: Ctx) -> dict:
+    """Check the request and run the validation handshake, outside the state lock: a slow
+    notification URL, or one that calls Graph back, must not stall other calls."""
     body = ctx.body()
     resource = str(body.get("resource", ""))
     if not RESOURCES.match(resource):
         raise GraphError(400, f"Resource '{resource}' is not supported.", "InvalidRequest")
+    with ctx.sb.state.lock:
+        check_access(ctx, resource)
     kinds = {k.strip() for k in str(body.get("changeType", "")).split(",") if k.strip()}
     if not kinds or kinds - CHANGE_TYPES:
         raise GraphError(
@@ -70,8 +73,16 @@ def create(ctx: Ctx):
     url = str(body.get("notificationUrl", ""))
     if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
         raise GraphError(400, "The notification URL must be HTTPS.", "InvalidRequest")
-    when = check_expiry(ctx, body.get("expirationDateTime"))
+    check_expiry(ctx, body.get("expirationDateTime"))
     validate(url)
+    return {"resource": resource, "kinds": kinds, "state": state, "url": url, "body": body}
+
+
+@route(r"/subscriptions", ("POST",), "subscriptions.create", before=prepare)
+def create(ctx: Ctx):
+    p = ctx.prepared
+    resource, kinds, state, url = p["resource"], p["kinds"], p["state"], p["url"]
+    when = check_expiry(ctx, p["body"].get("expirationDateTime"))
     sub = {
         "id": str(uuid.uuid4()),
         "resource": resource,
@@ -86,6 +97,27 @@ def create(ctx: Ctx):
     }
     ctx.sb.state.subscriptions[sub["id"]] = sub
     return 201, subscription_json(ctx, sub)
+
+
+def check_access(ctx: Ctx, resource: str) -> None:
+    """The delegated permission the resource needs (Calendars.Read* for events, Mail.Read*
+    for messages), and a ``users/{id}`` that is the caller (by address or object id): a
+    delegated token cannot subscribe to another user's mailbox without shared access."""
+    owner = resource.lstrip("/").split("/", 1)[0]
+    if owner.lower() == "users":
+        who = resource.lstrip("/").split("/")[1].strip("'").lower()
+        user = ctx.sb.state.users[ctx.email]
+        if who not in (ctx.email.lower(), str(user.oid).lower()):
+            raise GraphError(
+                403, "Access is denied. Check credentials and try again.", "ErrorAccessDenied"
+            )
+    needed = READ_CAL if resource.lower().endswith("events") else READ_MAIL
+    if not set(needed) & set(ctx.scopes):
+        raise GraphError(
+            403,
+            "Access is denied. Check credentials and try again.",
+            "ErrorAccessDenied",
+        )
 
 
 def validate(url: str) -> None:

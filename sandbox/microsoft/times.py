@@ -31,6 +31,13 @@ def parse_dtz(value: dict | None, field: str) -> datetime:
     """``{"dateTime", "timeZone"}`` -> an aware UTC datetime."""
     if not isinstance(value, dict) or not value.get("dateTime"):
         raise GraphError(400, f"{field}: dateTime is required.", "ErrorInvalidRequest")
+    if not value.get("timeZone"):  # Graph never assumes UTC for a dateTimeTimeZone
+        raise GraphError(
+            400,
+            "A valid TimeZone value must be specified. The following TimeZone value is "
+            "not supported: ''.",
+            "TimeZoneNotSupportedException",
+        )
     text = value["dateTime"].rstrip("Z")
     if "." in text:
         head, frac = text.split(".", 1)

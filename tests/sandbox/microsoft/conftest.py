@@ -37,6 +37,7 @@ def msb(_microsoft_server: MicrosoftSandbox) -> Iterator[MicrosoftSandbox]:
     sb.add_user(ANN, "Ann Lee")
     sb.add_user(BOB, "Bob Stone")
     sb.add_client(CLIENT, SECRET, [REDIRECT])
+    sb.state.user_consent_allowed = True  # kept by reset: a failed consent test may leave it off
     yield sb
     sb.reset_faults()
 

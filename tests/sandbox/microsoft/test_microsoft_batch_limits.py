@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import requests
+from kiota_abstractions.api_error import APIError
 from microsoft_helpers import ANN, run, token_for
 from msgraph_core.requests.batch_request_content import BatchRequestContent
 from msgraph_core.requests.batch_request_item import BatchRequestItem
@@ -165,3 +167,39 @@ def test_error_shapes(msb):
     )
     msb.throttle.budget = 0
     shape(requests.get(f"{g}/me", headers=h, timeout=5), 429, "ApplicationThrottled")
+
+
+EVENT = {
+    "subject": "From a batch",
+    "start": {"dateTime": "2026-12-03T09:00:00", "timeZone": "UTC"},
+    "end": {"dateTime": "2026-12-03T10:00:00", "timeZone": "UTC"},
+}
+
+
+def test_a_step_body_needs_a_content_type(msb):
+    step = {"id": "1", "method": "POST", "url": "/me/events", "body": EVENT}
+    answer = batch(msb, [step])
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "BadRequest"
+    assert msb.mailbox(ANN).events == {}
+    typed = {**step, "headers": {"content-type": "application/json"}}
+    assert batch(msb, [typed]).json()["responses"][0]["status"] == 201
+
+
+def test_a_step_url_with_the_version_or_no_method_is_refused(msb):
+    versioned = batch(msb, [{"id": "1", "method": "GET", "url": "/v1.0/me"}])
+    assert versioned.status_code == 400 and versioned.json()["error"]["code"] == "BadRequest"
+    no_method = batch(msb, [{"id": "1", "url": "/me"}])
+    assert no_method.status_code == 400 and no_method.json()["error"]["code"] == "BadRequest"
+    assert "me.get" not in msb.calls()
+
+
+def test_reset_clears_the_throttle_counters(msb):
+    msb.throttle.budget = 3
+    for _ in range(3):
+        assert run(msb, lambda c: c.me.get()).mail == ANN
+    with pytest.raises(APIError) as err:
+        run(msb, lambda c: c.me.get())
+    assert err.value.response_status_code == 429
+    assert requests.post(f"{msb.base_url}/_sandbox/reset", timeout=5).status_code == 200
+    msb.throttle.budget = 3  # the same small budget: only the counters decide
+    assert run(msb, lambda c: c.me.get()).mail == ANN  # a new token: reset forgets tokens

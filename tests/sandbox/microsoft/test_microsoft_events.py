@@ -190,3 +190,62 @@ def test_read_only_grant_cannot_write(msb):
         run(msb, lambda c: c.me.events.post(meeting()), token=token)
     assert err.value.response_status_code == 403
     assert err.value.error.code == "ErrorAccessDenied"
+
+
+def test_an_unknown_property_is_refused_on_post_and_patch(msb):
+    typo = meeting(additional_data={"subjekt": "Renewal"})  # kiota writes additional_data
+    with pytest.raises(APIError) as err:
+        run(msb, lambda c: c.me.events.post(typo))
+    assert err.value.response_status_code == 400 and "subjekt" in err.value.error.message
+    assert msb.mailbox(ANN).events == {}
+    made = run(msb, lambda c: c.me.events.post(meeting()))
+    with pytest.raises(APIError) as err:
+        run(
+            msb,
+            lambda c: c.me.events.by_event_id(made.id).patch(
+                Event(additional_data={"subjekt": "Later"})
+            ),
+        )
+    assert err.value.response_status_code == 400
+    again = run(msb, lambda c: c.me.events.by_event_id(made.id).get())
+    assert again.change_key == made.change_key and again.subject == made.subject
+
+
+def test_a_start_or_end_without_time_zone_is_refused(msb):
+    bare = DateTimeTimeZone(date_time="2026-12-03T09:00:00")
+    with pytest.raises(APIError) as err:
+        run(msb, lambda c: c.me.events.post(meeting(start=bare)))
+    assert err.value.response_status_code == 400
+    assert msb.mailbox(ANN).events == {}
+    made = run(msb, lambda c: c.me.events.post(meeting()))
+    with pytest.raises(APIError) as err:
+        run(msb, lambda c: c.me.events.by_event_id(made.id).patch(Event(end=bare)))
+    assert err.value.response_status_code == 400
+    again = run(msb, lambda c: c.me.events.by_event_id(made.id).get())
+    assert again.end.date_time == made.end.date_time
+
+
+def test_an_occurrence_edit_or_delete_changes_the_masters_change_key(msb):
+    """Exchange stores exceptions and deleted instances on the master (MS-OXOCAL 2.2.10),
+    so the master item changes: its changeKey and etag move, and an If-Match on it is stale."""
+
+    async def go(client):
+        series = await client.me.events.post(weekly())
+        inst = await client.me.events.by_event_id(series.id).instances.get(instances_config())
+        await client.me.events.by_event_id(inst.value[1].id).patch(Event(subject="Moved"))
+        edited = await client.me.events.by_event_id(series.id).get()
+        await client.me.events.by_event_id(inst.value[2].id).delete()
+        deleted = await client.me.events.by_event_id(series.id).get()
+        return series, edited, deleted
+
+    series, edited, deleted = run(msb, go)
+    keys = [series.change_key, edited.change_key, deleted.change_key]
+    assert len(set(keys)) == 3
+    stale = RequestConfiguration()
+    stale.headers.add("If-Match", f'W/"{series.change_key}"')
+    with pytest.raises(APIError) as err:
+        run(
+            msb,
+            lambda c: c.me.events.by_event_id(series.id).patch(Event(subject="Renamed"), stale),
+        )
+    assert err.value.response_status_code == 412

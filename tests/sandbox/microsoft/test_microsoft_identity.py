@@ -189,7 +189,31 @@ def test_bad_client_secret_and_reused_code(msb):
             authorization_response=resp.headers["Location"],
             code_verifier=VERIFIER,
         )
-    assert err.value.error == "invalid_grant"
+    assert err.value.error == "invalid_grant" and "AADSTS54005" in err.value.description
+
+
+def test_a_missing_secret_is_aadsts7000218(msb):
+    resp = authorize(msb, session())
+    public = OAuth2Session(CLIENT, None, redirect_uri=REDIRECT, token_endpoint_auth_method="none")
+    with pytest.raises(OAuthError) as err:
+        public.fetch_token(
+            f"{msb.authority()}/token",
+            authorization_response=resp.headers["Location"],
+            code_verifier=VERIFIER,
+        )
+    assert err.value.error == "invalid_client" and "AADSTS7000218" in err.value.description
+
+
+def test_another_redirect_uri_at_the_token_endpoint_is_aadsts500112(msb):
+    resp = authorize(msb, session())
+    elsewhere = session(redirect_uri=REDIRECT + "/elsewhere")
+    with pytest.raises(OAuthError) as err:
+        elsewhere.fetch_token(
+            f"{msb.authority()}/token",
+            authorization_response=resp.headers["Location"],
+            code_verifier=VERIFIER,
+        )
+    assert err.value.error == "invalid_grant" and "AADSTS500112" in err.value.description
 
 
 def test_wrong_password_shows_the_form_again(msb):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlsplit
+
 import pytest
 import requests
 from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
-from microsoft_helpers import ANN, BOB, run
+from microsoft_helpers import ANN, BOB, run, token_for
 from msgraph.generated.models.body_type import BodyType
 from msgraph.generated.models.email_address import EmailAddress
 from msgraph.generated.models.item_body import ItemBody
@@ -133,3 +135,78 @@ def test_a_read_flag_change_is_an_update_in_the_next_round(msb):
     )
     changed, _ = folder_round(msb, "inbox", link)
     assert [(m.id, m.is_read) for m in changed] == [(made["id"], True)]
+
+
+def inbox_delta_at(sb, url: str):
+    return run(
+        sb,
+        lambda c: c.me.mail_folders.by_mail_folder_id("inbox").messages.delta.with_url(url).get(),
+    )
+
+
+def test_a_mail_delta_link_expires_like_a_calendar_one(msb):
+    receive(msb)
+    _, link = folder_round(msb, "inbox")
+    msb.clock.advance(days=31)
+    with pytest.raises(APIError) as err:
+        inbox_delta_at(msb, link)
+    assert err.value.response_status_code == 410
+    assert err.value.error.code == "resyncRequired"
+
+
+def test_mail_skip_and_delta_tokens_are_not_interchangeable(msb):
+    receive(msb)
+    receive(msb, subject="Second")
+
+    async def first_page(client):
+        cfg = RequestConfiguration()
+        cfg.headers.add("Prefer", "odata.maxpagesize=1")
+        return await client.me.mail_folders.by_mail_folder_id("inbox").messages.delta.get(cfg)
+
+    next_link = run(msb, first_page).odata_next_link
+    _, delta_link = folder_round(msb, "inbox")
+    for link, wrong in ((next_link, "$deltatoken"), (delta_link, "$skiptoken")):
+        key = next(v for k, v in parse_qsl(urlsplit(link).query) if k.endswith("token"))
+        url = f"{msb.graph_url}/me/mailFolders/inbox/messages/delta?{wrong}={key}"
+        with pytest.raises(APIError) as err:
+            inbox_delta_at(msb, url)
+        assert err.value.response_status_code == 410
+        assert err.value.error.code == "syncStateNotFound"
+
+
+def test_save_to_sent_items_must_be_a_boolean(msb):
+    # msgraph-sdk types saveToSentItems as bool, so the string goes through plain requests
+    answer = requests.post(
+        f"{msb.graph_url}/me/sendMail",
+        headers={"Authorization": f"Bearer {token_for(msb)}"},
+        json={
+            "message": {
+                "subject": "Proposal",
+                "body": {"contentType": "Text", "content": "See attached."},
+                "toRecipients": [{"emailAddress": {"address": BOB}}],
+            },
+            "saveToSentItems": "false",
+        },
+        timeout=5,
+    )
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "BadRequest"
+    assert msb.state.sent_mail == []
+
+
+def test_send_mail_without_save_to_sent_items_keeps_a_copy(msb):
+    # msgraph-sdk always writes SaveToSentItems, so the absent property needs plain requests
+    answer = requests.post(
+        f"{msb.graph_url}/me/sendMail",
+        headers={"Authorization": f"Bearer {token_for(msb)}"},
+        json={
+            "message": {
+                "subject": "Default kept",
+                "body": {"contentType": "Text", "content": "See attached."},
+                "toRecipients": [{"emailAddress": {"address": BOB}}],
+            }
+        },
+        timeout=5,
+    )
+    assert answer.status_code == 202
+    sent, _ = folder_round(msb, "sentitems")
+    assert [m.subject for m in sent] == ["Default kept"]

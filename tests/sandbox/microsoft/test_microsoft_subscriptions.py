@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import requests
 from kiota_abstractions.api_error import APIError
-from microsoft_helpers import ANN, BOB, run
+from microsoft_helpers import ANN, BOB, run, token_for
 from msgraph.generated.models.subscription import Subscription
 
 
@@ -21,6 +21,7 @@ class Receiver:
 
     def __init__(self):
         self.echo = True
+        self.on_validation = None  # called before answering a validation request
         self.seen: list[str] = []
         self.notes: list[dict] = []
         receiver = self
@@ -36,6 +37,8 @@ class Receiver:
                     self.end_headers()
                     return
                 token = query["validationToken"][0]
+                if receiver.on_validation is not None:
+                    receiver.on_validation()
                 receiver.seen.append(token)
                 body = (token if receiver.echo else "nope").encode()
                 self.send_response(200)
@@ -148,3 +151,54 @@ def test_changes_are_notified_with_client_state(msb, receiver):
     assert {(n["subscriptionId"], n["clientState"], n["tenantId"]) for n in notes} == {
         (made.id, "s3cret", msb.tenant_id)
     }
+
+
+@pytest.mark.parametrize(
+    ("resource", "scopes"),
+    [
+        ("me/events", ["User.Read"]),
+        ("me/events", ["User.Read", "Mail.Read"]),
+        ("me/messages", ["User.Read", "Calendars.ReadWrite"]),
+        ("me/mailFolders('inbox')/messages", ["User.Read", "Calendars.Read"]),
+    ],
+)
+def test_a_subscription_needs_the_resources_read_permission(msb, receiver, resource, scopes):
+    sub = subscription(msb, receiver.url)
+    sub.resource = resource
+    token = token_for(msb, ANN, scopes)
+    with pytest.raises(APIError) as err:
+        run(msb, lambda c: c.subscriptions.post(sub), token=token)
+    assert err.value.response_status_code == 403
+    assert msb.state.subscriptions == {} and receiver.seen == []
+
+
+def test_another_users_mailbox_cannot_be_subscribed(msb, receiver):
+    sub = subscription(msb, receiver.url)
+    sub.resource = f"users/{BOB}/events"
+    with pytest.raises(APIError) as err:
+        run(msb, lambda c: c.subscriptions.post(sub))
+    assert err.value.response_status_code == 403
+    assert msb.state.subscriptions == {}
+    own = subscription(msb, receiver.url)
+    own.resource = f"users/{msb.state.users[ANN].oid}/events"
+    assert run(msb, lambda c: c.subscriptions.post(own)).resource == own.resource
+
+
+def test_the_handshake_does_not_block_other_graph_calls(msb, receiver):
+    """A receiver that calls Graph back while validating (as a push handler may) gets its
+    answer at once: the handshake does not hold the stand-in's lock."""
+    answers = []
+    token = token_for(msb, ANN)
+
+    def call_back():
+        began = time.monotonic()
+        me = requests.get(
+            f"{msb.graph_url}/me", headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
+        answers.append((me.status_code, time.monotonic() - began))
+
+    receiver.on_validation = call_back
+    made = run(msb, lambda c: c.subscriptions.post(subscription(msb, receiver.url)))
+    assert made.id
+    ((status, seconds),) = answers
+    assert status == 200 and seconds < 2
