@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import Generic, TypeVar
 
 from ..errors import SyncError
+from . import tagging
 
 T = TypeVar("T")
 
@@ -266,3 +267,28 @@ class CalendarWriter(ABC):
     @abstractmethod
     def get_event(self, external_id: str) -> RemoteEvent | None:
         """The item as the provider holds it now (cancelled=True once deleted), or None."""
+
+
+class WriterDelegate(CalendarWriter):
+    """A CalendarWriter whose writes live in a writer object of the adapter's own
+    (``self.writer`` with insert, patch, delete and get), so an adapter states only how it
+    builds that writer, and the ids come from the one tagging rule (providers.tagging)."""
+
+    writer: object
+
+    def event_id_for(self, key: str) -> str:
+        return tagging.event_id_for(key)
+
+    def insert_event(self, event_id: str, draft: EventDraft, notify: bool) -> Pushed:
+        return self.writer.insert(event_id, draft, notify)
+
+    def patch_event(
+        self, external_id: str, draft: EventDraft, etag: str | None, notify: bool
+    ) -> RemoteEvent:
+        return self.writer.patch(external_id, draft, etag, notify)
+
+    def delete_event(self, external_id: str, etag: str | None, notify: bool) -> None:
+        self.writer.delete(external_id, etag, notify)
+
+    def get_event(self, external_id: str) -> RemoteEvent | None:
+        return self.writer.get(external_id)

@@ -11,18 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..base import (
-    CalendarWriter,
     ChangeSet,
-    EventDraft,
     Known,
     KnownOccurrences,
     Provider,
-    Pushed,
     RemoteEvent,
     RemoteMessage,
     Window,
+    WriterDelegate,
 )
-from ..tagging import event_id_for
 from .account import exchange_settings
 from .calendar import list_events
 from .calendar_write import ExchangeCalendarWriter
@@ -48,7 +45,7 @@ def exchange_config(config: Mapping) -> ExchangeConfig:
     )
 
 
-class ExchangeProvider(Provider, CalendarWriter):
+class ExchangeProvider(Provider, WriterDelegate):
     name = "exchange"
     calendar_source = "Exchange"
     mail_source = "Exchange"
@@ -83,24 +80,6 @@ class ExchangeProvider(Provider, CalendarWriter):
         known: Known | None = None,
     ) -> ChangeSet[RemoteMessage]:
         return list_messages(self.client, cursor, page_token, window, known)
-
-    def event_id_for(self, key: str) -> str:
-        # EWS assigns ids on create: this is the placeholder until the copy exists.
-        return event_id_for(key)
-
-    def insert_event(self, event_id: str, draft: EventDraft, notify: bool) -> Pushed:
-        return self.writer.insert(event_id, draft, notify)
-
-    def patch_event(
-        self, external_id: str, draft: EventDraft, etag: str | None, notify: bool
-    ) -> RemoteEvent:
-        return self.writer.patch(external_id, draft, etag, notify)
-
-    def delete_event(self, external_id: str, etag: str | None, notify: bool) -> None:
-        self.writer.delete(external_id, etag, notify)
-
-    def get_event(self, external_id: str) -> RemoteEvent | None:
-        return self.writer.get(external_id)
 
     def revoke(self) -> None:
         """A password grant has nothing to revoke at the server; unlinking forgets it."""

@@ -6,18 +6,15 @@ from collections.abc import Callable, Mapping
 
 from ...errors import AuthRevoked
 from ..base import (
-    CalendarWriter,
     ChangeSet,
-    EventDraft,
     Known,
     KnownOccurrences,
     Provider,
-    Pushed,
     RemoteEvent,
     RemoteMessage,
     Window,
+    WriterDelegate,
 )
-from ..tagging import event_id_for
 from .calendar import list_events
 from .calendar_write import GoogleCalendarWriter
 from .http import GoogleConfig, GoogleHttp
@@ -50,7 +47,7 @@ def batch_url_for(gmail_url: str) -> str:
     return f"{root}/batch/gmail/{version}" if sep else ""
 
 
-class GoogleProvider(Provider, CalendarWriter):
+class GoogleProvider(Provider, WriterDelegate):
     name = "google"
     calendar_source = "Google Calendar"
     mail_source = "Gmail"
@@ -95,23 +92,6 @@ class GoogleProvider(Provider, CalendarWriter):
         known: Known | None = None,
     ) -> ChangeSet[RemoteMessage]:
         return list_messages(self.http, cursor, page_token, window, known)
-
-    def event_id_for(self, key: str) -> str:
-        return event_id_for(key)
-
-    def insert_event(self, event_id: str, draft: EventDraft, notify: bool) -> Pushed:
-        return self.writer.insert(event_id, draft, notify)
-
-    def patch_event(
-        self, external_id: str, draft: EventDraft, etag: str | None, notify: bool
-    ) -> RemoteEvent:
-        return self.writer.patch(external_id, draft, etag, notify)
-
-    def delete_event(self, external_id: str, etag: str | None, notify: bool) -> None:
-        self.writer.delete(external_id, etag, notify)
-
-    def get_event(self, external_id: str) -> RemoteEvent | None:
-        return self.writer.get(external_id)
 
     def revoke(self) -> None:
         token = self.http.session.token
