@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Install and start the demo CRM on SQLite (instance/demo.sqlite) with the Google and Exchange
-# sandboxes, so a demo user can link a Google or Exchange account and watch it sync. Ctrl-C
-# stops all three.
+# Install and start the demo CRM on SQLite (instance/demo.sqlite) with every provider stand-in
+# (Google, Exchange, Microsoft 365), so a demo user can link a Google or Exchange account and
+# watch it sync. Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_venv.sh
 ensure_venv
 
 HOST=127.0.0.1 PORT="${DEMO_PORT:-5000}" SANDBOX_PORT="${SANDBOX_PORT:-8765}"
-EXCHANGE_PORT="${EXCHANGE_PORT:-8766}"
+EXCHANGE_PORT="${EXCHANGE_PORT:-8766}" MICROSOFT_PORT="${MICROSOFT_PORT:-8767}"
 mkdir -p instance
 export FLASK_APP=demo.app:create_app
 # A real Fernet key (kept in instance/, outside git), so the demo runs without debug mode.
@@ -28,7 +28,13 @@ SANDBOX_PID=$! FLASK_PID=
 .venv/bin/python -m demo.exchange_seed --port "$EXCHANGE_PORT" \
     --state-file instance/exchange.pkl >instance/exchange.log 2>&1 &
 EXCHANGE_PID=$!
-stop() { kill $SANDBOX_PID $EXCHANGE_PID $FLASK_PID 2>/dev/null || true; }
+# The Microsoft 365 stand-in (identity platform and Graph), with its demo mailboxes.
+.venv/bin/python -m sandbox.microsoft --port "$MICROSOFT_PORT" --seed-demo \
+    --client-id crm-sync-demo --client-secret demo-secret \
+    --redirect-uri "http://$HOST:$PORT/crm-sync/link/microsoft/callback" \
+    --state-file instance/microsoft.pkl >instance/microsoft.log 2>&1 &
+MICROSOFT_PID=$!
+stop() { kill $SANDBOX_PID $EXCHANGE_PID $MICROSOFT_PID $FLASK_PID 2>/dev/null || true; }
 trap stop EXIT
 trap 'exit 130' INT TERM
 wait_listening() { # pid log
@@ -40,6 +46,7 @@ wait_listening() { # pid log
 }
 wait_listening "$SANDBOX_PID" instance/sandbox.log
 wait_listening "$EXCHANGE_PID" instance/exchange.log
+wait_listening "$MICROSOFT_PID" instance/microsoft.log
 EXCHANGE_URL="http://$HOST:$EXCHANGE_PORT/EWS/Exchange.asmx"
 
 cat <<INFO
@@ -58,6 +65,9 @@ cat <<INFO
                    (Link External Calendar/Email > Select a Different Provider >
                    Microsoft Exchange (on-premises): that URL as server, ann@acme.com,
                    password "password")
+  Microsoft 365 sandbox: http://$HOST:$MICROSOFT_PORT/  (identity platform and Graph v1.0
+                   for ann@acme.com and bob@acme.com, password "password"; the CRM's
+                   Microsoft 365 link flow is not built yet)
 
 INFO
 
