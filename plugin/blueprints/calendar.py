@@ -131,7 +131,7 @@ def event_detail(event_id: int):
         span_text=span_text,
         date_text=date_text,
         back_account=back_account,
-        description=preview(event.description),
+        description=preview(event.description, what="Description"),
         # end_date is exclusive; people read the last day.
         last_day=event.end_date - timedelta(days=1) if event.end_date else None,
     )

@@ -59,6 +59,7 @@ class Preview:
     text: str
     truncated: bool
     total_bytes: int
+    what: str = "Message"
 
     @property
     def note(self) -> str | None:
@@ -66,18 +67,18 @@ class Preview:
         if not self.truncated:
             return None
         return (
-            f"Message truncated — {_size(self.total_bytes)}; "
+            f"{self.what} truncated — {_size(self.total_bytes)}; "
             f"the first {_size(len(self.text.encode('utf-8')))} shown"
         )
 
 
-def preview(value: str | None, limit: int = PREVIEW_CHARS) -> Preview | None:
+def preview(value: str | None, limit: int = PREVIEW_CHARS, what: str = "Message") -> Preview | None:
     """The first `limit` characters of a plain text (a description, a text body)."""
     if not value:
         return None
     if len(value) <= limit:
-        return Preview(value, False, len(value))
-    return Preview(value[:limit], True, len(value.encode("utf-8")))
+        return Preview(value, False, len(value), what)
+    return Preview(value[:limit], True, len(value.encode("utf-8")), what)
 
 
 def preview_html(html: str | None, limit: int = PREVIEW_CHARS) -> Preview | None:

@@ -58,7 +58,7 @@ def test_ten_mb_description_is_stored_and_previewed(sb, make_account, db, client
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert len(text) < PREVIEW_CHARS * 2
-    assert "Message truncated" in text and "LAST-LINE" not in text
+    assert "Description truncated" in text and "MB" in text and "LAST-LINE" not in text
     assert "&lt;notes&gt;" in text  # still escaped
 
 

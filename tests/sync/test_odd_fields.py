@@ -9,7 +9,8 @@ from sync_helpers import at, timed
 
 from plugin.models import CalendarEvent, Email, Participant, SyncProblem
 from plugin.sync.engine import sync_account
-from plugin.sync.engine.fields import clean_message
+from plugin.sync.engine.fields import clean_event, clean_message
+from plugin.sync.providers.base import Person, RemoteEvent
 from plugin.sync.providers.google.mail import parse_message
 
 
@@ -202,3 +203,30 @@ def test_unpaired_surrogate_in_a_title_is_replaced(sb, make_account, db):
     assert run.status == "ok", run.error
     assert list(db.session.scalars(select(CalendarEvent.title))) == ["Half \ufffd a pair"]
     assert "Unreadable characters" in problems_for(db, odd["id"])[0]
+
+
+def test_invalid_organizer_and_attendees_are_left_out_and_unicode_domains_kept():
+    """As another calendar provider may send them (the Google stand-in refuses these)."""
+    remote = RemoteEvent(
+        external_id="e1",
+        calendar_id="primary",
+        ical_uid="u1",
+        title="Odd people",
+        organizer=Person("<<bogus>>", "Nobody"),
+        attendees=(
+            Person("not-an-email"),
+            Person("a@@b..c"),
+            Person("jörg@münchen.de"),
+            Person("eve@xn--mnchen-3ya.de"),
+            Person("it@corp.local"),
+        ),
+    )
+    cleaned, notes = clean_event(remote)
+    assert cleaned.organizer is None and cleaned.title == "Odd people"
+    assert [p.email for p in cleaned.attendees] == [
+        "jörg@münchen.de",
+        "eve@xn--mnchen-3ya.de",
+        "it@corp.local",
+    ]
+    said = " ".join(notes)
+    assert "<<bogus>>" in said and "not-an-email" in said and "a@@b..c" in said
