@@ -1,4 +1,4 @@
-"""pytest fixtures for the Google sandbox. Load with
+"""pytest fixtures for the Google and Exchange sandboxes. Load with
 ``pytest_plugins = ["sandbox.pytest_plugin"]`` in a conftest.
 
 One server per test session (fast); every test gets it reset to a clean state with a fresh
@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from .clock import Clock
+from .exchange import ExchangeSandbox
 from .google import GoogleSandbox
 
 
@@ -32,3 +33,28 @@ def google_sandbox(_google_sandbox_server: GoogleSandbox) -> Iterator[GoogleSand
     sb.clock.freeze()
     yield sb
     sb.reset_faults()
+
+
+@pytest.fixture(scope="session")
+def _exchange_sandbox_server() -> Iterator[ExchangeSandbox]:
+    sb = ExchangeSandbox(clock=Clock(frozen=True))
+    sb.start()
+    yield sb
+    sb.stop()
+
+
+@pytest.fixture
+def exchange_sandbox(_exchange_sandbox_server: ExchangeSandbox) -> Iterator[ExchangeSandbox]:
+    """A running Exchange stand-in, mailboxes emptied (users of earlier tests kept, as its
+    reset keeps users); ``.ews_url`` is its EWS endpoint. exchangelib's protocol cache is
+    cleared before and after, since it ignores the auth type."""
+    import exchangelib
+
+    sb = _exchange_sandbox_server
+    sb.reset()
+    sb.clock.reset()
+    sb.clock.freeze()
+    exchangelib.close_connections()
+    yield sb
+    sb.reset_faults()
+    exchangelib.close_connections()

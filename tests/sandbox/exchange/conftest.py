@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,30 +13,14 @@ if str(HERE) not in sys.path:
 
 from exchange_helpers import ANN, BOB  # noqa: E402
 
-from sandbox.clock import Clock  # noqa: E402
 from sandbox.exchange import ExchangeSandbox  # noqa: E402
 
-
-@pytest.fixture(scope="session")
-def _exchange_server() -> Iterator[ExchangeSandbox]:
-    sb = ExchangeSandbox(clock=Clock(frozen=True))
-    sb.start()
-    yield sb
-    sb.stop()
+# ``exchange_sandbox`` comes from sandbox.pytest_plugin, loaded by the root conftest.
 
 
 @pytest.fixture
-def xsb(_exchange_server: ExchangeSandbox) -> Iterator[ExchangeSandbox]:
+def xsb(exchange_sandbox: ExchangeSandbox) -> ExchangeSandbox:
     """The running stand-in, emptied, with Ann and Bob (password "password")."""
-    import exchangelib
-
-    sb = _exchange_server
-    sb.reset()
-    sb.clock.reset()
-    sb.clock.freeze()
-    sb.add_user(ANN, "Ann Lee")
-    sb.add_user(BOB, "Bob Stone")
-    exchangelib.close_connections()  # its protocol cache ignores the auth type
-    yield sb
-    sb.reset_faults()
-    exchangelib.close_connections()
+    exchange_sandbox.add_user(ANN, "Ann Lee")
+    exchange_sandbox.add_user(BOB, "Bob Stone")
+    return exchange_sandbox

@@ -7,6 +7,7 @@ from exchange_helpers import account, raw_soap, sync_page
 from exchangelib import UTC as EWS_UTC
 from exchangelib import CalendarItem, EWSDateTime, Message
 from exchangelib.errors import ErrorInvalidSyncStateData, ErrorSchemaValidation
+from exchangelib.services import SyncFolderItems
 
 
 def _events(acc, n, prefix="e"):
@@ -131,3 +132,52 @@ def test_max_changes_returned_outside_1_to_512_is_a_schema_fault(xsb):
         "<m:MaxChangesReturned>0</m:MaxChangesReturned></m:SyncFolderItems>",
     )
     assert r.status_code == 500 and b"ErrorSchemaValidation" in r.content
+
+
+def test_ignored_items_are_left_out_but_counted_as_seen(xsb):
+    from exchangelib.properties import ItemId
+
+    acc = account(xsb)
+    a, b = _events(acc, 2)
+    svc = SyncFolderItems(account=acc)
+    changes = list(
+        svc.call(
+            folder=acc.calendar,
+            shape="IdOnly",
+            additional_fields=None,
+            sync_state=None,
+            ignore=[ItemId(id=a.id, changekey=a.changekey)],
+            max_changes_returned=10,
+            sync_scope=None,
+        )
+    )
+    assert [i.id for _, i in changes] == [b.id]
+    changes, _, _ = sync_page(acc, acc.calendar, svc.sync_state, 10)
+    assert changes == []
+
+
+def test_state_file_keeps_mailboxes_and_sync_states(tmp_path):
+    from exchange_helpers import ANN
+
+    from sandbox.exchange import ExchangeSandbox
+
+    path = str(tmp_path / "ex.pkl")
+    sb = ExchangeSandbox(state_file=path)
+    sb.add_user(ANN)
+    sb.start()
+    acc = account(sb)
+    [created] = _events(acc, 1)
+    _, state, _ = sync_page(acc, acc.calendar, None, 10)
+    sb.stop()
+    import exchangelib
+
+    exchangelib.close_connections()
+    again = ExchangeSandbox(state_file=path)
+    again.start()
+    try:
+        acc = account(again)
+        assert acc.calendar.get(id=created.id).subject == "e0"
+        assert sync_page(acc, acc.calendar, state, 10)[0] == []
+    finally:
+        again.stop()
+        exchangelib.close_connections()
