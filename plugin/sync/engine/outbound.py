@@ -18,7 +18,7 @@ from datetime import timedelta
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import selectinload
 
-from ...models import CalendarEvent, EventLink, SyncProblem, utcnow
+from ...models import CalendarEvent, EventLink, SyncProblem, normalize_email, utcnow
 from ...settings import get_settings
 from .. import grants
 from ..errors import EditConflict, ItemGone, ItemRejected, ScopeMissing
@@ -140,7 +140,7 @@ def draft_of(ctx: SyncContext, event: CalendarEvent) -> EventDraft:
     attendees = tuple(
         Person(p.email, p.name, p.response_status)
         for p in sorted(event.participants, key=lambda p: p.id or 0)
-        if p.role not in ORGANIZER_ROLES and p.email.lower() not in owners
+        if p.role not in ORGANIZER_ROLES and normalize_email(p.email) not in owners
     )
     all_day = bool(event.all_day and event.start_date)
     return EventDraft(
@@ -331,5 +331,5 @@ def _same(remote: RemoteEvent, draft: EventDraft) -> bool:
             naive_utc(draft.start),
             naive_utc(draft.end),
         )
-    guests = sorted(p.email.lower() for p in remote.attendees)
-    return times_match and guests == sorted(p.email.lower() for p in draft.attendees)
+    guests = sorted(normalize_email(p.email) for p in remote.attendees)
+    return times_match and guests == sorted(normalize_email(p.email) for p in draft.attendees)
