@@ -12,6 +12,8 @@ from plugin.models import Account, AccountDomain, CalendarEvent, Email, LinkedAc
 from plugin.settings import get_settings
 from plugin.sync.engine import sync_account
 from plugin.sync.linking import link_account
+from plugin.sync.matching import Person
+from plugin.sync.outbound import AppointmentFields, new_appointment
 from plugin.sync.scheduler import dispatch
 
 SCOPES = [
@@ -217,3 +219,34 @@ def test_a_kept_item_outlives_the_other_mailbox_and_calendar_dropping_it(
     assert sync_account(bob.id).status == "ok"
     db.session.expire_all()
     assert _my_calendar(client) == EVERYTHING
+
+
+def test_unlink_with_remove_keeps_the_appointments_booked_in_the_crm(
+    sb, client, world, login, db, app
+):
+    """Remove takes away what the mailbox brought, not what the user booked in the CRM: an
+    appointment made here (and pushed to the calendar) stays, with its attendees."""
+    sam_user, sam = _synced(sb, world, login, db)
+    start = _when(4).replace(tzinfo=None)
+    booked = new_appointment(
+        db.session,
+        sam_user,
+        AppointmentFields(
+            "Demo for Carol",
+            start,
+            start + timedelta(hours=1),
+            attendees=(Person("carol@customer.com"),),
+            send_invitations=False,
+        ),
+    )
+    db.session.commit()
+    assert sync_account(sam.id).status == "ok"  # pushed: it is in Sam's Google calendar now
+    assert any(e["summary"] == "Demo for Carol" for e in sb.calendar.events("sam@gmail.com"))
+
+    client.post(f"/crm-sync/settings/accounts/{sam.id}/unlink", data={"keep_items": "remove"})
+    assert dispatch(app, "w1") >= 1
+    db.session.expire_all()
+    assert _my_calendar(client) == ["Demo for Carol"]
+    kept = db.session.get(CalendarEvent, booked.id)
+    assert [p.email for p in kept.participants if p.role != "organizer"] == ["carol@customer.com"]
+    assert client.get(f"/crm-sync/calendar/events/{booked.id}").status_code == 200

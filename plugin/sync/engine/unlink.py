@@ -151,7 +151,8 @@ def keep_items(account: LinkedAccount) -> None:
 
 
 def _remove_own_items(account_id: int) -> None:
-    """Delete the meetings and emails no other linked account brought and no other user kept."""
+    """Delete the meetings and emails no other linked account brought and no other user kept.
+    Appointments booked in the CRM stay: the mailbox did not bring them, it only held a copy."""
     s = session()
     user_id = select(LinkedAccount.user_id).where(LinkedAccount.id == account_id).scalar_subquery()
     others = select(EventLink.event_id).where(EventLink.linked_account_id != account_id)
@@ -161,6 +162,7 @@ def _remove_own_items(account_id: int) -> None:
         .join(EventLink)
         .where(
             EventLink.linked_account_id == account_id,
+            CalendarEvent.origin != "crm",
             CalendarEvent.id.not_in(others),
             CalendarEvent.id.not_in(kept),
         )
