@@ -70,6 +70,18 @@ DEFAULTS: dict[str, object] = {
     # ErrorServerBusy back-off waited out within a run (longer ones end it as throttled).
     "CRM_SYNC_EXCHANGE_PAGE_SIZE": 512,
     "CRM_SYNC_EXCHANGE_MAX_INLINE_WAIT": 10,
+    # Microsoft 365 (identity platform + Graph). Unset client id: not offered in the picker.
+    "CRM_SYNC_MICROSOFT_CLIENT_ID": None,
+    "CRM_SYNC_MICROSOFT_CLIENT_SECRET": None,
+    # "common", "organizations", "consumers" or a tenant id (the authority's path segment).
+    "CRM_SYNC_MICROSOFT_TENANT": "common",
+    # The identity platform's host; token URL = {login}/{tenant}/oauth2/v2.0/token.
+    "CRM_SYNC_MICROSOFT_LOGIN_URL": "https://login.microsoftonline.com",
+    "CRM_SYNC_MICROSOFT_GRAPH_URL": "https://graph.microsoft.com/v1.0",
+    # Items per calendarView / message delta page (Prefer: odata.maxpagesize; 1-1000).
+    "CRM_SYNC_MICROSOFT_PAGE_SIZE": 200,
+    # The longest Retry-After (429/503) waited out within a run; longer ends it as throttled.
+    "CRM_SYNC_MICROSOFT_MAX_INLINE_WAIT": 5,
     # Optional "module:callable" or callable: (user, account) -> bool, who may open an
     # Account Calendar. Default: any logged-in user.
     "CRM_SYNC_ACCOUNT_PERMISSION": None,
@@ -96,6 +108,7 @@ SIZES = (
     ("CRM_SYNC_MAIL_PAGE_SIZE", 1, 500),  # Gmail messages.list maxResults
     ("CRM_SYNC_MAIL_BATCH_SIZE", 1, 100),  # calls in one Gmail batch request
     ("CRM_SYNC_EXCHANGE_PAGE_SIZE", 1, 512),  # SyncFolderItems MaxChangesReturned
+    ("CRM_SYNC_MICROSOFT_PAGE_SIZE", 1, 1000),  # Graph delta odata.maxpagesize
 )
 
 

@@ -108,3 +108,25 @@ def overlapping_runs(runs) -> list[tuple]:
                 if after.started_at < (before.finished_at or far):
                     pairs.append((before.id, before.worker, after.id, after.worker))
     return pairs
+
+
+MS_CLIENT, MS_SECRET = "crm-test", "crm-secret"
+MS_SCOPES = [
+    "openid",
+    "email",
+    "offline_access",
+    "User.Read",
+    "Calendars.ReadWrite",
+    "Mail.Read",
+]
+
+
+def point_at_microsoft(base_url: str) -> dict:
+    """The config keys that send every identity platform and Graph call to the stand-in."""
+    return {
+        "CRM_SYNC_MICROSOFT_CLIENT_ID": MS_CLIENT,
+        "CRM_SYNC_MICROSOFT_CLIENT_SECRET": MS_SECRET,
+        "CRM_SYNC_MICROSOFT_LOGIN_URL": base_url,
+        "CRM_SYNC_MICROSOFT_GRAPH_URL": f"{base_url}/v1.0",
+        "CRM_SYNC_RETRY_BASE_SECONDS": 0.01,
+    }
