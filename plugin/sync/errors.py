@@ -18,6 +18,12 @@ class SyncTokenInvalid(SyncError):
     """
 
 
+class WindowMoved(SyncTokenInvalid):
+    """The cursor still works but covers a window the sync has moved past (Graph freezes
+    calendarView delta's window into its token): the engine runs a bounded full round in
+    the current window, as for an expired cursor."""
+
+
 class Throttled(SyncError):
     """The provider asked us to slow down; stop the run and come back after `retry_after`."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 
 from werkzeug.wrappers import Response
 
@@ -70,6 +70,13 @@ def event_json(ctx: Ctx, event: Event, desc: dict | None = None, expand: str | N
         ident, master_id = occurrence_id(event.id, original), event.id
         key = event.exception_keys.get(okey, event.change_key)
     body = data.get("body") or {"contentType": "text", "content": ""}
+    # Graph's originalStart: when an occurrence or exception was first scheduled (UTC);
+    # not returned for single instances and series masters.
+    original_start = (
+        desc["original"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if desc and desc["kind"] in ("exception", "occurrence")
+        else None
+    )
     out = {
         "@odata.etag": etag(key),
         "id": ident,
@@ -79,6 +86,7 @@ def event_json(ctx: Ctx, event: Event, desc: dict | None = None, expand: str | N
         "categories": data.get("categories", []),
         "transactionId": event.transaction_id if kind != "occurrence" else None,
         "originalStartTimeZone": data.get("_start_tz", "UTC"),
+        **({"originalStart": original_start} if original_start else {}),
         "originalEndTimeZone": data.get("_end_tz", "UTC"),
         "iCalUId": event.ical_uid,
         "uid": event.ical_uid,
@@ -241,6 +249,14 @@ def invite(ctx: Ctx, event: Event, action: str, data: dict | None = None) -> Non
     )
 
 
+def _local_midnight(value: dict) -> bool:
+    text = str(value.get("dateTime", ""))[:19]
+    try:
+        return datetime.fromisoformat(text).time() == datetime.min.time()
+    except ValueError:
+        return False
+
+
 def create_event(ctx: Ctx, body: dict) -> tuple[Event, bool]:
     check_writable(body)
     box = ctx.mailbox
@@ -256,8 +272,9 @@ def create_event(ctx: Ctx, body: dict) -> tuple[Event, bool]:
     start, end = parse_dtz(body["start"], "start"), parse_dtz(body["end"], "end")
     if end < start:
         raise GraphError(400, "The Event end must be after the start.", "ErrorInvalidRequest")
-    if body.get("isAllDay") and (
-        start.time() != datetime.min.time() or end.time() != datetime.min.time()
+    # Midnight in the event's own zone (Graph: start and end at midnight, in one time zone).
+    if body.get("isAllDay") and not (
+        _local_midnight(body["start"]) and _local_midnight(body["end"])
     ):
         raise GraphError(
             400,

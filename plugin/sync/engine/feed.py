@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ...models import SyncCursor, utcnow
 from .. import grants
-from ..errors import ScopeMissing, SyncError, SyncTokenInvalid
+from ..errors import ScopeMissing, SyncError, SyncTokenInvalid, WindowMoved
 from ..providers.base import ChangeSet, Window
 from .context import SyncContext
 
@@ -73,7 +73,8 @@ def run_feed(ctx: SyncContext, feed: Feed) -> None:
                 raise SyncError(f"{feed.name}: the provider refused a full listing") from exc
             # Bounded full resync: start over in the window; unseen rows go at the end.
             resynced = True
-            ctx.run.log = (ctx.run.log or []) + [{"feed": feed.name, "note": "cursor expired"}]
+            note = "window moved" if isinstance(exc, WindowMoved) else "cursor expired"
+            ctx.run.log = (ctx.run.log or []) + [{"feed": feed.name, "note": note}]
             cur.cursor = None
             cur.page_token = None
             cur.full_sync_started_at = None

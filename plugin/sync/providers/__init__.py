@@ -1,4 +1,4 @@
-"""Provider adapters, one package per provider (google/, exchange/), all behind
+"""Provider adapters, one package per provider (google/, exchange/, microsoft/), all behind
 providers.base.Provider; what they share (retry.py, tagging.py) lives beside base.py.
 
 `get_provider(account)` is the only place that knows which class serves which provider key;
@@ -51,8 +51,15 @@ def _exchange(config, account, on_token=None) -> Provider:
     )
 
 
+def _microsoft(config, account, on_token=None) -> Provider:
+    from .microsoft import MicrosoftProvider, microsoft_config
+
+    return MicrosoftProvider(microsoft_config(config), account.credentials, on_token)
+
+
 register("google", _google)
 register("exchange", _exchange)
+register("microsoft", _microsoft)
 
 
 def get_provider(account, on_token: Callable[[dict], None] | None = None) -> Provider:

@@ -20,9 +20,9 @@ from exchangelib.services import FindItem
 
 from ...errors import ItemRejected
 from ..base import ChangeSet, KnownOccurrences, Person, Rejected, RemoteEvent, Window
+from ..zones import iana_zone
 from .client import EwsClient
 from .fields import CRM_FIELD, EVENT_FIELDS, EXCEPTION_FIELDS, VIEW_FIELDS, sync_page
-from .zones import iana_zone
 
 CALENDAR_ID = "calendar"
 MASTER = "RecurringMaster"

@@ -1,5 +1,5 @@
-"""Windows time zone ids (what EWS speaks) -> IANA names, with the CLDR windowsZones table as
-tzlocal maintains it."""
+"""Windows time zone ids (what EWS and Graph speak) -> IANA names, with the CLDR windowsZones
+table as tzlocal maintains it. Shared by the Exchange and Microsoft 365 adapters."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tzlocal.windows_tz import win_tz
 
-from ...errors import ItemRejected
+from ..errors import ItemRejected
 
 UTC_IDS = {"UTC", "Coordinated Universal Time", "tzone://Microsoft/Utc"}
 
