@@ -9,9 +9,17 @@ import pytest
 
 from plugin.sync.providers import _REGISTRY
 
-DRIVERS = {"google": "drivers.google:GoogleDriver", "exchange": "drivers.exchange:ExchangeDriver"}
+DRIVERS = {
+    "google": "drivers.google:GoogleDriver",
+    "exchange": "drivers.exchange:ExchangeDriver",
+    "microsoft": "drivers.microsoft:MicrosoftDriver",
+}
 # Registered fixtures each driver's stand-in and account maker come from.
-FIXTURES = {"google": ("sb", "make_account"), "exchange": ("xsb", "make_exchange_account")}
+FIXTURES = {
+    "google": ("sb", "make_account"),
+    "exchange": ("xsb", "make_exchange_account"),
+    "microsoft": ("msb", "make_microsoft_account"),
+}
 PROVIDERS = [key for key in DRIVERS if key in _REGISTRY]
 
 
@@ -38,6 +46,21 @@ GAPS = {
         "Exchange writer's get() takes it for live, the conflict reverts the CRM meeting"
     ),
 }
+# Microsoft 365 is inbound only until its writer lands: the CRM's meetings never reach it.
+MICROSOFT_OUTBOUND = "outbound not written yet: calendar_write.py"
+GAPS.update(
+    {
+        (name, "microsoft"): MICROSOFT_OUTBOUND
+        for name in (
+            "test_crash_after_create_leaves_no_duplicate",
+            "test_crash_then_the_copy_comes_in_first_is_adopted_too",
+            "test_crm_edit_is_pushed_once_and_not_echoed",
+            "test_provider_edit_flows_in_without_a_push_back",
+            "test_provider_delete_then_crm_edit_ends_the_same_on_both_sides",
+            "test_random_two_way_changes_converge",
+        )
+    }
+)
 # The property test finds that gap only in some of its random examples: not strict.
 FLAKY_GAPS = {
     ("test_random_two_way_changes_converge", "exchange"): GAPS[
