@@ -217,3 +217,36 @@ def test_the_runner_saves_each_rotated_refresh_token_at_once(msb, make_microsoft
     assert saved["refresh_token"] != old["refresh_token"]
     assert saved["access_token"] != old["access_token"]
     assert sync_account(acc.id).status == "ok"  # the saved token is the working one
+
+
+def test_an_idle_incremental_sync_makes_one_delta_call_per_feed(msb, make_microsoft_account, db):
+    d = driver(msb, db, make_microsoft_account)
+    acc = d.link(ANN)
+    d.event(ANN, "Call")
+    d.weekly(ANN, "Weekly")
+    d.message(ANN, "c@customer.com", "Hello")
+    assert sync_account(acc.id).status == "ok"
+    msb.reset_calls()
+    run = sync_account(acc.id)
+    assert run.status == "ok" and run.fetched == 0
+    assert msb.calls(ANN) == {"calendarView.delta": 1, "messages.delta": 2}
+    assert run.api_calls == 3
+
+
+def test_a_download_throttled_mid_page_resumes_with_only_the_rest(msb, make_microsoft_account, db):
+    d = driver(msb, db, make_microsoft_account)
+    acc = d.link(ANN, sync_calendar=False)
+    for i in range(25):
+        d.message(ANN, f"c{i}@customer.com", f"M{i}")
+    # One step of the first batch is refused for a minute; its other 19 are answered.
+    msb.faults.queue(1, 429, op="messages.get", backoff_ms=60_000)
+    run = sync_account(acc.id)
+    assert run.status == "throttled"
+    landed = count(db, Email)
+    assert landed == 19  # kept; the second batch waits for the resumed page
+    d.advance(61)
+    msb.reset_calls()
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert count(db, Email) == 25
+    assert msb.calls(ANN)["messages.get"] == 6  # only what had not come
