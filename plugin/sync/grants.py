@@ -30,6 +30,11 @@ FEED_SCOPES: dict[str, dict[str, tuple[str, ...]]] = {
             "https://mail.google.com/",
         ),
     },
+    # Graph permissions as the identity platform's token answer names them.
+    "microsoft": {
+        "calendar": ("Calendars.ReadWrite",),
+        "mail": ("Mail.Read", "Mail.ReadWrite"),
+    },
 }
 
 

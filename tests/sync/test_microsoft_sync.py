@@ -250,3 +250,25 @@ def test_a_download_throttled_mid_page_resumes_with_only_the_rest(msb, make_micr
     assert run.status == "ok", run.error
     assert count(db, Email) == 25
     assert msb.calls(ANN)["messages.get"] == 6  # only what had not come
+
+
+def test_a_grant_without_mail_read_stops_only_the_mail_feed(msb, make_microsoft_account, db):
+    from sync_helpers import MS_CLIENT
+
+    from plugin.sync import grants
+
+    d = driver(msb, db, make_microsoft_account)
+    acc = d.link(ANN)
+    token = msb.issue_token(ANN, ["offline_access", "User.Read", "Calendars.ReadWrite"], MS_CLIENT)
+    acc.credentials = {**token, "expires_at": int(msb.clock.time()) + 3600}
+    db.session.commit()
+    d.event(ANN, "Kickoff")
+    d.message(ANN, "c@customer.com", "Hello")
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert count(db, CalendarEvent) == 1 and count(db, Email) == 0
+    account = db.session.get(LinkedAccount, acc.id)
+    assert account.status == "active" and grants.needs_permission(account) == ["mail"]
+    msb.reset_calls()
+    assert sync_account(acc.id).status == "ok"
+    assert "messages.delta" not in msb.calls(ANN)  # not asked again until a re-link

@@ -5,7 +5,8 @@ ChangeSet of frozen value objects. The shape fits every backend we plan for:
 
 * Google Calendar: page token = pageToken, cursor = nextSyncToken (410 -> SyncTokenInvalid).
 * Gmail: page token = pageToken (+ the historyId captured at the start), cursor = historyId.
-* Microsoft Graph: page token = @odata.nextLink, cursor = @odata.deltaLink.
+* Microsoft Graph: page token = @odata.nextLink, cursor = @odata.deltaLink (each kept with
+  the window the round froze into it, microsoft/calendar.py).
 * EWS SyncFolderItems: page token = the intermediate SyncState while IncludesLastItemInRange
   is false, cursor = the final SyncState.
 """
