@@ -476,7 +476,7 @@ def find_item(ctx: Ctx, payload) -> list:
 
 # EWSFindCountLimit (1000 by default on Exchange 2016/2019): a paged FindItem gets at most
 # that many items with IncludesLastItemInRange false; an unpaged one that would exceed it
-# is refused. (A CalendarView is not capped: see the README.)
+# is refused; a CalendarView the same way, MaxEntriesReturned being its paging.
 FIND_COUNT_LIMIT = 1000
 
 
@@ -521,7 +521,10 @@ def _calendar_view(ctx: Ctx, folder, view, shape):
             "ErrorCalendarViewRangeTooBig",
             "The time range of the calendar view is larger than two years.",
         )
-    limit = int(view.get("MaxEntriesReturned", "0") or 0)
+    try:
+        limit = int(view.get("MaxEntriesReturned", "0") or 0)
+    except ValueError as exc:
+        raise schema_error("CalendarView has an invalid MaxEntriesReturned.") from exc
     rows: list = []
     for item in ctx.mailbox.in_folder(folder):
         if item.element != "CalendarItem":
@@ -532,8 +535,13 @@ def _calendar_view(ctx: Ctx, folder, view, shape):
             rows.append((item.data["start"], item, None))
     rows.sort(key=lambda r: r[0])
     total = len(rows)  # TotalItemsInView counts the whole view, not only what is returned
-    last = not limit or total <= limit
-    rows = rows[:limit] if limit else rows
+    # EWSFindCountLimit caps a view as any FindItem: without MaxEntriesReturned a view over
+    # the limit is refused, with it at most the limit is served.
+    if not limit and total > FIND_COUNT_LIMIT:
+        raise _find_count_exceeded()
+    limit = min(limit or FIND_COUNT_LIMIT, FIND_COUNT_LIMIT)
+    last = total <= limit
+    rows = rows[:limit]
     root = el(
         m("RootFolder"),
         None,

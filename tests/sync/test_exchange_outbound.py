@@ -200,3 +200,57 @@ def test_all_day_appointment_is_pushed_on_its_date_and_comes_back_unchanged(
     db.session.expire_all()
     row = db.session.get(CalendarEvent, event.id)
     assert (row.start_date, row.end_date) == (on, on + timedelta(days=1))
+
+
+def test_meeting_outlook_deleted_then_edited_in_the_crm_is_gone_on_both_sides(
+    xsb, make_exchange_account, db
+):
+    """Outlook deletes to Deleted Items, where GetItem still finds the item by its id: its
+    ParentFolderId is not the calendar any more, so it is gone, and the deletion wins over
+    the CRM's later edit (which is dropped, on record, and never written to the copy)."""
+    acc = make_exchange_account(OWNER)
+    event = create(db, acc, "Original")
+    sync_account(acc.id)
+    [remote] = calendar(xsb)
+    xsb.clock.advance(60)
+    xsb.outlook.delete_item(OWNER, remote["id"])
+    xsb.clock.advance(60)
+    edit(db, event, title="CRM title")
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert count(db, CalendarEvent) == 0 and count(db, EventLink) == 0
+    assert calendar(xsb) == []
+    [trashed] = xsb.outlook.items(OWNER, folder="deleteditems")
+    assert trashed["subject"] == "Original"  # not patched, not moved back
+    [entry] = run.log
+    assert entry["winner"] == "exchange" and entry["lost"]["title"] == "CRM title"
+    run = sync_account(acc.id)
+    assert run.status == "ok" and count(db, CalendarEvent) == 0 and calendar(xsb) == []
+
+
+def test_writer_takes_an_item_in_deleted_items_for_gone(xsb, make_exchange_account, db):
+    """get() answers None for it; patch() without a ChangeKey raises ItemGone before any
+    UpdateItem (which Exchange would carry out on the item in Deleted Items); delete() leaves
+    it where the user put it."""
+    from plugin.sync.errors import ItemGone
+    from plugin.sync.providers import get_provider
+    from plugin.sync.providers.base import EventDraft
+
+    acc = make_exchange_account(OWNER)
+    create(db, acc, "Original")
+    sync_account(acc.id)
+    [remote] = calendar(xsb)
+    provider = get_provider(acc)
+    live = provider.get_event(remote["id"])
+    assert live is not None and live.title == "Original"
+    xsb.outlook.delete_item(OWNER, remote["id"])
+    xsb.reset_calls()
+    assert provider.get_event(remote["id"]) is None
+    draft = EventDraft(crm_id="1", title="CRM title", start=live.start, end=live.end, all_day=False)
+    with pytest.raises(ItemGone):
+        provider.patch_event(remote["id"], draft, None, False)
+    provider.delete_event(remote["id"], None, False)
+    assert writes(xsb) == 0
+    [trashed] = xsb.outlook.items(OWNER, folder="deleteditems")
+    assert trashed["subject"] == "Original"
+    provider.close()

@@ -306,3 +306,23 @@ def test_a_window_over_two_years_is_viewed_in_parts(xsb, make_exchange_account, 
     assert run.status == "ok", run.error
     assert count(db, CalendarEvent) == 3
     assert ews_calls(xsb, "FindItem") == 2
+
+
+def test_a_series_with_more_occurrences_than_a_view_serves_is_read_in_pages(
+    xsb, make_exchange_account, db, monkeypatch
+):
+    """EWSFindCountLimit (1000; 10 here) caps a CalendarView: the adapter asks for pages of
+    MaxEntriesReturned, each from the last row's start, and loses no occurrence."""
+    from plugin.sync.providers.exchange import calendar as ews_calendar
+    from sandbox.exchange import ews_items
+
+    monkeypatch.setattr(ews_items, "FIND_COUNT_LIMIT", 10)
+    monkeypatch.setattr(ews_calendar, "VIEW_PAGE", 10)
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    start = at(1)
+    xsb.outlook.create_event(ANN, "Daily", start, start + timedelta(hours=1), weekly=days, count=25)
+    acc = make_exchange_account(ANN, sync_email=False)
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert count(db, CalendarEvent) == 25
+    assert ews_calls(xsb, "FindItem") == 3  # rows 1-10, 10-19, 19-25

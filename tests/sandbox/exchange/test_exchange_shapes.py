@@ -153,3 +153,31 @@ def test_find_item_pages_are_capped_at_the_find_count_limit(xsb, monkeypatch):
         "</m:ParentFolderIds></m:FindItem>"
     )
     assert "ErrorExceededFindCountLimit" in raw_soap(xsb, unpaged).text
+
+
+def test_a_calendar_view_is_capped_at_the_find_count_limit(xsb, monkeypatch):
+    """A CalendarView is a FindItem too: EWSFindCountLimit (1000; 10 here) serves at most
+    that many rows with IncludesLastItemInRange false, and refuses a view over it that names
+    no MaxEntriesReturned."""
+    import datetime as dt
+
+    from sandbox.exchange import ews_items
+
+    monkeypatch.setattr(ews_items, "FIND_COUNT_LIMIT", 10)
+    base = dt.datetime(2027, 1, 4, 8, tzinfo=dt.UTC)
+    for n in range(15):
+        start = base + dt.timedelta(hours=n)
+        xsb.outlook.create_event(ANN, f"Slot {n}", start, start + dt.timedelta(minutes=30))
+    view = (
+        '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape>'
+        '</m:ItemShape><m:CalendarView {max} StartDate="2027-01-04T00:00:00Z" '
+        'EndDate="2027-01-06T00:00:00Z"/><m:ParentFolderIds>'
+        '<t:DistinguishedFolderId Id="calendar"/></m:ParentFolderIds></m:FindItem>'
+    )
+    assert "ErrorExceededFindCountLimit" in raw_soap(xsb, view.format(max="")).text
+    for asked in ('MaxEntriesReturned="50"', 'MaxEntriesReturned="10"'):
+        text = raw_soap(xsb, view.format(max=asked)).text
+        assert 'IncludesLastItemInRange="false"' in text and 'TotalItemsInView="15"' in text
+        assert text.count("<t:CalendarItem>") == 10
+    text = raw_soap(xsb, view.format(max='MaxEntriesReturned="5"')).text
+    assert text.count("<t:CalendarItem>") == 5

@@ -28,6 +28,8 @@ CALENDAR_ID = "calendar"
 MASTER = "RecurringMaster"
 # EWS refuses a CalendarView over two years (ErrorCalendarViewRangeTooBig).
 VIEW_SPAN = timedelta(days=720)
+# Rows per CalendarView page: EWSFindCountLimit, 1000 by default, caps a FindItem's answer.
+VIEW_PAGE = 1000
 RESPONSES = {
     "Accept": "accepted",
     "Organizer": "accepted",
@@ -118,26 +120,48 @@ def _expand(client: EwsClient, folder, masters, window: Window, known: KnownOccu
     return items, gone, rejected
 
 
+class _ViewPage(FindItem):
+    """FindItem for one CalendarView page: exchangelib would page a view by Offset, which a
+    CalendarView has not; this keeps IncludesLastItemInRange and asks for no next page."""
+
+    includes_last = True
+
+    def _get_paging_values(self, elem):
+        self.includes_last = elem.get("IncludesLastItemInRange", "true").lower() in ("true", "0")
+        return int(elem.get("TotalItemsInView") or 0), None
+
+
 def _view(client: EwsClient, folder, lo: datetime, hi: datetime) -> list:
-    """One FindItem with a CalendarView, asking only for what FindItem can answer."""
+    """The rows of a CalendarView, asking only for what FindItem can answer, in pages of
+    MaxEntriesReturned (EWSFindCountLimit caps a view, and refuses a longer one unpaged):
+    while the range's last row has not come, the next page starts at the last row's start
+    (rows there and still running come again; the caller keeps one per id)."""
     fields = {f for f in folder.normalize_fields(fields=VIEW_FIELDS) if not f.field.is_attribute}
-    svc = FindItem(account=client.account)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return list(
-            svc.call(
-                folders=[folder],
-                additional_fields=fields,
-                restriction=None,
-                order_fields=None,
-                shape="IdOnly",
-                query_string=None,
-                depth="Shallow",
-                calendar_view=CalendarView(start=_ews(lo), end=_ews(hi)),
-                max_items=None,
-                offset=0,
+    rows: list = []
+    start = _ews(lo)
+    while True:
+        svc = _ViewPage(account=client.account)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            page = list(
+                svc.call(
+                    folders=[folder],
+                    additional_fields=fields,
+                    restriction=None,
+                    order_fields=None,
+                    shape="IdOnly",
+                    query_string=None,
+                    depth="Shallow",
+                    calendar_view=CalendarView(start=start, end=_ews(hi), max_items=VIEW_PAGE),
+                    max_items=None,
+                    offset=0,
+                )
             )
-        )
+        rows.extend(page)
+        starts = [r.start for r in page if isinstance(getattr(r, "start", None), datetime)]
+        if svc.includes_last or not starts or max(starts) <= start:
+            return rows  # the last page, or one that cannot move on (all rows at its start)
+        start = max(starts)
 
 
 def _fill_details(client: EwsClient, items) -> None:

@@ -38,7 +38,9 @@ GONE = (
     ews.ErrorInvalidIdMalformed,
     ews.ErrorCalendarOccurrenceIsDeletedFromRecurrence,
 )
-READ = EVENT_FIELDS + ("original_start",)
+# ParentFolderId too: Outlook deletes to Deleted Items, where GetItem still finds the item
+# by its id (and UpdateItem would still change it); outside the calendar it is gone.
+READ = EVENT_FIELDS + ("original_start", "parent_folder_id")
 WRITTEN = ("subject", "body", "location", "start", "end", "is_all_day", "required_attendees")
 
 
@@ -119,15 +121,20 @@ class ExchangeCalendarWriter:
 
     def get(self, external_id: str) -> RemoteEvent | None:
         """The item now; an occurrence with its master (the series id and UID it is keyed by,
-        one GetItem more)."""
+        one GetItem more). None when it is gone: deleted, or moved out of the calendar (to
+        Deleted Items, as Outlook deletes), so a deletion there wins as any other."""
         answer = self._fetch((external_id, None))
-        if answer is None:
+        if answer is None or not self._in_calendar(answer):
             return None
         series = None
         if answer.type in ("Occurrence", "Exception"):
             series = self._fetch(answer.recurring_master())
         zone = answer._start_timezone or (series._start_timezone if series else None)
         return parse_item(answer, zone.ms_id if zone else None, series=series)
+
+    def _in_calendar(self, item) -> bool:
+        parent = item.parent_folder_id
+        return parent is None or parent.id == self._calendar.id
 
     def _fetch(self, item_id):
         def run():
