@@ -19,6 +19,13 @@ from .soap import Ctx, operation, response_message
 from .xml import el, m, sub, t
 
 MAX_CHANGES = 512
+# Sync states kept per folder, newest first. Exchange's state is a client-held blob that
+# keeps working after newer ones were issued; the stand-in keeps server-side snapshots, so it
+# keeps the last few of each folder (enough for a client that retries a page, or resumes
+# from its saved cursor after a crash) and forgets older ones, which then answer
+# ErrorInvalidSyncStateData as a state Exchange no longer accepts. Unpruned, every page of
+# every sync kept a full snapshot for the life of the process.
+SYNC_STATES_KEPT = 16
 
 
 def _invalid_state() -> list:
@@ -33,6 +40,14 @@ def _invalid_state() -> list:
             [el(m("SyncState"), ""), el(m("IncludesLastItemInRange"), "true")],
         )
     ]
+
+
+def _prune(box, folder_key: bytes) -> None:
+    """Forget this folder's states older than the last SYNC_STATES_KEPT (dicts keep the
+    order states were issued in)."""
+    own = [token for token, (key, _) in box.sync_states.items() if key == folder_key]
+    for token in own[:-SYNC_STATES_KEPT]:
+        del box.sync_states[token]
 
 
 @operation("SyncFolderItems")
@@ -125,6 +140,7 @@ def sync_folder_items(ctx: Ctx, payload) -> list:
             change.append(render(ctx, obj, shape))
     token = base64.b64encode(os.urandom(24)).decode()
     box.sync_states[token] = (folder.key, new_snapshot)
+    _prune(box, folder.key)
     return [
         response_message(
             "SyncFolderItems",

@@ -181,3 +181,24 @@ def test_state_file_keeps_mailboxes_and_sync_states(tmp_path):
     finally:
         again.stop()
         exchangelib.close_connections()
+
+
+def test_old_sync_states_are_pruned_per_folder_but_recent_ones_keep_working(xsb):
+    from sandbox.exchange.ews_sync import SYNC_STATES_KEPT
+
+    acc = account(xsb)
+    _events(acc, 1)
+    _, oldest, _ = sync_page(acc, acc.calendar, None, 10)
+    _, inbox_state, _ = sync_page(acc, acc.inbox, None, 10)
+    states = [oldest]
+    for _ in range(SYNC_STATES_KEPT):
+        _, state, _ = sync_page(acc, acc.calendar, None, 10)
+        states.append(state)
+    # The oldest calendar state is gone; the one after it (still among the last kept) and
+    # another folder's state (pruned per folder) still answer.
+    with pytest.raises(ErrorInvalidSyncStateData):
+        sync_page(acc, acc.calendar, oldest, 10)
+    changes, _, last = sync_page(acc, acc.calendar, states[-SYNC_STATES_KEPT + 1], 10)
+    assert (changes, last) == ([], True)
+    changes, _, last = sync_page(acc, acc.inbox, inbox_state, 10)
+    assert (changes, last) == ([], True)
