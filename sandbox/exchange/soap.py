@@ -15,7 +15,7 @@ from werkzeug.wrappers import Request, Response
 
 from . import timezones
 from .auth import Connection, Unauthorized
-from .errors import EwsError, SoapFault, schema_error
+from .errors import SOAP_FAULT_CODES, EwsError, SoapFault, schema_error, scripted_fault
 from .xml import NSMAP, SOAP, XSI, M, T, el, local, m, parse, sub, t, tostring
 
 if TYPE_CHECKING:
@@ -212,10 +212,8 @@ def _serve(sb: Any, email: str, data: bytes) -> etree._Element:
         if fault is not None:
             if isinstance(fault.code, int):
                 raise _HttpStatus(fault.code, f"<h1>{fault.code} - Service Unavailable</h1>")
-            if fault.code == "ErrorServerBusy":
-                from .errors import server_busy
-
-                raise server_busy(fault.backoff_ms if fault.backoff_ms is not None else 1000)
+            if fault.code in SOAP_FAULT_CODES:
+                raise scripted_fault(fault.code, fault.backoff_ms)
             return envelope(sb, _all_errors(op, payload, EwsError(fault.code, fault.code)))
         ctx = Ctx(sb, mailbox, email, version, tz, op)
         with mailbox.lock:
@@ -229,10 +227,39 @@ def _serve(sb: Any, email: str, data: bytes) -> etree._Element:
     return envelope(sb, response)
 
 
+# The request element whose children each get their own ResponseMessage, as Exchange answers
+# per-item errors ("a single SOAP response might contain multiple response messages", one per
+# element: https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/verifying-the-results-of-an-ews-or-ews-managed-api-call).
+# Operations not named here have one ResponseMessage per request.
+PER_ELEMENT = {
+    "GetItem": "ItemIds",
+    "DeleteItem": "ItemIds",
+    "CreateItem": "Items",
+    "UpdateItem": "ItemChanges",
+    "GetFolder": "FolderIds",
+    "FindItem": "ParentFolderIds",
+    "FindFolder": "ParentFolderIds",
+    "ConvertId": "SourceIds",
+}
+# What an error ResponseMessage of a sync operation still holds (Microsoft's SyncFolderItems
+# error example keeps SyncState and IncludesLastItemInRange).
+_SYNC_TAIL = {
+    "SyncFolderItems": "IncludesLastItemInRange",
+    "SyncFolderHierarchy": "IncludesLastFolderInRange",
+}
+
+
 def _all_errors(op: str, payload: etree._Element, error: EwsError) -> etree._Element:
+    """A scripted error answered for every element of the request."""
     response = etree.Element(m(f"{op}Response"), nsmap=NSMAP)
     rms = sub(response, m("ResponseMessages"))
-    rms.append(response_message(op, error))
+    container = payload.find(m(PER_ELEMENT[op])) if op in PER_ELEMENT else None
+    count = max(1, len(container)) if container is not None else 1
+    for _ in range(count):
+        tail = []
+        if op in _SYNC_TAIL:
+            tail = [el(m("SyncState"), ""), el(m(_SYNC_TAIL[op]), "true")]
+        rms.append(response_message(op, error, tail))
     return response
 
 
