@@ -65,14 +65,15 @@ def _xml_response(root: etree._Element, status: int = 200) -> Response:
     return Response(tostring(root), status, content_type="text/xml; charset=utf-8")
 
 
-def _unauthorized(sb: Any, challenge: bytes | None) -> Response:
+def _unauthorized(sb: Any, challenge: bytes | None, scheme: str = "NTLM") -> Response:
     import base64
 
     resp = Response("<h1>401 - Unauthorized: Access is denied due to invalid credentials.</h1>")
     resp.status_code = 401
     resp.content_type = "text/html"
     if challenge:
-        resp.headers.add("WWW-Authenticate", "NTLM " + base64.b64encode(challenge).decode())
+        # The challenge goes back under the scheme the client opened with (NTLM or Negotiate).
+        resp.headers.add("WWW-Authenticate", f"{scheme} " + base64.b64encode(challenge).decode())
     else:
         for name, value in sb.auth.challenge_headers():
             resp.headers.add(name, value)
@@ -129,7 +130,15 @@ def handle_ews(sb: Any, request: Request, conn: Connection) -> Response:
     try:
         email = sb.auth.authenticate(conn, request.headers.get("Authorization"))
     except Unauthorized as exc:
-        return _unauthorized(sb, exc.challenge)
+        return _unauthorized(sb, exc.challenge, exc.scheme)
+    final, conn.final = conn.final, None
+    response = _answer(sb, email, request)
+    if final:  # SPNEGO's last token (mechListMIC) rides on the authenticated answer
+        response.headers["WWW-Authenticate"] = final
+    return response
+
+
+def _answer(sb: Any, email: str, request: Request) -> Response:
     try:
         return _xml_response(_serve(sb, email, request.get_data()))
     except SoapFault as fault:
