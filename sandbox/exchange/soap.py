@@ -13,26 +13,13 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 from werkzeug.wrappers import Request, Response
 
-from . import timezones
+from . import timezones, versions
 from .auth import Connection, Unauthorized
 from .errors import SOAP_FAULT_CODES, EwsError, SoapFault, schema_error, scripted_fault
 from .xml import NSMAP, SOAP, XSI, M, T, el, local, m, parse, sub, t, tostring
 
 if TYPE_CHECKING:
     from .store import Mailbox
-
-# RequestServerVersion values Exchange Server 2016 and 2019 accept (ExchangeVersionType).
-SERVED_VERSIONS = (
-    "Exchange2007",
-    "Exchange2007_SP1",
-    "Exchange2010",
-    "Exchange2010_SP1",
-    "Exchange2010_SP2",
-    "Exchange2013",
-    "Exchange2013_SP1",
-    "Exchange2015",
-    "Exchange2016",
-)
 
 # Exchange Server build numbers (15.1 = 2016 CU23, 15.2 = 2019 CU12) and the schema
 # version string they report.
@@ -178,13 +165,13 @@ def _serve(sb: Any, email: str, data: bytes) -> etree._Element:
     if body is None or len(body) == 0:
         raise schema_error("The SOAP Body is missing or empty.")
     payload = body[0]
-    version = "Exchange2013_SP1"
+    version = versions.WITHOUT_HEADER
     tz = None
     if header is not None:
         rsv = header.find(t("RequestServerVersion"))
         if rsv is not None:
             version = rsv.get("Version", "")
-            if version not in SERVED_VERSIONS:
+            if version not in versions.SERVED_VERSIONS:
                 raise SoapFault(
                     "ErrorInvalidServerVersion",
                     "The specified server version is invalid.",
@@ -200,6 +187,7 @@ def _serve(sb: Any, email: str, data: bytes) -> etree._Element:
                 "The account does not have permission to impersonate the requested user.",
                 faultcode="a:ErrorImpersonateUserDenied",
             )
+    versions.check(version, header, payload)
     if etree.QName(payload).namespace != M:
         raise schema_error(f"The element '{local(payload)}' is not a known EWS operation.")
     op = local(payload)
