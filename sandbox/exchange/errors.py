@@ -65,6 +65,49 @@ class SoapFault(Exception):
         return env
 
 
+# ResponseCodes Exchange answers for the request as a whole, as a SOAP fault with HTTP 500,
+# never as a ResponseMessage:
+# - ErrorSchemaValidation: the FindConversation and GetServiceConfiguration error examples,
+#   https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/findconversation-operation
+# - ErrorIncorrectSchemaVersion: the GetImItemList error example ("a SOAP fault and not
+#   represented in the EWS schema"),
+#   https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/getimitemlist-operation
+# - ErrorInvalidRequest: the malformed-request fault of [MS-OXWUMS] 2.2.2.1,
+#   https://learn.microsoft.com/en-us/openspecs/exchange_server_protocols/ms-oxwums/a9e1fd8d-5f87-4caf-84f6-a99031d4bd56
+# - ErrorServerBusy: "HTTP 500 ... with the ErrorServerBusy error code", EWS throttling,
+#   https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/ews-throttling-in-exchange
+# - the codes of the SOAP headers (RequestServerVersion, ExchangeImpersonation) and of the
+#   connection budget, raised before any element is looked at: SOAP faults are used "when a
+#   failure occurs while the SOAP headers are being processed" (Inside Microsoft Exchange
+#   Server 2007 Web Services, ch. 18).
+# ErrorInternalServerError is not one: the throttling page has it as "an EWS schema-based
+# error response" with HTTP 200.
+SOAP_FAULT_CODES = frozenset(
+    {
+        "ErrorSchemaValidation",
+        "ErrorIncorrectSchemaVersion",
+        "ErrorInvalidRequest",
+        "ErrorServerBusy",
+        "ErrorInvalidServerVersion",
+        "ErrorInvalidSchemaVersionForMailboxVersion",
+        "ErrorImpersonateUserDenied",
+        "ErrorImpersonationDenied",
+        "ErrorExceededConnectionCount",
+    }
+)
+
+
+def scripted_fault(code: str, backoff_ms: int | None) -> SoapFault:
+    """A queued fault whose code Exchange answers as a SOAP fault."""
+    if code == "ErrorServerBusy":
+        return server_busy(backoff_ms if backoff_ms is not None else 1000)
+    if code == "ErrorSchemaValidation":
+        return schema_error("Scripted fault.")
+    if code == "ErrorExceededConnectionCount":
+        return exceeded_connection_count(27)
+    return SoapFault(code, f"{code} (scripted fault).", faultcode=f"a:{code}")
+
+
 def server_busy(backoff_ms: int) -> SoapFault:
     return SoapFault(
         "ErrorServerBusy",

@@ -110,7 +110,10 @@ def find_folder(ctx: Ctx, payload) -> list:
     parents = payload.find(m("ParentFolderIds"))
     if parents is None or payload.find(m("FolderShape")) is None:
         raise schema_error("FindFolder needs FolderShape and ParentFolderIds.")
-    deep = payload.get("Traversal", "Shallow") == "Deep"
+    traversal = payload.get("Traversal")
+    if traversal not in ("Shallow", "Deep", "SoftDeleted"):
+        raise schema_error(f"The value '{traversal}' is invalid for Traversal.")
+    deep = traversal == "Deep"
     view = payload.find(m("IndexedPageFolderView"))
     limit = int(view.get("MaxEntriesReturned", "0") or 0) if view is not None else 0
     offset = int(view.get("Offset", "0") or 0) if view is not None else 0
@@ -121,7 +124,10 @@ def find_folder(ctx: Ctx, payload) -> list:
         except EwsError as err:
             out.append(response_message("FindFolder", err))
             continue
-        found = sorted(_children(ctx, folder, deep), key=lambda f: f.display_name.lower())
+        # SoftDeleted: "a shallow traversal search for deleted items" (FindFolder). The
+        # stand-in deletes no folders, so there are none.
+        children = [] if traversal == "SoftDeleted" else _children(ctx, folder, deep)
+        found = sorted(children, key=lambda f: f.display_name.lower())
         page = found[offset : offset + limit] if limit else found[offset:]
         last = offset + len(page) >= len(found)
         root = el(

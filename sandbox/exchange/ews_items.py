@@ -411,6 +411,8 @@ def delete_item(ctx: Ctx, payload) -> list:
                     and item.folder != box.by_name["deleteditems"]
                 ):
                     box.move(item, box.folder("deleteditems"), now)
+                elif delete_type == "SoftDelete":
+                    box.soft_delete(item, now)
                 else:
                     box.remove(item)
             out.append(response_message("DeleteItem"))
@@ -448,16 +450,28 @@ def find_item(ctx: Ctx, payload) -> list:
                 continue
             found = [
                 i
-                for i in ctx.mailbox.in_folder(folder)
+                for i in _traverse(ctx, folder, traversal)
                 if predicate is None or matches(predicate, ctx, i)
             ]
+            if traversal == "SoftDeleted" and predicate is not None:
+                # "a soft-deleted traversal combined with a search restriction will result
+                # in zero items returned even if there are items that match" (FindItem)
+                found = []
             found.sort(key=lambda i: i.created, reverse=True)
             limit, offset = _page(paged)
             if paged is None and len(found) > FIND_COUNT_LIMIT:
                 raise _find_count_exceeded()
             limit = min(limit or FIND_COUNT_LIMIT, FIND_COUNT_LIMIT)
-            page = found[offset : offset + limit]
-            last = offset + len(page) >= len(found)
+            if paged is not None and paged.get("BasePoint") == "End":
+                # Offset counted back from the end: the page is the `limit` items before
+                # the last `offset` ones, in view order, and paging goes on backwards.
+                # https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/indexedpageitemview
+                stop = max(0, len(found) - offset)
+                page = found[max(0, stop - limit) : stop]
+                last = stop - len(page) <= 0
+            else:
+                page = found[offset : offset + limit]
+                last = offset + len(page) >= len(found)
             root = el(
                 m("RootFolder"),
                 None,
@@ -472,6 +486,23 @@ def find_item(ctx: Ctx, payload) -> list:
         except EwsError as err:
             out.append(response_message("FindItem", err))
     return out
+
+
+def _traverse(ctx: Ctx, folder, traversal: str) -> list:
+    """The items a FindItem traversal of the folder sees (FindItem's Traversal attribute:
+    https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/finditem).
+
+    Shallow: the folder's items. SoftDeleted: "only the identities of items that are in a
+    folder's dumpster", i.e. the items soft-deleted from it (on Exchange 2010 and later the
+    dumpster is Recoverable Items\\Deletions). Associated: "only the identities of associated
+    items in the folder"; the stand-in stores no folder-associated items, so none."""
+    box = ctx.mailbox
+    if traversal == "Associated":
+        return []
+    if traversal == "SoftDeleted":
+        dumpster = box.folder("recoverableitemsdeletions")
+        return [i for i in box.in_folder(dumpster) if i.data.get("soft_deleted_from") == folder.key]
+    return box.in_folder(folder)
 
 
 # EWSFindCountLimit (1000 by default on Exchange 2016/2019): a paged FindItem gets at most

@@ -95,8 +95,23 @@ def sync_folder_items(ctx: Ctx, payload) -> list:
     ignore: set[bytes] = set()
     ignored = payload.find(m("Ignore"))
     if ignored is not None:
-        for elem in ignored:
-            ignore.add(ids.decode(elem.get("Id"), (ids.ITEM,)).key)
+        try:
+            for elem in ignored:
+                ignore.add(ids.decode(elem.get("Id"), (ids.ITEM,)).key)
+        except EwsError as err:
+            # An id that cannot be read is ErrorInvalidIdMalformed ("the request contains an
+            # ID that is malformed", ResponseCode reference); SyncFolderItems has one
+            # ResponseMessage per request, so the request fails in it, keeping SyncState
+            # and IncludesLastItemInRange as Microsoft's SyncFolderItems error example does:
+            # https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/responsecode
+            # https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/syncfolderitems-operation
+            return [
+                response_message(
+                    "SyncFolderItems",
+                    err,
+                    [el(m("SyncState"), ""), el(m("IncludesLastItemInRange"), "true")],
+                )
+            ]
 
     changes = []  # (sequence, kind, item or key)
     current = {i.key: i for i in box.in_folder(folder)}

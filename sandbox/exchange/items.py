@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
-from . import ids, recurrence, timezones
+from . import ids, recurrence, timezones, versions
 from .errors import EwsError, schema_error
 from .fields import (
     BOOLEAN,
@@ -253,7 +253,10 @@ def render(ctx, item: Item, shape: Shape, occurrence: dict | None = None) -> etr
     element = item.element
     out = el(t(element))
     values = _values(ctx, item, occurrence)
+    hidden = versions.hidden(ctx.version)
     for name in ORDER[element]:
+        if name in hidden:  # not in the request's schema version
+            continue
         if name == "ItemId":
             out.append(values["ItemId"])
             continue

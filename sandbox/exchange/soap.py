@@ -13,26 +13,13 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 from werkzeug.wrappers import Request, Response
 
-from . import timezones
+from . import timezones, versions
 from .auth import Connection, Unauthorized
-from .errors import EwsError, SoapFault, schema_error
+from .errors import SOAP_FAULT_CODES, EwsError, SoapFault, schema_error, scripted_fault
 from .xml import NSMAP, SOAP, XSI, M, T, el, local, m, parse, sub, t, tostring
 
 if TYPE_CHECKING:
     from .store import Mailbox
-
-# RequestServerVersion values Exchange Server 2016 and 2019 accept (ExchangeVersionType).
-SERVED_VERSIONS = (
-    "Exchange2007",
-    "Exchange2007_SP1",
-    "Exchange2010",
-    "Exchange2010_SP1",
-    "Exchange2010_SP2",
-    "Exchange2013",
-    "Exchange2013_SP1",
-    "Exchange2015",
-    "Exchange2016",
-)
 
 # Exchange Server build numbers (15.1 = 2016 CU23, 15.2 = 2019 CU12) and the schema
 # version string they report.
@@ -65,14 +52,15 @@ def _xml_response(root: etree._Element, status: int = 200) -> Response:
     return Response(tostring(root), status, content_type="text/xml; charset=utf-8")
 
 
-def _unauthorized(sb: Any, challenge: bytes | None) -> Response:
+def _unauthorized(sb: Any, challenge: bytes | None, scheme: str = "NTLM") -> Response:
     import base64
 
     resp = Response("<h1>401 - Unauthorized: Access is denied due to invalid credentials.</h1>")
     resp.status_code = 401
     resp.content_type = "text/html"
     if challenge:
-        resp.headers.add("WWW-Authenticate", "NTLM " + base64.b64encode(challenge).decode())
+        # The challenge goes back under the scheme the client opened with (NTLM or Negotiate).
+        resp.headers.add("WWW-Authenticate", f"{scheme} " + base64.b64encode(challenge).decode())
     else:
         for name, value in sb.auth.challenge_headers():
             resp.headers.add(name, value)
@@ -129,7 +117,15 @@ def handle_ews(sb: Any, request: Request, conn: Connection) -> Response:
     try:
         email = sb.auth.authenticate(conn, request.headers.get("Authorization"))
     except Unauthorized as exc:
-        return _unauthorized(sb, exc.challenge)
+        return _unauthorized(sb, exc.challenge, exc.scheme)
+    final, conn.final = conn.final, None
+    response = _answer(sb, email, request)
+    if final:  # SPNEGO's last token (mechListMIC) rides on the authenticated answer
+        response.headers["WWW-Authenticate"] = final
+    return response
+
+
+def _answer(sb: Any, email: str, request: Request) -> Response:
     try:
         return _xml_response(_serve(sb, email, request.get_data()))
     except SoapFault as fault:
@@ -169,13 +165,13 @@ def _serve(sb: Any, email: str, data: bytes) -> etree._Element:
     if body is None or len(body) == 0:
         raise schema_error("The SOAP Body is missing or empty.")
     payload = body[0]
-    version = "Exchange2013_SP1"
+    version = versions.WITHOUT_HEADER
     tz = None
     if header is not None:
         rsv = header.find(t("RequestServerVersion"))
         if rsv is not None:
             version = rsv.get("Version", "")
-            if version not in SERVED_VERSIONS:
+            if version not in versions.SERVED_VERSIONS:
                 raise SoapFault(
                     "ErrorInvalidServerVersion",
                     "The specified server version is invalid.",
@@ -191,6 +187,7 @@ def _serve(sb: Any, email: str, data: bytes) -> etree._Element:
                 "The account does not have permission to impersonate the requested user.",
                 faultcode="a:ErrorImpersonateUserDenied",
             )
+    versions.check(version, header, payload)
     if etree.QName(payload).namespace != M:
         raise schema_error(f"The element '{local(payload)}' is not a known EWS operation.")
     op = local(payload)
@@ -212,10 +209,8 @@ def _serve(sb: Any, email: str, data: bytes) -> etree._Element:
         if fault is not None:
             if isinstance(fault.code, int):
                 raise _HttpStatus(fault.code, f"<h1>{fault.code} - Service Unavailable</h1>")
-            if fault.code == "ErrorServerBusy":
-                from .errors import server_busy
-
-                raise server_busy(fault.backoff_ms if fault.backoff_ms is not None else 1000)
+            if fault.code in SOAP_FAULT_CODES:
+                raise scripted_fault(fault.code, fault.backoff_ms)
             return envelope(sb, _all_errors(op, payload, EwsError(fault.code, fault.code)))
         ctx = Ctx(sb, mailbox, email, version, tz, op)
         with mailbox.lock:
@@ -229,10 +224,39 @@ def _serve(sb: Any, email: str, data: bytes) -> etree._Element:
     return envelope(sb, response)
 
 
+# The request element whose children each get their own ResponseMessage, as Exchange answers
+# per-item errors ("a single SOAP response might contain multiple response messages", one per
+# element: https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/verifying-the-results-of-an-ews-or-ews-managed-api-call).
+# Operations not named here have one ResponseMessage per request.
+PER_ELEMENT = {
+    "GetItem": "ItemIds",
+    "DeleteItem": "ItemIds",
+    "CreateItem": "Items",
+    "UpdateItem": "ItemChanges",
+    "GetFolder": "FolderIds",
+    "FindItem": "ParentFolderIds",
+    "FindFolder": "ParentFolderIds",
+    "ConvertId": "SourceIds",
+}
+# What an error ResponseMessage of a sync operation still holds (Microsoft's SyncFolderItems
+# error example keeps SyncState and IncludesLastItemInRange).
+_SYNC_TAIL = {
+    "SyncFolderItems": "IncludesLastItemInRange",
+    "SyncFolderHierarchy": "IncludesLastFolderInRange",
+}
+
+
 def _all_errors(op: str, payload: etree._Element, error: EwsError) -> etree._Element:
+    """A scripted error answered for every element of the request."""
     response = etree.Element(m(f"{op}Response"), nsmap=NSMAP)
     rms = sub(response, m("ResponseMessages"))
-    rms.append(response_message(op, error))
+    container = payload.find(m(PER_ELEMENT[op])) if op in PER_ELEMENT else None
+    count = max(1, len(container)) if container is not None else 1
+    for _ in range(count):
+        tail = []
+        if op in _SYNC_TAIL:
+            tail = [el(m("SyncState"), ""), el(m(_SYNC_TAIL[op]), "true")]
+        rms.append(response_message(op, error, tail))
     return response
 
 

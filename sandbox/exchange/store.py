@@ -22,6 +22,10 @@ DISTINGUISHED = {
     "outbox": ("Outbox", "IPF.Note", "Folder", "msgfolderroot"),
     "sentitems": ("Sent Items", "IPF.Note", "Folder", "msgfolderroot"),
     "tasks": ("Tasks", "IPF.Task", "TasksFolder", "msgfolderroot"),
+    # The dumpster (Exchange 2010 and later): a soft-deleted item is moved to Deletions, outside
+    # the IPM subtree. https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/deleting-items-by-using-ews-in-exchange
+    "recoverableitemsroot": ("Recoverable Items", None, "Folder", "root"),
+    "recoverableitemsdeletions": ("Deletions", None, "Folder", "recoverableitemsroot"),
 }
 
 
@@ -86,9 +90,12 @@ class Mailbox:
     def __setstate__(self, data: dict) -> None:
         self.__dict__.update(data)
         self.lock = threading.RLock()
+        self._make_folders()  # a state file from before a distinguished folder was added
 
     def _make_folders(self) -> None:
         for name, (display, cls, element, parent) in DISTINGUISHED.items():
+            if name in self.by_name:
+                continue
             key = ids.new_key()
             self.folders[key] = Folder(
                 key,
@@ -156,6 +163,18 @@ class Mailbox:
             item.folder = folder.key
             folder.tombstones.pop(item.key, None)
             item.bump(self.next_seq(), now)
+
+    def soft_delete(self, item: Item, now: datetime) -> None:
+        """Move to the dumpster's Deletions folder under a new id, as a move does on
+        Exchange; the folder it came from is kept for a SoftDeleted traversal of it."""
+        with self.lock:
+            origin = item.folder
+            self.remove(item)
+            item.key = ids.new_key()
+            item.folder = self.by_name["recoverableitemsdeletions"]
+            item.data["soft_deleted_from"] = origin
+            item.bump(self.next_seq(), now)
+            self.items[item.key] = item
 
     def in_folder(self, folder: Folder) -> list[Item]:
         return [i for i in self.items.values() if i.folder == folder.key]
