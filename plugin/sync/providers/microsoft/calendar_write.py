@@ -1,4 +1,4 @@
-"""Graph writes for two-way sync (DRAFT, not wired into MicrosoftProvider, untested).
+"""Graph writes for two-way sync (the CalendarWriter half of MicrosoftProvider).
 
 Create: POST /me/events with transactionId = transaction_id_for(crm_id), so a retried POST
 (http.py retries timeouts and 5xx, POST included) answers the first copy instead of a second;
@@ -8,8 +8,7 @@ repeated transactionId like a fresh create. Patch and delete carry If-Match (412
 EditConflict); an occurrence's id touches only that occurrence.
 
 Invitations: Graph sends them by itself for every attendee of a created or changed meeting;
-it has no per-request switch. TODO (not done): the "never" setting cannot be honoured when
-the draft has attendees.
+it has no per-request switch, so `notify` is not honoured yet: attendees are always invited.
 """
 
 from __future__ import annotations
