@@ -41,21 +41,6 @@ def driver(request, provider, db):
 # Known gaps: (test name, provider) -> what the adapter does not do yet. Marked strict xfail,
 # so a gap shows as xfailed (not passed) and its fix fails the run until the entry is removed.
 GAPS: dict[tuple[str, str], str] = {}
-# Microsoft 365 is inbound only until its writer lands: the CRM's meetings never reach it.
-MICROSOFT_OUTBOUND = "outbound not written yet: calendar_write.py"
-GAPS.update(
-    {
-        (name, "microsoft"): MICROSOFT_OUTBOUND
-        for name in (
-            "test_crash_after_create_leaves_no_duplicate",
-            "test_crash_then_the_copy_comes_in_first_is_adopted_too",
-            "test_crm_edit_is_pushed_once_and_not_echoed",
-            "test_provider_edit_flows_in_without_a_push_back",
-            "test_provider_delete_then_crm_edit_ends_the_same_on_both_sides",
-            "test_random_two_way_changes_converge",
-        )
-    }
-)
 # A gap the property test finds only in some of its random examples: not strict.
 FLAKY_GAPS: dict[tuple[str, str], str] = {}
 

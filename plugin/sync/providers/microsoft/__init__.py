@@ -21,8 +21,10 @@ from ..base import (
     RemoteEvent,
     RemoteMessage,
     Window,
+    WriterDelegate,
 )
 from .calendar import list_events
+from .calendar_write import MicrosoftCalendarWriter
 from .http import BATCH_MAX, MicrosoftConfig, MicrosoftHttp
 from .mail import list_messages
 
@@ -49,7 +51,7 @@ def microsoft_config(config: Mapping) -> MicrosoftConfig:
     )
 
 
-class MicrosoftProvider(Provider):
+class MicrosoftProvider(Provider, WriterDelegate):
     name = "microsoft"
     calendar_source = "Outlook 365"
     mail_source = "Outlook 365"
@@ -66,6 +68,7 @@ class MicrosoftProvider(Provider):
         self.http = MicrosoftHttp(config, credentials, on_token)
         # Series masters by id, fetched once per series in this run (None: deleted).
         self.masters: dict[str, dict | None] = {}
+        self.writer = MicrosoftCalendarWriter(self.http)
 
     @property
     def api_calls(self) -> int:  # type: ignore[override]

@@ -32,7 +32,7 @@ class MicrosoftDriver(Driver):
     page_size_key = "CRM_SYNC_MICROSOFT_PAGE_SIZE"
     # The retried create carries the same transactionId: Graph answers the copy the first
     # try made instead of a second one; that copy holds everything, so no update follows.
-    adoption_calls = {"events.create": 1, "events.update": 0}
+    adoption_calls = {"events.create": 0, "events.list": 1}
     all_day_has_zone = True  # originalStartTimeZone names the zone it was made in
     mail_listings_per_run = 2  # Inbox and Sent Items: one delta each
 
