@@ -42,7 +42,12 @@ def driver(request, provider, db):
 # so a gap shows as xfailed (not passed) and its fix fails the run until the entry is removed.
 GAPS: dict[tuple[str, str], str] = {}
 # A gap the property test finds only in some of its random examples: not strict.
-FLAKY_GAPS: dict[tuple[str, str], str] = {}
+FLAKY_GAPS: dict[tuple[str, str], str] = {
+    ("test_random_two_way_changes_converge", "exchange"): (
+        "seven CRM creates pushed in one sync, then Outlook deletes one: the CRM keeps it "
+        "(the deletion is not seen by the next SyncFolderItems); found 2026-12-02, open"
+    ),
+}
 
 
 def pytest_collection_modifyitems(items):
