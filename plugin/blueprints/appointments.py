@@ -35,9 +35,11 @@ from ..sync.outbound import (
     new_appointment,
     request_push,
 )
+from .errors import add_error_pages
 from .timefmt import to_local, to_utc_naive, user_zone
 
 bp = Blueprint("crm_sync_appointments", __name__)
+add_error_pages(bp)
 
 
 @bp.before_request

@@ -24,6 +24,7 @@ from ..permissions import (
 from ..state import session
 from ..sync.sanitize import preview, preview_html
 from . import feed
+from .errors import error_page
 from .timefmt import date_text, local_text, span_text, user_zone
 
 bp = Blueprint("crm_sync_calendar", __name__)
@@ -58,10 +59,11 @@ DETAILS = {"event_detail": "appointment", "email_detail": "email"}
 @bp.errorhandler(404)
 def _not_found(error):
     """An appointment or email the viewer may not see (or that is gone) gets a page that says
-    so, in the CRM's layout; the feeds' 404s stay plain."""
+    so, in the CRM's layout; other pages get the plugin's error page, and the feeds' 404s
+    stay plain."""
     what = DETAILS.get((request.endpoint or "").rpartition(".")[2])
     if what is None:
-        return error
+        return error_page(error)
     account_id = request.args.get("account_id", type=int)
     back = session().get(Account, account_id) if account_id else None
     if back is not None and not can_view_account(current_user, back):

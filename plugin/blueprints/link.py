@@ -33,11 +33,13 @@ from ..state import session as db_session
 from ..sync import grants
 from ..sync.errors import AccountLinkedElsewhere
 from . import providers
+from .errors import add_error_pages
 from .forms import ExchangeLinkForm, StartLinkForm
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("crm_sync_link", __name__)
+add_error_pages(bp)
 
 PROFILE = "crm_sync_profile.index"
 

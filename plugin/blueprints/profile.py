@@ -15,10 +15,12 @@ from ..models.linked import TRANSITIONS, UNLINKING
 from ..permissions import own_linked_account
 from ..state import session
 from ..sync import grants
+from .errors import add_error_pages
 from .forms import ActionForm, StartLinkForm, SyncOptionsForm, UnlinkForm
 from .timefmt import humanize, local_text, user_zone
 
 bp = Blueprint("crm_sync_profile", __name__)
+add_error_pages(bp)
 
 RUN_COUNTS = ("fetched", "created", "updated", "deleted", "skipped", "pushed", "problems")
 
