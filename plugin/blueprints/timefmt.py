@@ -48,6 +48,17 @@ def humanize(value: datetime | None, empty: str = "never", now: datetime | None 
     return f"in {_span(delta)}" if delta > 0 else f"{_span(delta)} ago"
 
 
+def days_text(days: int, direction: str) -> str:
+    """'30 days ago' / '180 days ahead' / 'today', for the sync window in plain words."""
+    if days == 0:
+        return "today"
+    return f"{days} day{'s' if days != 1 else ''} {direction}"
+
+
+def count_text(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def local_text(value: datetime | None, zone: ZoneInfo) -> str:
     local = to_local(value, zone)
     return local.strftime("%a %d %b %Y, %H:%M %Z") if local else ""
