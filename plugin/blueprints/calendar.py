@@ -25,7 +25,7 @@ from ..state import session
 from ..sync.sanitize import preview, preview_html
 from . import feed
 from .errors import error_page
-from .timefmt import date_text, local_text, span_text, user_zone
+from .timefmt import date_text, local_text, origin_text, span_text, user_zone
 
 bp = Blueprint("crm_sync_calendar", __name__)
 
@@ -132,6 +132,9 @@ def event_detail(event_id: int):
         zone=zone,
         span_text=span_text,
         date_text=date_text,
+        origin=""
+        if event.all_day
+        else origin_text(event.start_at, event.end_at, event.timezone, zone),
         back_account=back_account,
         description=preview(event.description, what="Description"),
         # end_date is exclusive; people read the last day.

@@ -17,7 +17,7 @@ from ..settings import get_settings
 from ..state import session
 from ..sync import grants
 from .errors import add_error_pages
-from .forms import ActionForm, StartLinkForm, SyncOptionsForm, UnlinkForm
+from .forms import ActionForm, StartLinkForm, SyncOptionsForm, TimeZoneForm, UnlinkForm
 from .timefmt import count_text, days_text, humanize, local_text, user_zone
 
 bp = Blueprint("crm_sync_profile", __name__)
@@ -132,6 +132,7 @@ def index():
             for a in accounts
         },
         action_form=ActionForm(),
+        zone_form=TimeZoneForm(timezone=zone.key),
         relink_forms={a.id: StartLinkForm(login_hint=a.external_email) for a in accounts},
         permission_forms={a.id: _permission_forms(a) for a in accounts},
         feed_labels=grants.FEED_LABELS,
@@ -152,6 +153,17 @@ def _permission_forms(account: LinkedAccount) -> list[tuple[str, StartLinkForm]]
         (feed, StartLinkForm(login_hint=account.external_email, feed=feed))
         for feed in grants.needs_permission(account)
     ]
+
+
+@bp.post("/timezone")
+def timezone():
+    """The user's own time zone; every page, list and calendar shows times in it."""
+    form = TimeZoneForm()
+    if not form.validate_on_submit():
+        return _done("Choose a time zone from the list.", "warning")
+    current_user.timezone = form.timezone.data
+    session().commit()
+    return _done(f"Times are now shown in {form.timezone.data.replace('_', ' ')}.")
 
 
 @bp.get("/status.json")

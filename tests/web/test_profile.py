@@ -224,3 +224,27 @@ def test_recent_runs_are_listed(client, world, login, db):
     db.session.commit()
     page = client.get("/crm-sync/settings/").get_data(as_text=True)
     assert 'id="sync-runs"' in page and "Google 503" in page and "1.5 s" in page
+
+
+def test_a_user_sets_their_own_time_zone_and_pages_follow_it(client, world, login, db):
+    user = login(world.user("sam@crm.example"))
+    page = client.get("/crm-sync/settings/").get_data(as_text=True)
+    assert '<option selected value="UTC">UTC</option>' in page
+    resp = client.post("/crm-sync/settings/timezone", data={"timezone": "America/New_York"})
+    assert resp.status_code == 302
+    db.session.refresh(user)
+    assert user.timezone == "America/New_York"
+    page = client.get("/crm-sync/settings/").get_data(as_text=True)
+    assert "Times are now shown in America/New York." in page
+    assert "Times are shown in America/New_York." in page
+    calendar = client.get("/crm-sync/calendar/").get_data(as_text=True)
+    assert 'data-time-zone="America/New_York"' in calendar
+
+
+def test_an_unknown_time_zone_is_refused_and_changes_nothing(client, world, login, db):
+    user = login(world.user("sam@crm.example", tz="Europe/Berlin"))
+    resp = client.post("/crm-sync/settings/timezone", data={"timezone": "Mars/Olympus_Mons"})
+    assert resp.status_code == 302
+    db.session.refresh(user)
+    assert user.timezone == "Europe/Berlin"
+    assert "Choose a time zone from the list." in client.get("/crm-sync/settings/").get_data(True)
