@@ -125,6 +125,12 @@ def _finish(client, token: dict):
         return _fail(UNREACHABLE)
     if resp.status_code != 200:
         log.warning("Graph /me answered %s during link", resp.status_code)
+        if resp.status_code in (401, 403):
+            return _fail(
+                "Microsoft 365 did not let the CRM read your mailbox's address (the User.Read "
+                "permission), so nothing was linked. Please try again and accept every "
+                "permission asked for."
+            )
         return _fail(UNREACHABLE)
     email = normalize_email(identity.mailbox_address(resp.json(), claims))
     if not email:

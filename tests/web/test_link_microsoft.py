@@ -305,6 +305,24 @@ def test_an_unreachable_token_endpoint_links_nothing(microsoft, client, db, worl
 
 
 @pytest.mark.parametrize(
+    "code, said",
+    [
+        (503, "Microsoft 365 could not be reached, so nothing was linked."),
+        (403, "did not let the CRM read your mailbox's address (the User.Read permission)"),
+    ],
+)
+def test_graph_refusing_the_mailbox_address_links_nothing(
+    microsoft, client, db, world, login, code, said
+):
+    login(world.user(PAT))
+    location = sign_in(start(client))
+    microsoft.faults.queue(1, code, op="me.get")
+    page = html.unescape(come_back(client, location).get_data(as_text=True))
+    assert said in page and linked_count(db) == 0
+    assert microsoft.faults.pending() == 0  # /me was asked, and answered that
+
+
+@pytest.mark.parametrize(
     "configured, tid, admitted",
     [
         ("common", CONSUMERS_TENANT, True),
