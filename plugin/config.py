@@ -5,6 +5,8 @@ Defaults live here and nowhere else, so the README table and the code cannot dri
 
 from __future__ import annotations
 
+import re
+
 GOOGLE_ENDPOINTS = {
     "AUTHORIZE_URL": "https://accounts.google.com/o/oauth2/v2/auth",
     "TOKEN_URL": "https://oauth2.googleapis.com/token",
@@ -73,7 +75,9 @@ DEFAULTS: dict[str, object] = {
     # Microsoft 365 (identity platform + Graph). Unset client id: not offered in the picker.
     "CRM_SYNC_MICROSOFT_CLIENT_ID": None,
     "CRM_SYNC_MICROSOFT_CLIENT_SECRET": None,
-    # "common", "organizations", "consumers" or a tenant id (the authority's path segment).
+    # "common" (work, school and personal accounts), "organizations" (work and school),
+    # "consumers" (personal) or one tenant's id, a GUID: the authority's path segment, and
+    # the tenant every sign-in's id_token must name.
     "CRM_SYNC_MICROSOFT_TENANT": "common",
     # The identity platform's host; token URL = {login}/{tenant}/oauth2/v2.0/token.
     "CRM_SYNC_MICROSOFT_LOGIN_URL": "https://login.microsoftonline.com",
@@ -102,6 +106,10 @@ def apply_defaults(config: dict) -> None:
         config.setdefault(f"CRM_SYNC_GOOGLE_{name}", url)
 
 
+# The authority's tenant segments the link flow can check an id_token's "tid" against.
+MICROSOFT_TENANTS = ("common", "organizations", "consumers")
+GUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
 # Sizes the providers accept: (key, smallest, largest).
 SIZES = (
     ("CRM_SYNC_CALENDAR_PAGE_SIZE", 1, 2500),  # Calendar events.list maxResults
@@ -128,6 +136,13 @@ def check(config: dict) -> None:
     auth = config.get("CRM_SYNC_EXCHANGE_AUTH_TYPE")
     if str(auth).lower() not in ("ntlm", "basic"):
         raise RuntimeError(f'CRM_SYNC_EXCHANGE_AUTH_TYPE must be "ntlm" or "basic", not {auth!r}.')
+    tenant = config.get("CRM_SYNC_MICROSOFT_TENANT")
+    if str(tenant).lower() not in MICROSOFT_TENANTS and not GUID_RE.match(str(tenant)):
+        raise RuntimeError(
+            'CRM_SYNC_MICROSOFT_TENANT must be "common", "organizations", "consumers" or your '
+            "tenant id (a GUID like 72f988bf-86f1-41af-91ab-2d7cd011db47, on the Microsoft "
+            f"Entra admin center's Overview page), not {tenant!r}."
+        )
 
 
 def encryption_keys(config: dict) -> list[str]:

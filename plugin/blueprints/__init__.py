@@ -7,6 +7,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from . import link_microsoft  # noqa: F401 - adds the Microsoft 365 views to link_bp
     from .accounts import bp as accounts_bp
     from .appointments import bp as appointments_bp
     from .calendar import bp as calendar_bp

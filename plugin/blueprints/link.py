@@ -2,7 +2,8 @@
 
 The one place a view talks to a provider: the OAuth code exchange, through Authlib's Flask
 client (state + PKCE S256 kept in the session), and for Exchange the credentials check
-(plugin.sync.providers.exchange.credentials) before anything is stored. Everything after that
+(plugin.sync.providers.exchange.credentials) before anything is stored; Microsoft 365's views
+are in link_microsoft.py, on this blueprint. Everything after that
 goes through plugin.sync.linking, which owns the LinkedAccount rows and revocation.
 """
 
