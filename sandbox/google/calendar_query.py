@@ -36,8 +36,27 @@ NOT_WITH_SYNC = (
 
 
 def full_sync_required() -> ApiError:
+    """Google's 410 for an expired, invalidated, corrupted or unknown sync token."""
     msg = "Sync token is no longer valid, a full sync is required."
-    return ApiError(410, msg, "fullSyncRequired", domain="calendarGlobal")
+    return ApiError(
+        410,
+        msg,
+        "fullSyncRequired",
+        domain="calendar",
+        location="syncToken",
+        location_type="parameter",
+    )
+
+
+def updated_min_too_long_ago() -> ApiError:
+    return ApiError(
+        410,
+        "The requested minimum modification time lies too far in the past.",
+        "updatedMinTooLongAgo",
+        domain="calendar",
+        location="updatedMin",
+        location_type="parameter",
+    )
 
 
 def flag(args: MultiDict, name: str, default: bool = False) -> bool:
@@ -102,14 +121,16 @@ class EventQuery:
             if used:
                 raise invalid(f"The syncToken parameter cannot be combined with {used[0]}.")
             self.since = self._read_sync_token(args["syncToken"])
+        oldest = store.updated_min_max_age
+        age = store.clock.time() - self.updated_min.timestamp() if self.updated_min else 0
+        if oldest is not None and age > oldest:
+            raise updated_min_too_long_ago()
 
     # ----- tokens ----------------------------------------------------------------------
     def _read_sync_token(self, token: str) -> int:
         data = self.codec.decode(token)
         if not data or data.get("k") != "sync" or data.get("c") != self.cal.id:
-            raise invalid(
-                "Invalid sync token value.", location="syncToken", location_type="parameter"
-            )
+            raise full_sync_required()  # Google: corrupted or unknown tokens are 410 too
         if data.get("se") != self.single:
             raise invalid("The syncToken was issued for a different value of singleEvents.")
         ttl = self.store.sync_token_ttl

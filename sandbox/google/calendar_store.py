@@ -29,6 +29,8 @@ from .watch import Watcher
 
 SEND_UPDATES = ("all", "externalOnly", "none")
 _SIGNIFICANT = ("start", "end", "recurrence", "location")
+# Google does not publish the bound; deleted events are kept "a few weeks", so 28 days.
+UPDATED_MIN_MAX_AGE = 28 * 24 * 3600.0
 
 
 def precondition_failed() -> ApiError:
@@ -49,7 +51,13 @@ class CalendarStore:
         self.clock = clock
         self.watch = watch  # told of every change, for push notifications
         self.codec = codec  # signs sync and page tokens
+        self.reset_knobs()
+
+    def reset_knobs(self) -> None:
+        """Default strictness, as after ``sb.reset()``."""
         self.sync_token_ttl: float | None = None  # seconds; None = tokens never age out
+        # updatedMin older than this -> 410 updatedMinTooLongAgo (Google purges deletions).
+        self.updated_min_max_age: float | None = UPDATED_MIN_MAX_AGE
 
     # ----- calendars -------------------------------------------------------------------
     def ensure_primary(self, email: str) -> Calendar:

@@ -93,7 +93,7 @@ class GoogleSandbox(StandIn):
         self.quota = Quota(self.clock)
         self.watch.deliveries.clear()
         self.watch.require_https = False
-        self.sync_token_ttl = None
+        self.calendar_store.reset_knobs()
         self.gmail_store.reset_knobs()
 
     # ----- people and apps -------------------------------------------------------------
