@@ -280,6 +280,7 @@ class EventQuery:
     def run(self, items_fn=None, sync: bool = True) -> dict:
         """One page of results, with nextPageToken or (last page) nextSyncToken."""
         cursor = None
+        after_empty = False
         snapshot = self.cal.seq
         since = self.since
         if self.args.get("pageToken"):
@@ -289,6 +290,7 @@ class EventQuery:
                     "Invalid page token value.", location="pageToken", location_type="parameter"
                 )
             cursor, snapshot, since = data["after"], data["snap"], data.get("since")
+            after_empty = bool(data.get("e"))
         if items_fn is not None:
             items = items_fn()
         elif since is not None:
@@ -298,7 +300,7 @@ class EventQuery:
         keyed = sorted(((self._key(i), i) for i in items), key=lambda p: p[0])
         if cursor is not None:
             keyed = [p for p in keyed if p[0] > cursor]
-        page = keyed[: self.max_results]
+        page = keyed[: self.store.short_pages.take(len(keyed), self.max_results, after_empty)]
         body: dict[str, Any] = {
             "kind": "calendar#events",
             "etag": f'"p{self.cal.last_etag}"',
@@ -309,14 +311,15 @@ class EventQuery:
             "accessRole": "owner",
             "defaultReminders": [{"method": "popup", "minutes": 10}],
         }
-        if len(keyed) > self.max_results:
+        if len(keyed) > len(page):
             body["nextPageToken"] = self.codec.encode(
                 {
                     "k": "page",
                     "fp": self._shape(),
-                    "after": page[-1][0],
+                    "after": page[-1][0] if page else cursor,
                     "snap": snapshot,
                     "since": since,
+                    "e": not page,
                 }
             )
         elif sync:

@@ -21,6 +21,7 @@ from .calendar_model import (
 )
 from .errors import ApiError, invalid, not_found
 from .event_model import ID_RE, clean_body, merge_patch
+from .paging import ShortPages
 from .recurrence import HORIZON, build_set, occurrences, parse_suffix
 from .state import Invitation, State
 from .tokens import TokenCodec
@@ -46,7 +47,15 @@ def precondition_failed() -> ApiError:
 class CalendarStore:
     """Reads and writes on calendars; every method expects ``state.lock`` held."""
 
-    def __init__(self, state: State, clock: Clock, watch: Watcher, codec: TokenCodec):
+    def __init__(
+        self,
+        state: State,
+        clock: Clock,
+        watch: Watcher,
+        codec: TokenCodec,
+        short_pages: ShortPages | None = None,
+    ):
+        self.short_pages = short_pages or ShortPages()  # cuts list pages short at random
         self.state = state
         self.clock = clock
         self.watch = watch  # told of every change, for push notifications
