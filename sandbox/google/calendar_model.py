@@ -111,7 +111,8 @@ def render(cal: Calendar, ev: StoredEvent, names: dict[str, str] | None = None) 
 
 
 def render_cancelled(ev: StoredEvent, cal: Calendar) -> dict:
-    """Deleted events in a list carry only what Google guarantees: the id (and status)."""
+    """Cancelled exceptions (and instances a series change removed) carry only what Google
+    guarantees for them: id, recurringEventId and originalStartTime."""
     out = {"kind": "calendar#event", "etag": etag(ev.etag), "id": ev.id, "status": "cancelled"}
     if ev.recurring_event_id:
         out["recurringEventId"] = ev.recurring_event_id

@@ -269,8 +269,9 @@ class EventQuery:
                 original_start=item["originalStart"],
             )
             return render_cancelled(tomb, self.cal)
-        if item.cancelled:
-            return render_cancelled(item, self.cal)
+        if item.cancelled and item.recurring_event_id:
+            return render_cancelled(item, self.cal)  # a cancelled exception: ids only
+        # A deleted event on its organizer's calendar (the only kind here) keeps its fields.
         out = render(self.cal, item, self.store.names())
         if self.max_attendees and len(out.get("attendees", [])) > self.max_attendees:
             out["attendees"] = [a for a in out["attendees"] if a.get("self")]

@@ -1,0 +1,63 @@
+"""Issue 19: event resources as Google keeps, renders and validates them.
+
+Driven with the real google-api-python-client.
+"""
+
+from __future__ import annotations
+
+from google_contract_helpers import ANN, event
+
+T0, T1 = "2024-05-01T10:00:00Z", "2024-05-01T11:00:00Z"
+
+
+def _items(cal, **params) -> list[dict]:
+    return cal.events().list(calendarId="primary", **params).execute()["items"]
+
+
+# https://developers.google.com/calendar/api/v3/reference/events ("status": deleted events are
+# only guaranteed an id; on the organizer's calendar Google keeps the event's details) and
+# https://developers.google.com/calendar/api/v3/reference/events/list (showDeleted)
+def test_deleted_event_on_organizers_calendar_keeps_its_fields(cal, sb):
+    body = event(
+        "Quarterly review",
+        T0,
+        T1,
+        location="Room 4",
+        description="Numbers",
+        attendees=[{"email": "bob@globex.com"}],
+        extendedProperties={"private": {"crm": "42"}},
+    )
+    ev = cal.events().insert(calendarId="primary", body=body).execute()
+    token = cal.events().list(calendarId="primary").execute()["nextSyncToken"]
+    cal.events().delete(calendarId="primary", eventId=ev["id"]).execute()
+    listed = {i["id"]: i for i in _items(cal, showDeleted=True)}[ev["id"]]
+    incremental = {i["id"]: i for i in _items(cal, syncToken=token)}[ev["id"]]
+    for got in (listed, incremental):
+        assert got["status"] == "cancelled"
+        assert got["summary"] == "Quarterly review" and got["location"] == "Room 4"
+        assert got["start"] == {"dateTime": T0} and got["end"] == {"dateTime": T1}
+        assert got["organizer"]["email"] == ANN and got["iCalUID"] == ev["iCalUID"]
+        assert [a["email"] for a in got["attendees"]] == ["bob@globex.com"]
+        assert got["extendedProperties"] == {"private": {"crm": "42"}}
+
+
+# https://developers.google.com/calendar/api/v3/reference/events ("Cancelled exceptions are
+# only guaranteed to have values for the id, recurringEventId and originalStartTime fields")
+def test_cancelled_exception_still_carries_only_its_ids(cal, sb):
+    master = (
+        cal.events()
+        .insert(
+            calendarId="primary",
+            body={
+                "summary": "Weekly",
+                "start": {"dateTime": "2024-05-06T09:00:00", "timeZone": "UTC"},
+                "end": {"dateTime": "2024-05-06T10:00:00", "timeZone": "UTC"},
+                "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=3"],
+            },
+        )
+        .execute()
+    )
+    gone = f"{master['id']}_20240513T090000Z"
+    cal.events().delete(calendarId="primary", eventId=gone).execute()
+    got = {i["id"]: i for i in _items(cal, showDeleted=True)}[gone]
+    assert set(got) == {"kind", "etag", "id", "status", "recurringEventId", "originalStartTime"}
