@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from .calendar_model import Calendar, StoredEvent, render, render_cancelled
 from .errors import ApiError, invalid
-from .event_model import instant, matches_text, parse_rfc3339, rfc3339
+from .event_model import instant, matches_text, parse_rfc3339, response_zone, rfc3339
 from .tokens import fingerprint
 
 if TYPE_CHECKING:
@@ -114,6 +114,7 @@ class EventQuery:
         self.private = _prop_filters(args, "privateExtendedProperty")
         self.shared = _prop_filters(args, "sharedExtendedProperty")
         self.max_results = page_size(args)
+        self.tz = response_zone(args)
         self.max_attendees = int(args["maxAttendees"]) if args.get("maxAttendees") else None
         self.since: int | None = None
         if args.get("syncToken"):
@@ -268,11 +269,11 @@ class EventQuery:
                 recurring_event_id=item["recurringEventId"],
                 original_start=item["originalStart"],
             )
-            return render_cancelled(tomb, self.cal)
+            return render_cancelled(tomb, self.cal, self.tz)
         if item.cancelled and item.recurring_event_id:
-            return render_cancelled(item, self.cal)  # a cancelled exception: ids only
+            return render_cancelled(item, self.cal, self.tz)  # a cancelled exception: ids
         # A deleted event on its organizer's calendar (the only kind here) keeps its fields.
-        out = render(self.cal, item, self.store.names())
+        out = render(self.cal, item, self.store.names(), self.tz)
         if self.max_attendees and len(out.get("attendees", [])) > self.max_attendees:
             out["attendees"] = [a for a in out["attendees"] if a.get("self")]
             out["attendeesOmitted"] = True
@@ -308,7 +309,7 @@ class EventQuery:
             "summary": self.cal.summary,
             "description": self.cal.description,
             "updated": rfc3339(self.cal.updated),
-            "timeZone": self.args.get("timeZone") or self.cal.time_zone,
+            "timeZone": self.cal.time_zone,  # the calendar's, whatever the request asked
             "accessRole": "owner",
             "defaultReminders": [{"method": "popup", "minutes": 10}],
         }

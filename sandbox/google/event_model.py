@@ -124,17 +124,31 @@ def validate_span(start: dict, end: dict) -> None:
         raise ApiError(400, "The specified time range is empty.", "timeRangeEmpty")
 
 
-def render_time(t: dict | None, cal_tz: str) -> dict | None:
+def render_time(t: dict | None, cal_tz: str, asked_tz: str | None = None) -> dict | None:
+    """A stored time as answered: in the request's ``timeZone`` parameter if any, else the
+    event's zone, else the calendar's."""
     if t is None:
         return None
     if "date" in t:
         return dict(t)
-    tz_name = t.get("timeZone") or cal_tz
+    tz_name = asked_tz or t.get("timeZone") or cal_tz
     local = datetime.fromisoformat(t["dateTime"]).astimezone(ZoneInfo(tz_name))
     out = {"dateTime": local.isoformat().replace("+00:00", "Z")}
     if t.get("timeZone"):
         out["timeZone"] = t["timeZone"]
     return out
+
+
+def response_zone(args) -> str | None:
+    """The ``timeZone`` query parameter of list/get/instances, checked (400 if unknown)."""
+    name = args.get("timeZone")
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise invalid(f"Invalid time zone: {name}", location="timeZone") from exc
+    return name
 
 
 def normalize_attendees(attendees: Any, organizer: str) -> list[dict]:

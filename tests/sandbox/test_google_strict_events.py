@@ -5,7 +5,9 @@ Driven with the real google-api-python-client.
 
 from __future__ import annotations
 
+import pytest
 from google_contract_helpers import ANN, event
+from googleapiclient.errors import HttpError
 
 T0, T1 = "2024-05-01T10:00:00Z", "2024-05-01T11:00:00Z"
 
@@ -61,3 +63,43 @@ def test_cancelled_exception_still_carries_only_its_ids(cal, sb):
     cal.events().delete(calendarId="primary", eventId=gone).execute()
     got = {i["id"]: i for i in _items(cal, showDeleted=True)}[gone]
     assert set(got) == {"kind", "etag", "id", "status", "recurringEventId", "originalStartTime"}
+
+
+# https://developers.google.com/calendar/api/v3/reference/events/list (timeZone: "Time zone
+# used in the response"; the Events resource's timeZone: "The time zone of the calendar.")
+def test_list_time_zone_parameter_applies_to_date_times_not_to_the_list_zone(cal, sb):
+    cal.events().insert(calendarId="primary", body=event("A", T0, T1)).execute()
+    page = cal.events().list(calendarId="primary", timeZone="America/Los_Angeles").execute()
+    assert page["timeZone"] == "UTC"  # Ann's calendar zone, not the parameter echoed
+    item = page["items"][0]
+    assert item["start"] == {"dateTime": "2024-05-01T03:00:00-07:00"}
+    assert item["end"] == {"dateTime": "2024-05-01T04:00:00-07:00"}
+    plain = cal.events().list(calendarId="primary").execute()["items"][0]
+    assert plain["start"] == {"dateTime": T0}
+
+
+# https://developers.google.com/calendar/api/v3/reference/events/get (timeZone) and
+# https://developers.google.com/calendar/api/v3/reference/events/instances (timeZone)
+def test_get_and_instances_apply_the_time_zone_parameter(cal, sb):
+    body = {
+        "summary": "Weekly",
+        "start": {"dateTime": "2024-05-06T09:00:00", "timeZone": "Europe/Berlin"},
+        "end": {"dateTime": "2024-05-06T10:00:00", "timeZone": "Europe/Berlin"},
+        "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=2"],
+    }
+    master = cal.events().insert(calendarId="primary", body=body).execute()
+    assert master["start"]["dateTime"] == "2024-05-06T09:00:00+02:00"
+    got = cal.events().get(calendarId="primary", eventId=master["id"], timeZone="Asia/Tokyo")
+    got = got.execute()
+    assert got["start"] == {"dateTime": "2024-05-06T16:00:00+09:00", "timeZone": "Europe/Berlin"}
+    inst = cal.events().instances(calendarId="primary", eventId=master["id"], timeZone="UTC")
+    first = inst.execute()["items"][0]
+    assert first["start"]["dateTime"] == "2024-05-06T07:00:00Z"
+    assert first["originalStartTime"]["dateTime"] == "2024-05-06T07:00:00Z"
+
+
+# https://developers.google.com/calendar/api/v3/reference/events/list (timeZone)
+def test_unknown_time_zone_parameter_is_400(cal):
+    with pytest.raises(HttpError) as exc:
+        cal.events().list(calendarId="primary", timeZone="Mars/Olympus").execute()
+    assert exc.value.resp.status == 400
