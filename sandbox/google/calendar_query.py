@@ -170,7 +170,8 @@ class EventQuery:
             if not (self.time_min or self.time_max):
                 return True
             return bool(self.store.occurrences(self.cal, ev, self.time_min, self.time_max))
-        start, end = instant(ev.body["start"]), instant(ev.body["end"])
+        zone = self.cal.time_zone  # an all-day date covers that day in the calendar's zone
+        start, end = instant(ev.body["start"], zone), instant(ev.body["end"], zone)
         if self.time_max and start >= self.time_max:
             return False
         return not (self.time_min and end <= self.time_min and start < self.time_min)
@@ -246,13 +247,13 @@ class EventQuery:
     def _key(self, item: StoredEvent | dict) -> list[Any]:
         if isinstance(item, dict):
             return [
-                instant(item["originalStart"]).isoformat(),
+                instant(item["originalStart"], self.cal.time_zone).isoformat(),
                 item["id"],
             ]
         if self.order_by == "updated":
             return [item.updated, item.id]
         start = item.body.get("start") or item.original_start or {}
-        when = instant(start).isoformat() if start else ""
+        when = instant(start, self.cal.time_zone).isoformat() if start else ""
         return [when, item.id]
 
     def _render(self, item: StoredEvent | dict) -> dict:

@@ -109,11 +109,12 @@ def normalize_time(value: Any, which: str, recurring: bool) -> dict:
     return out
 
 
-def instant(t: dict) -> datetime:
-    """A stored start/end as a comparable aware datetime (all-day = midnight UTC)."""
+def instant(t: dict, tz_name: str = "UTC") -> datetime:
+    """A stored start/end as a comparable aware datetime; an all-day date is midnight in
+    ``tz_name`` (the calendar's zone, where Google lets the date begin and end)."""
     if "date" in t:
         d = date.fromisoformat(t["date"])
-        return datetime(d.year, d.month, d.day, tzinfo=UTC)
+        return datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(tz_name)).astimezone(UTC)
     return datetime.fromisoformat(t["dateTime"])
 
 

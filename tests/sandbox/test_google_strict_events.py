@@ -6,7 +6,7 @@ Driven with the real google-api-python-client.
 from __future__ import annotations
 
 import pytest
-from google_contract_helpers import ANN, event
+from google_contract_helpers import ANN, calendar_api, event
 from googleapiclient.errors import HttpError
 
 T0, T1 = "2024-05-01T10:00:00Z", "2024-05-01T11:00:00Z"
@@ -103,3 +103,34 @@ def test_unknown_time_zone_parameter_is_400(cal):
     with pytest.raises(HttpError) as exc:
         cal.events().list(calendarId="primary", timeZone="Mars/Olympus").execute()
     assert exc.value.resp.status == 400
+
+
+def _window(cal, start: str, end: str) -> list[str]:
+    page = cal.events().list(calendarId="primary", timeMin=start, timeMax=end, singleEvents=True)
+    return [e["summary"] for e in page.execute()["items"]]
+
+
+# https://developers.google.com/calendar/api/v3/reference/events (start.date: "The date, in
+# the format yyyy-mm-dd, if this is an all-day event"; an all-day event spans its date in the
+# calendar's time zone) and events/list (timeMin/timeMax filter by the event's span)
+def test_all_day_event_covers_its_date_in_the_calendars_zone(google_sandbox):
+    sb = google_sandbox
+    sb.short_pages.rate = 0.0
+    sb.add_user("la@acme.com", time_zone="America/Los_Angeles")
+    cal = calendar_api(sb, "la@acme.com")
+    day = {"start": {"date": "2024-05-10"}, "end": {"date": "2024-05-11"}}
+    cal.events().insert(calendarId="primary", body={"summary": "Holiday", **day}).execute()
+    weekly = {
+        "summary": "Weekly off",
+        "start": {"date": "2024-05-03"},
+        "end": {"date": "2024-05-04"},
+        "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=3"],
+    }
+    cal.events().insert(calendarId="primary", body=weekly).execute()
+    # 9 May 18:00-23:00 in Los Angeles is 10 May 01:00-06:00 UTC: before the day begins there
+    assert _window(cal, "2024-05-09T18:00:00-07:00", "2024-05-09T23:00:00-07:00") == []
+    # 10 May 08:00 in Los Angeles is inside both the one-off and the weekly instance
+    got = _window(cal, "2024-05-10T08:00:00-07:00", "2024-05-10T09:00:00-07:00")
+    assert sorted(got) == ["Holiday", "Weekly off"]
+    # 11 May 00:30 Los Angeles (07:30 UTC): the day is over there
+    assert _window(cal, "2024-05-11T00:30:00-07:00", "2024-05-11T01:00:00-07:00") == []
