@@ -48,6 +48,13 @@ WRITABLE = {
     "workingLocationProperties",
 }
 ID_RE = re.compile(r"^[a-v0-9]{5,1024}$")
+# RFC 5322 addr-spec: dot-atom or quoted-string local part, dot-atom or literal domain.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+ADDR_SPEC_RE = re.compile(
+    rf'^(?:{_ATEXT}(?:\.{_ATEXT})*|"(?:[^"\\\r\n]|\\.)*")'
+    rf"@(?:{_LABEL}(?:\.{_LABEL})*|\[[^\[\]\\\s]*\])$"
+)
 STATUSES = {"confirmed", "tentative", "cancelled"}
 
 
@@ -160,7 +167,7 @@ def normalize_attendees(attendees: Any, organizer: str) -> list[dict]:
         if not isinstance(att, dict) or not att.get("email"):
             raise ApiError(400, "Missing attendee email.", "required")
         email = str(att["email"]).strip()
-        if "@" not in email:
+        if not ADDR_SPEC_RE.match(email):
             raise invalid("Invalid attendee email.")
         if email.lower() in seen:
             continue

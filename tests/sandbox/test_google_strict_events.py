@@ -6,7 +6,7 @@ Driven with the real google-api-python-client.
 from __future__ import annotations
 
 import pytest
-from google_contract_helpers import ANN, calendar_api, event
+from google_contract_helpers import ANN, calendar_api, error_of, event
 from googleapiclient.errors import HttpError
 
 T0, T1 = "2024-05-01T10:00:00Z", "2024-05-01T11:00:00Z"
@@ -134,3 +134,29 @@ def test_all_day_event_covers_its_date_in_the_calendars_zone(google_sandbox):
     assert sorted(got) == ["Holiday", "Weekly off"]
     # 11 May 00:30 Los Angeles (07:30 UTC): the day is over there
     assert _window(cal, "2024-05-11T00:30:00-07:00", "2024-05-11T01:00:00-07:00") == []
+
+
+# https://developers.google.com/calendar/api/v3/reference/events/insert (attendees[].email:
+# "The attendee's email address ... must be a valid email address as per RFC5322") and
+# https://developers.google.com/calendar/api/guides/errors#400_bad_request
+@pytest.mark.parametrize("bad", ["bob@", "@globex.com", "bob smith@globex.com", "a..b@x.com"])
+def test_insert_and_patch_refuse_attendees_that_are_not_rfc5322_addresses(cal, bad):
+    with pytest.raises(HttpError) as exc:
+        body = event("A", T0, T1, attendees=[{"email": bad}])
+        cal.events().insert(calendarId="primary", body=body).execute()
+    assert exc.value.resp.status == 400
+    assert error_of(exc.value)["errors"][0]["reason"] == "invalid"
+    ev = cal.events().insert(calendarId="primary", body=event("B", T0, T1)).execute()
+    with pytest.raises(HttpError) as exc:
+        patch = {"attendees": [{"email": "ok@globex.com"}, {"email": bad}]}
+        cal.events().patch(calendarId="primary", eventId=ev["id"], body=patch).execute()
+    assert exc.value.resp.status == 400
+    assert "attendees" not in cal.events().get(calendarId="primary", eventId=ev["id"]).execute()
+
+
+# https://developers.google.com/calendar/api/v3/reference/events/insert (RFC 5322 addresses)
+def test_unusual_but_valid_addresses_are_accepted(cal):
+    good = ["o'brien+crm@globex.co.uk", '"bob smith"@globex.com', "x@[10.0.0.1]"]
+    body = event("A", T0, T1, attendees=[{"email": g} for g in good])
+    ev = cal.events().insert(calendarId="primary", body=body).execute()
+    assert [a["email"] for a in ev["attendees"]] == good
