@@ -56,6 +56,7 @@ ADDR_SPEC_RE = re.compile(
     rf"@(?:{_LABEL}(?:\.{_LABEL})*|\[[^\[\]\\\s]*\])$"
 )
 STATUSES = {"confirmed", "tentative", "cancelled"}
+PROPERTY_KEY_MAX, PROPERTY_VALUE_MAX = 44, 1024  # extended properties, as Google limits them
 
 
 def zone(name: str, which: str = "start") -> ZoneInfo:
@@ -194,7 +195,12 @@ def normalize_extended(value: Any) -> dict:
             continue
         if not isinstance(props, dict):
             raise invalid("Invalid extendedProperties value.")
-        out[scope] = {str(k): str(v) for k, v in props.items() if v is not None}
+        # Google silently drops keys over 44 characters and truncates values to 1,024.
+        out[scope] = {
+            str(k): str(v)[:PROPERTY_VALUE_MAX]
+            for k, v in props.items()
+            if v is not None and len(str(k)) <= PROPERTY_KEY_MAX
+        }
     return out
 
 

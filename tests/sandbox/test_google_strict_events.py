@@ -160,3 +160,33 @@ def test_unusual_but_valid_addresses_are_accepted(cal):
     body = event("A", T0, T1, attendees=[{"email": g} for g in good])
     ev = cal.events().insert(calendarId="primary", body=body).execute()
     assert [a["email"] for a in ev["attendees"]] == good
+
+
+# https://developers.google.com/calendar/api/guides/extended-properties ("The maximum size of a
+# property's key is 44 characters, and properties with longer keys will be silently dropped.
+# The maximum size of a property's value is 1024 characters, and properties with longer
+# values will be silently truncated.")
+def test_extended_properties_follow_googles_limits(cal):
+    props = {
+        "private": {"k" * 44: "v" * 1500, "k" * 45: "gone", "crm": "1"},
+        "shared": {"s" * 45: "gone", "ok": "x" * 1024},
+    }
+    ev = (
+        cal.events()
+        .insert(calendarId="primary", body=event("A", T0, T1, extendedProperties=props))
+        .execute()
+    )
+    want = {"private": {"k" * 44: "v" * 1024, "crm": "1"}, "shared": {"ok": "x" * 1024}}
+    assert ev["extendedProperties"] == want
+    got = cal.events().get(calendarId="primary", eventId=ev["id"]).execute()
+    assert got["extendedProperties"] == want
+    patched = (
+        cal.events()
+        .patch(
+            calendarId="primary",
+            eventId=ev["id"],
+            body={"extendedProperties": {"private": {"p" * 50: "x", "crm": "2" * 2000}}},
+        )
+        .execute()
+    )
+    assert patched["extendedProperties"]["private"] == {"k" * 44: "v" * 1024, "crm": "2" * 1024}
