@@ -205,7 +205,8 @@ def normalize_extended(value: Any) -> dict:
 
 
 def merge_patch(target: dict, patch: dict) -> dict:
-    """Google patch semantics: objects merge recursively, arrays replace, null clears."""
+    """Google patch semantics: objects merge recursively (start and end too, so switching
+    between date and dateTime needs the other set to null), arrays replace, null clears."""
     out = dict(target)
     for key, value in patch.items():
         if value is None:
@@ -213,12 +214,7 @@ def merge_patch(target: dict, patch: dict) -> dict:
         elif (
             isinstance(value, dict)
             and isinstance(out.get(key), dict)
-            and key
-            not in (
-                "start",
-                "end",
-                "originalStartTime",
-            )
+            and key != "originalStartTime"
         ):
             out[key] = merge_patch(out[key], value)
         else:

@@ -190,3 +190,54 @@ def test_extended_properties_follow_googles_limits(cal):
         .execute()
     )
     assert patched["extendedProperties"]["private"] == {"k" * 44: "v" * 1024, "crm": "2" * 1024}
+
+
+def _patch(cal, event_id: str, body: dict) -> dict:
+    return cal.events().patch(calendarId="primary", eventId=event_id, body=body).execute()
+
+
+# https://developers.google.com/calendar/api/v3/reference/events/patch (patch semantics:
+# fields not sent are unchanged, arrays are replaced) and
+# https://developers.google.com/calendar/api/guides/performance#patch (a nested object such as
+# start is merged field by field; null deletes a field)
+def test_patch_merges_start_and_end_so_date_alone_mixes_and_is_400(cal):
+    ev = cal.events().insert(calendarId="primary", body=event("A", T0, T1)).execute()
+    day = {"start": {"date": "2024-05-01"}, "end": {"date": "2024-05-02"}}
+    with pytest.raises(HttpError) as exc:
+        _patch(cal, ev["id"], day)
+    assert exc.value.resp.status == 400
+    assert cal.events().get(calendarId="primary", eventId=ev["id"]).execute()["start"] == {
+        "dateTime": T0
+    }
+
+
+# https://developers.google.com/calendar/api/guides/performance#patch (null deletes a field)
+def test_switching_between_timed_and_all_day_needs_the_other_field_null(cal):
+    ev = cal.events().insert(calendarId="primary", body=event("A", T0, T1)).execute()
+    to_day = {
+        "start": {"date": "2024-05-01", "dateTime": None},
+        "end": {"date": "2024-05-02", "dateTime": None},
+    }
+    got = _patch(cal, ev["id"], to_day)
+    assert got["start"] == {"date": "2024-05-01"} and got["end"] == {"date": "2024-05-02"}
+    with pytest.raises(HttpError):  # dateTime alone is merged into the stored date
+        _patch(cal, ev["id"], {"start": {"dateTime": T0}, "end": {"dateTime": T1}})
+    back = {
+        "start": {"dateTime": T0, "date": None},
+        "end": {"dateTime": T1, "date": None},
+    }
+    got = _patch(cal, ev["id"], back)
+    assert got["start"] == {"dateTime": T0} and got["end"] == {"dateTime": T1}
+
+
+# https://developers.google.com/calendar/api/v3/reference/events/patch (merge): a timed patch
+# keeps the stored timeZone when it sends none
+def test_patch_of_date_time_keeps_the_stored_time_zone(cal):
+    body = {
+        "summary": "B",
+        "start": {"dateTime": "2024-05-01T10:00:00", "timeZone": "Europe/Berlin"},
+        "end": {"dateTime": "2024-05-01T11:00:00", "timeZone": "Europe/Berlin"},
+    }
+    ev = cal.events().insert(calendarId="primary", body=body).execute()
+    got = _patch(cal, ev["id"], {"start": {"dateTime": "2024-05-01T09:30:00+02:00"}})
+    assert got["start"] == {"dateTime": "2024-05-01T09:30:00+02:00", "timeZone": "Europe/Berlin"}
