@@ -107,7 +107,14 @@ class EventQuery:
         self.time_min = parse_rfc3339(args["timeMin"]) if args.get("timeMin") else None
         self.time_max = parse_rfc3339(args["timeMax"]) if args.get("timeMax") else None
         if self.time_min and self.time_max and self.time_max <= self.time_min:
-            raise ApiError(400, "The specified time range is empty.", "timeRangeEmpty")
+            raise ApiError(
+                400,
+                "The specified time range is empty.",
+                "timeRangeEmpty",
+                domain="calendar",
+                location="timeMax",
+                location_type="parameter",
+            )
         self.updated_min = parse_rfc3339(args["updatedMin"]) if args.get("updatedMin") else None
         self.terms = (args.get("q") or "").split()
         self.ical_uid = args.get("iCalUID")

@@ -75,3 +75,23 @@ def test_updated_min_too_long_ago_is_410(cal, sb):
             "location": "updatedMin",
         }
     ]
+
+
+# https://developers.google.com/calendar/api/guides/errors#400_bad_request (timeRangeEmpty)
+@pytest.mark.parametrize("end", ["2024-05-01T10:00:00Z", "2024-05-01T09:00:00Z"])
+def test_empty_time_range_body_is_googles(cal, end):
+    status, err = _list_error(cal, timeMin="2024-05-01T10:00:00Z", timeMax=end)
+    assert status == 400
+    assert err == {
+        "errors": [
+            {
+                "domain": "calendar",
+                "reason": "timeRangeEmpty",
+                "message": "The specified time range is empty.",
+                "locationType": "parameter",
+                "location": "timeMax",
+            }
+        ],
+        "code": 400,
+        "message": "The specified time range is empty.",
+    }
