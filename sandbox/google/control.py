@@ -149,6 +149,8 @@ QUOTA_FIELDS = (
     "calendar_status",
     "calendar_reason",
     "gmail_status",
+    "retry_after",
+    "gmail_concurrent",
     "enabled",
     "window",
 )

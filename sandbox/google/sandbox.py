@@ -67,7 +67,7 @@ class GoogleSandbox(StandIn):
         self.calendar_store = CalendarStore(
             self.state, self.clock, self.watch, self.codec, self.short_pages
         )
-        self.gmail_store = GmailStore(self.state, self.clock)
+        self.gmail_store = GmailStore(self.state, self.clock, seed)
         self.calendar = CalendarSeeder(self.calendar_store)
         self.gmail = GmailSeeder(self.gmail_store)
         self.batches: list[int] = []  # calls in each batch request, in arrival order
