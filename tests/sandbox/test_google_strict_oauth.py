@@ -9,7 +9,8 @@ import google.auth.exceptions
 import google.auth.transport.requests
 import google.oauth2.credentials
 import pytest
-from google_contract_helpers import ANN, CAL
+import requests
+from google_contract_helpers import ANN, CAL, calendar_api
 
 CLIENT, SECRET = "sandbox-test-client", "sandbox-test-secret"
 
@@ -59,3 +60,27 @@ def test_the_101st_refresh_token_retires_the_oldest(sb):
     sb.add_client("other-client", "s", ["http://127.0.0.1/cb"])
     sb.issue_token(ANN, [CAL], client_id="other-client")  # another client: its own 100
     _refresh(sb, tokens[1])
+
+
+# https://developers.google.com/calendar/api/guides/errors#401_invalid_credentials
+def test_401_body_is_googles_invalid_credentials(sb):
+    tok = sb.issue_token(ANN, [CAL])
+    sb.expire_access_tokens(ANN)
+    resp = requests.get(
+        f"{sb.base_url}/calendar/v3/users/me/calendarList",
+        headers={"Authorization": f"Bearer {tok['access_token']}"},
+        timeout=5,
+    )
+    assert resp.status_code == 401
+    err = resp.json()["error"]
+    assert err["code"] == 401 and err["message"] == "Invalid Credentials"
+    assert err["errors"] == [
+        {
+            "domain": "global",
+            "reason": "authError",
+            "message": "Invalid Credentials",
+            "locationType": "header",
+            "location": "Authorization",
+        }
+    ]
+    assert calendar_api(sb).calendarList().list().execute()["items"]  # a fresh token works
