@@ -534,7 +534,13 @@ def calendar_view(ctx: Ctx):
 UNSUPPORTED = ("$select", "$filter", "$orderby", "$search", "$expand", "$top")
 
 
-@route(r"/me(?:/calendar)?/calendarView/delta(?:\(\))?", ("GET",), "calendarView.delta", READ_CAL)
+@route(
+    r"/me(?:/calendar)?/calendarView/delta(?:\(\))?",
+    ("GET",),
+    "calendarView.delta",
+    READ_CAL,
+    saves=True,
+)
 def delta(ctx: Ctx):
     sb, args = ctx.sb, ctx.request.args
     refused = [k for k in args if k.lower() in UNSUPPORTED]

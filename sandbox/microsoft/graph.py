@@ -103,6 +103,8 @@ def _handle(sb, request: Request, in_batch: bool = False) -> Response:
             answer = r.fn(ctx, **args)
     finally:
         release()
+    if r.saves and not in_batch:  # a $batch is a POST: saved after it as a whole
+        sb.save()
     if isinstance(answer, Response):
         return answer
     status, body = answer if isinstance(answer, tuple) else (200, answer)

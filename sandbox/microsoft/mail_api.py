@@ -196,6 +196,7 @@ def delete_message(ctx: Ctx, message_id: str):
     ("GET",),
     "messages.delta",
     READ_MAIL,
+    saves=True,
 )
 def messages_delta(ctx: Ctx, folder: str):
     sb, args = ctx.sb, ctx.request.args
