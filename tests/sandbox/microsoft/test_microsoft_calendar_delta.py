@@ -187,6 +187,37 @@ def test_both_spellings_and_refused_query_options(msb):
     assert missing.status_code == 400 and missing.json()["error"]["code"] == "ErrorInvalidParameter"
 
 
+def test_both_spellings_and_refused_options_through_the_sdk(msb):
+    """msgraph-sdk's builder writes ``delta()`` and offers $select/$filter on it; Graph
+    refuses both options on calendarView delta (https://learn.microsoft.com/graph/api/
+    event-delta: "$select, $filter ... are not supported"), and so must the stand-in."""
+    seed(msb)
+
+    async def go(client):
+        delta = client.me.calendar_view.delta
+        plain = delta.to_get_request_information(config(first=True)).url.replace(
+            "/users/me-token-to-replace", "/me"
+        )  # relative until the adapter fills the base into the builder on its first send
+        assert plain.startswith("/me/calendarView/delta()?")
+        builder_spelling = await delta.get(config(first=True))
+        other_spelling = await delta.with_url(
+            msb.graph_url + plain.replace("delta()?", "delta?")
+        ).get()
+        refused = []
+        for option in ({"select": ["subject"]}, {"filter": "subject eq 'x'"}):
+            q = DeltaRequestBuilder.DeltaRequestBuilderGetQueryParameters(
+                start_date_time=START, end_date_time=END, **option
+            )
+            with pytest.raises(APIError) as err:
+                await delta.get(RequestConfiguration(query_parameters=q))
+            refused.append((err.value.response_status_code, err.value.error.code))
+        return builder_spelling, other_spelling, refused
+
+    builder_spelling, other_spelling, refused = run(msb, go)
+    assert len(builder_spelling.value) == len(other_spelling.value) == 5
+    assert refused == [(400, "ErrorInvalidUrlQuery")] * 2
+
+
 def test_altered_and_expired_tokens_answer_410(msb):
     seed(msb)
     _, _, delta_link = full_round(msb)
