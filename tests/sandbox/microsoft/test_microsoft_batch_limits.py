@@ -15,7 +15,7 @@ what the test says.
 
 from __future__ import annotations
 
-import time
+import threading
 
 import pytest
 import requests
@@ -123,23 +123,38 @@ def test_depends_on_a_failed_step_answers_424(msb):
     assert answer[1]["body"]["error"]["code"] == "FailedDependency"
 
 
-def test_at_most_four_steps_run_at_once(msb):
+def test_at_most_four_steps_run_at_once(msb, monkeypatch):
+    """Counted at the concurrency slot each step takes (the latency is spent inside it)."""
+    lock, active, peak = threading.Lock(), [0], [0]
+    enter = msb.throttle.enter
+
+    def counted(app, mailbox):
+        release = enter(app, mailbox)
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+
+        def done():
+            with lock:
+                active[0] -= 1
+            release()
+
+        return done
+
+    monkeypatch.setattr(msb.throttle, "enter", counted)
     requests.post(f"{msb.base_url}/_sandbox/faults", json={"latency": 0.3}, timeout=5)
-    began = time.perf_counter()
     answer = batch(msb, [{"id": str(i), "method": "GET", "url": "/me"} for i in range(8)])
-    elapsed = time.perf_counter() - began
     assert [r["status"] for r in answer.json()["responses"]] == [200] * 8  # never self-throttled
-    assert 0.6 <= elapsed < 2.0  # two waves of four
+    assert peak[0] == 4
 
 
 def test_ten_thousand_requests_per_ten_minutes_per_app_and_mailbox(msb):
+    """How fast: bench/bench_microsoft_sandbox.py (no timed assertions in tests)."""
     headers = auth(msb)
     step = [{"method": "GET", "url": "/me"}]
-    began = time.perf_counter()
     for n in range(500):  # 500 batches of 20 steps: 10,000 counted requests
         got = batch(msb, [{"id": str(i), **step[0]} for i in range(20)], headers).json()
         assert got["responses"][-1]["status"] == 200, n
-    elapsed = time.perf_counter() - began
     assert msb.calls()["me.get"] == 10_000
     over = requests.get(f"{msb.graph_url}/me", headers=headers, timeout=5)
     assert over.status_code == 429 and int(over.headers["Retry-After"]) > 0
@@ -148,7 +163,6 @@ def test_ten_thousand_requests_per_ten_minutes_per_app_and_mailbox(msb):
     assert other.status_code == 200  # the budget is per mailbox
     msb.clock.advance(600)
     assert requests.get(f"{msb.graph_url}/me", headers=headers, timeout=5).status_code == 200
-    assert elapsed < 60, elapsed
 
 
 def shape(answer: requests.Response, status: int, code: str) -> None:
