@@ -534,7 +534,13 @@ def calendar_view(ctx: Ctx):
 UNSUPPORTED = ("$select", "$filter", "$orderby", "$search", "$expand", "$top")
 
 
-@route(r"/me(?:/calendar)?/calendarView/delta(?:\(\))?", ("GET",), "calendarView.delta", READ_CAL)
+@route(
+    r"/me(?:/calendar)?/calendarView/delta(?:\(\))?",
+    ("GET",),
+    "calendarView.delta",
+    READ_CAL,
+    saves=True,
+)
 def delta(ctx: Ctx):
     sb, args = ctx.sb, ctx.request.args
     refused = [k for k in args if k.lower() in UNSUPPORTED]
@@ -591,12 +597,21 @@ def delta(ctx: Ctx):
 
 
 def round_from(ctx: Ctx, token: dict) -> dict:
-    """The changes since ``token`` as a list of pages' items (a page token)."""
+    """The changes since ``token`` as a list of pages' items (a page token). As Graph does,
+    events outside the window that were added, updated or deleted since the last round
+    come as ``@removed`` too (never on a first round, which has no last one)."""
     now_items = ctx.mailbox.instances(token["start"], token["end"])
     seen = token["seen"]
     changed = [(i, d) for i, v, d in now_items if seen.get(i) != v]
     current = {i for i, _, _ in now_items}
     removed = [i for i in seen if i not in current]
+    inside = {d["event"].id for _, _, d in now_items}
+    outside = {e.id: e.change_key for e in ctx.mailbox.events.values() if e.id not in inside}
+    before = token.get("outside")
+    if before is not None:
+        reported = current | set(removed)
+        removed += [i for i, v in outside.items() if before.get(i) != v and i not in reported]
+        removed += [i for i in before if i not in outside and i not in inside | reported]
     return {
         "kind": "page",
         "resource": "calendarView",
@@ -606,6 +621,7 @@ def round_from(ctx: Ctx, token: dict) -> dict:
         "items": changed + [(i, None) for i in removed],
         "offset": 0,
         "seen": {i: v for i, v, _ in now_items},
+        "outside": outside,
         "epoch": token["epoch"],
         "created": ctx.now,
     }
@@ -647,6 +663,7 @@ def page(ctx: Ctx, token: dict, store: dict):
             "start": token["start"],
             "end": token["end"],
             "seen": token["seen"],
+            "outside": token.get("outside"),
             "epoch": token["epoch"],
             "created": ctx.now,
         }
