@@ -163,7 +163,7 @@ def test_guests_not_invited_are_kept_off_outlook_and_read_back(
     assert _sent(msb) == []
 
 
-def test_patch_with_a_stale_etag_is_an_edit_conflict_and_delete_twice_is_fine(
+def test_a_stale_etag_is_an_edit_conflict_and_delete_twice_is_fine(
     msb, db, make_microsoft_account, app
 ):
     drv, writer = _writer(msb, db, make_microsoft_account, app)
@@ -178,6 +178,8 @@ def test_patch_with_a_stale_etag_is_an_edit_conflict_and_delete_twice_is_fine(
     assert moved.title == "Plan B"
     with pytest.raises(EditConflict):  # Graph answers 412 to the old If-Match
         writer.patch(made.external_id, draft, made.etag, notify=False)
+    with pytest.raises(EditConflict):
+        writer.delete(made.external_id, made.etag, notify=False)
     assert _stored(msb, made.external_id).data["subject"] == "Plan B"
     writer.delete(made.external_id, moved.etag, notify=False)
     writer.delete(made.external_id, moved.etag, notify=False)
@@ -240,7 +242,10 @@ def test_invitations_follow_the_setting(msb, make_microsoft_account, db, policy,
     assert _guests(db, event.id) == [CARL, JOE]
 
 
-def test_guests_kept_off_outlook_survive_an_edit_made_in_outlook(msb, make_microsoft_account, db):
+@pytest.mark.parametrize("added_in_outlook", [False, True])
+def test_guests_kept_off_outlook_survive_an_edit_made_in_outlook(
+    msb, make_microsoft_account, db, added_in_outlook
+):
     get_settings().send_invitations = "never"
     acc = make_microsoft_account(OWNER)
     drv = MicrosoftDriver(msb, db, make_microsoft_account)
@@ -248,13 +253,16 @@ def test_guests_kept_off_outlook_survive_an_edit_made_in_outlook(msb, make_micro
     event = create(db, acc, "Quiet", attendees=[JOE])
     sync_account(acc.id)
     link = db.session.scalar(select(EventLink))
-    drv.rename(OWNER, link.external_id, "Renamed in Outlook")
+    changes = {"subject": "Renamed in Outlook"}
+    if added_in_outlook:  # the Outlook user invites Carl: Graph sends him the request
+        changes["attendees"] = [{"emailAddress": {"address": CARL}, "type": "required"}]
+    drv._outlook(OWNER, "update_event", {"id": link.external_id, "changes": changes})
     run = sync_account(acc.id)
     assert (run.status, run.updated, run.pushed) == ("ok", 1, 0)
     db.session.expire_all()
     assert db.session.get(CalendarEvent, event.id).title == "Renamed in Outlook"
-    assert _guests(db, event.id) == [JOE]
-    assert _sent(msb) == []
+    assert _guests(db, event.id) == ([CARL, JOE] if added_in_outlook else [JOE])
+    assert _sent(msb) == ([("created", [CARL])] if added_in_outlook else [])
 
 
 def test_a_backfill_sends_nothing(msb, make_microsoft_account, db):

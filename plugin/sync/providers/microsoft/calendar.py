@@ -180,8 +180,9 @@ def fetch_masters(http: MicrosoftHttp, ids: list[str], masters: MutableMapping) 
 
 def read_withheld(http: MicrosoftHttp, values: list) -> list:
     """The page with each event that may hold guests the CRM withheld (guests.py: made by
-    the CRM, not an occurrence, no attendees) read in full with its properties, in $batch
-    requests; one gone since is left as listed (the next page or round says so)."""
+    the CRM, known by its transactionId; not an occurrence, whose master is read in full)
+    read in full with its properties, in $batch requests; one gone since is left as listed
+    (the next page or round says so)."""
     ids = [
         v["id"]
         for v in values
@@ -189,7 +190,6 @@ def read_withheld(http: MicrosoftHttp, values: list) -> list:
         and v.get("id")
         and not v.get("seriesMasterId")
         and "subject" in v
-        and not v.get("attendees")
         and "singleValueExtendedProperties" not in v
         and crm_id_of(v)
     ]

@@ -9,9 +9,10 @@ guests in a named string property of its own, which nobody is sent anything for.
 event puts them back beside its real attendees, so the CRM meeting keeps its guests when the
 copy comes in again and an adopted copy compares equal to its draft.
 
-The delta answers no extended properties: a CRM-made event (known by its transactionId) with
-no attendees may hold withheld guests, so the calendar feed reads those events in full, in
-$batch requests (calendar.py).
+The delta answers no extended properties: a CRM-made event (known by its transactionId) may
+hold withheld guests, so the calendar feed reads those events in full, at most 20 to a $batch
+request (calendar.read_withheld): the echo of a push costs that, an unchanged calendar
+nothing.
 """
 
 from __future__ import annotations
