@@ -278,3 +278,25 @@ def test_a_backfill_sends_nothing(msb, make_microsoft_account, db):
     assert remote.data["subject"] == "Moved" and not remote.data.get("attendees")
     assert _sent(msb) == []
     assert _guests(db, old.id) == [JOE]
+
+
+def test_the_echo_of_pushed_meetings_is_read_in_batches_and_an_idle_sync_reads_nothing(
+    msb, make_microsoft_account, db
+):
+    """The delta has no extended properties: CRM-made events are read in full, 20 to a
+    $batch; a calendar with no change costs its one delta call."""
+    acc = make_microsoft_account(OWNER)
+    sync_account(acc.id)
+    for n in range(21):
+        create(db, acc, f"Booked {n}", attendees=[JOE])
+    assert sync_account(acc.id).pushed == 21
+    msb.reset_calls()
+    run = sync_account(acc.id)
+    assert (run.status, run.updated, run.pushed) == ("ok", 0, 0)
+    calls = msb.calls(OWNER)
+    assert (calls.get("batch"), calls.get("events.get")) == (2, 21)
+    msb.reset_calls()
+    sync_account(acc.id)
+    calls = msb.calls(OWNER)
+    assert calls["calendarView.delta"] == 1
+    assert not {op for op in calls if op.startswith(("events", "batch"))}
