@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install and start the demo CRM on SQLite (instance/demo.sqlite) with every provider stand-in
 # (Google, Exchange, Microsoft 365), so a demo user can link a Google, Exchange or Microsoft 365
-# account and watch it sync. Ctrl-C stops them all.
+# account and watch it sync. Ctrl-C stops them all. Ports: DEMO_PORT (5000), SANDBOX_PORT
+# (Google, 8765), EXCHANGE_PORT (8766), MICROSOFT_PORT (8767). Installer output goes to
+# instance/install.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_venv.sh
@@ -17,7 +19,10 @@ export FLASK_APP=demo.app:create_app
     >instance/demo-fernet.key
 CRM_SYNC_ENCRYPTION_KEYS="$(cat instance/demo-fernet.key)"
 export CRM_SYNC_ENCRYPTION_KEYS
+echo "-- preparing the demo database (instance/demo.sqlite)"
 .venv/bin/flask demo init
+
+echo "-- starting the Google, Exchange and Microsoft 365 stand-ins (logs in instance/)"
 
 .venv/bin/python -m sandbox.google --port "$SANDBOX_PORT" --seed-demo \
     --client-id crm-sync-demo --client-secret demo-secret \
@@ -79,6 +84,7 @@ export CRM_SYNC_MICROSOFT_CLIENT_ID=crm-sync-demo CRM_SYNC_MICROSOFT_CLIENT_SECR
 export CRM_SYNC_MICROSOFT_LOGIN_URL="http://$HOST:$MICROSOFT_PORT"
 export CRM_SYNC_MICROSOFT_GRAPH_URL="http://$HOST:$MICROSOFT_PORT/v1.0"
 export CRM_SYNC_RUN_SCHEDULER=1
+echo "-- starting the demo CRM on http://$HOST:$PORT/ (Ctrl-C stops everything)"
 .venv/bin/flask run --host "$HOST" --port "$PORT" --no-reload &
 FLASK_PID=$!
 wait "$FLASK_PID"
