@@ -49,7 +49,7 @@ def list_events(
     """One SyncFolderItems page of the calendar (from the page token, else the cursor, else
     the beginning), its changed masters expanded over `window`. A full listing (no cursor)
     keeps only single items that overlap the window, as occurrences are kept by the view."""
-    folder = client.call(lambda: client.account.calendar)
+    folder = client.folder("calendar")
     state = page_token or cursor
     changes, new_state, last = sync_page(client, folder, state, EVENT_FIELDS)
     items: list[RemoteEvent] = []
@@ -185,9 +185,7 @@ def _exceptions(client: EwsClient, rows) -> dict:
     for lo in range(0, len(rows), size):
         part = [(r.id, r.changekey) for r in rows[lo : lo + size]]
         answers = client.call(
-            lambda part=part: list(
-                client.account.fetch(ids=part, only_fields=EXCEPTION_FIELDS, chunk_size=len(part))
-            )
+            lambda part=part: client.get_items(part, EXCEPTION_FIELDS, "calendar")
         )
         for (item_id, _), answer in zip(part, answers, strict=True):
             if not isinstance(answer, Exception):
