@@ -243,7 +243,7 @@ def test_held_messages_are_not_downloaded_again_on_a_resync(xsb, make_exchange_a
 def test_throttled_download_keeps_what_came_and_resumes_the_page(
     xsb, make_exchange_account, db, app, monkeypatch
 ):
-    monkeypatch.setitem(app.config, "CRM_SYNC_MAIL_BATCH_SIZE", 2)
+    monkeypatch.setitem(app.config, "CRM_SYNC_EXCHANGE_GET_BATCH_SIZE", 2)
     acc = make_exchange_account(ANN, sync_calendar=False)
     xsb.add_user("joe@customer.com", "Joe")
     for i in range(5):

@@ -43,7 +43,7 @@ class ExchangeConfig:
     # A busy server asking us to wait longer than this stops the run (Throttled) instead.
     max_inline_wait: float = 10
     page_size: int = 512  # SyncFolderItems MaxChangesReturned, at most 512
-    get_batch_size: int = 50  # items per GetItem
+    get_batch_size: int = 128  # items per GetItem (a divisor of page_size: see config.py)
     tls_verify: bool | str = True  # or a CA bundle path (credentials.tls_verify)
 
 
