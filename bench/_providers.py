@@ -377,8 +377,8 @@ class ExchangeBench:
             if masters:
                 rows = {}
                 for lo, hi in _spans(window):
-                    for row in _view(client, folder, lo, hi):
-                        if row.uid in masters and row.type != MASTER:
+                    for row in _view(client, folder, lo, hi, lambda r, m=masters: r.uid in m):
+                        if row.type != MASTER:
                             rows.setdefault(row.id, row)
                 page += [(r, masters[r.uid][1], masters[r.uid][0]) for r in rows.values()]
             pages.append(page)

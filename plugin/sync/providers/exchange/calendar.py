@@ -97,10 +97,13 @@ def _expand(client: EwsClient, folder, masters, window: Window, known: KnownOccu
     longer shows (moved out of the window, or deleted)."""
     by_uid = {m.uid: (m, zone) for m, zone in masters}
     rows = {}  # by id: an occurrence across two views' boundary comes once
+
+    def ours(row) -> bool:
+        return getattr(row, "uid", None) in by_uid and row.type != MASTER
+
     for lo, hi in _spans(window):
-        for row in client.call(lambda lo=lo, hi=hi: _view(client, folder, lo, hi)):
-            if getattr(row, "uid", None) in by_uid and row.type != MASTER:
-                rows.setdefault(row.id, row)
+        for row in client.call(lambda lo=lo, hi=hi: _view(client, folder, lo, hi, ours)):
+            rows.setdefault(row.id, row)
     rows = list(rows.values())
     own = _exceptions(client, [r for r in rows if r.type == "Exception"])
     found: dict[str, list[RemoteEvent]] = {m.id: [] for m, _ in masters}
@@ -131,11 +134,12 @@ class _ViewPage(FindItem):
         return int(elem.get("TotalItemsInView") or 0), None
 
 
-def _view(client: EwsClient, folder, lo: datetime, hi: datetime) -> list:
-    """The rows of a CalendarView, asking only for what FindItem can answer, in pages of
-    MaxEntriesReturned (EWSFindCountLimit caps a view, and refuses a longer one unpaged):
-    while the range's last row has not come, the next page starts at the last row's start
-    (rows there and still running come again; the caller keeps one per id)."""
+def _view(client: EwsClient, folder, lo: datetime, hi: datetime, keep) -> list:
+    """The rows of a CalendarView that `keep` accepts, asking only for what FindItem can
+    answer, in pages of MaxEntriesReturned (EWSFindCountLimit caps a view, and refuses a
+    longer one unpaged): while the range's last row has not come, the next page starts at
+    the last row's start (rows there and still running come again; the caller keeps one per
+    id). Kept page by page, so memory follows the series, not the window's rows."""
     fields = {f for f in folder.normalize_fields(fields=VIEW_FIELDS) if not f.field.is_attribute}
     rows: list = []
     start = _ews(lo)
@@ -157,7 +161,7 @@ def _view(client: EwsClient, folder, lo: datetime, hi: datetime) -> list:
                     offset=0,
                 )
             )
-        rows.extend(page)
+        rows.extend(r for r in page if keep(r))
         starts = [r.start for r in page if isinstance(getattr(r, "start", None), datetime)]
         if svc.includes_last or not starts or max(starts) <= start:
             return rows  # the last page, or one that cannot move on (all rows at its start)
