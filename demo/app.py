@@ -133,6 +133,9 @@ def register_routes(app: Flask) -> None:
             password=DEMO_PASSWORD,
             sandbox_logins=SANDBOX_LOGINS if app.config.get("CRM_SYNC_GOOGLE_BASE_URL") else [],
             exchange_logins=SANDBOX_LOGINS,
+            microsoft_logins=SANDBOX_LOGINS
+            if app.config.get("CRM_SYNC_MICROSOFT_CLIENT_ID")
+            else [],
             exchange_url=app.config.get("DEMO_EXCHANGE_URL")
             if app.config.get("CRM_SYNC_EXCHANGE_ENABLED")
             else None,

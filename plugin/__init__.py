@@ -13,6 +13,10 @@ CRM_SYNC_ADMIN_URL            URL of the admin screens when the plugin creates i
 CRM_SYNC_LOGIN_VIEW           the host's login endpoint, for anonymous visitors.
 CRM_SYNC_GOOGLE_CLIENT_ID / CRM_SYNC_GOOGLE_CLIENT_SECRET   Google OAuth client.
 CRM_SYNC_GOOGLE_BASE_URL      send every Google call to one base URL (the sandbox stand-in).
+CRM_SYNC_MICROSOFT_CLIENT_ID / _CLIENT_SECRET / _TENANT   Microsoft identity platform app
+                              and who may sign in (common, organizations, consumers or a
+                              tenant GUID; anything else stops init_app).
+CRM_SYNC_MICROSOFT_LOGIN_URL / _GRAPH_URL   the identity platform and Graph (or stand-ins).
 CRM_SYNC_RUN_SCHEDULER        run the dispatch job inside this process.
 CRM_SYNC_DISPATCH_SECONDS, CRM_SYNC_LEASE_SECONDS, CRM_SYNC_MAX_ACCOUNTS_PER_DISPATCH
 CRM_SYNC_ACCOUNT_PERMISSION   callable(user, account) -> bool for Account Calendars.

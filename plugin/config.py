@@ -5,6 +5,8 @@ Defaults live here and nowhere else, so the README table and the code cannot dri
 
 from __future__ import annotations
 
+import re
+
 GOOGLE_ENDPOINTS = {
     "AUTHORIZE_URL": "https://accounts.google.com/o/oauth2/v2/auth",
     "TOKEN_URL": "https://oauth2.googleapis.com/token",
@@ -45,6 +47,12 @@ DEFAULTS: dict[str, object] = {
     # detection, e.g. Google Workspace domains: {"acme.com": "google"}. Free-mail domains of
     # Google and Microsoft are built in.
     "CRM_SYNC_PROVIDER_DOMAINS": {},
+    # Then the domain's MX records: Google's mail hosts mean Google, Microsoft's mean
+    # Microsoft 365. Seconds per lookup (answers, and failures, are cached for an hour), and
+    # an optional callable(domain) -> list of MX host names replacing DNS (tests inject one).
+    "CRM_SYNC_MX_LOOKUP": True,
+    "CRM_SYNC_MX_TIMEOUT": 1.5,
+    "CRM_SYNC_MX_RESOLVER": None,
     # Run the dispatch job inside the web process (demo, single-process deployments).
     "CRM_SYNC_RUN_SCHEDULER": False,
     "CRM_SYNC_DISPATCH_SECONDS": 5,
@@ -78,7 +86,9 @@ DEFAULTS: dict[str, object] = {
     # Microsoft 365 (identity platform + Graph). Unset client id: not offered in the picker.
     "CRM_SYNC_MICROSOFT_CLIENT_ID": None,
     "CRM_SYNC_MICROSOFT_CLIENT_SECRET": None,
-    # "common", "organizations", "consumers" or a tenant id (the authority's path segment).
+    # "common" (work, school and personal accounts), "organizations" (work and school),
+    # "consumers" (personal) or one tenant's id, a GUID: the authority's path segment, and
+    # the tenant every sign-in's id_token must name.
     "CRM_SYNC_MICROSOFT_TENANT": "common",
     # The identity platform's host; token URL = {login}/{tenant}/oauth2/v2.0/token.
     "CRM_SYNC_MICROSOFT_LOGIN_URL": "https://login.microsoftonline.com",
@@ -107,6 +117,10 @@ def apply_defaults(config: dict) -> None:
         config.setdefault(f"CRM_SYNC_GOOGLE_{name}", url)
 
 
+# The authority's tenant segments the link flow can check an id_token's "tid" against.
+MICROSOFT_TENANTS = ("common", "organizations", "consumers")
+GUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
 # Sizes the providers accept: (key, smallest, largest).
 SIZES = (
     ("CRM_SYNC_CALENDAR_PAGE_SIZE", 1, 2500),  # Calendar events.list maxResults
@@ -134,6 +148,13 @@ def check(config: dict) -> None:
     auth = config.get("CRM_SYNC_EXCHANGE_AUTH_TYPE")
     if str(auth).lower() not in ("ntlm", "basic"):
         raise RuntimeError(f'CRM_SYNC_EXCHANGE_AUTH_TYPE must be "ntlm" or "basic", not {auth!r}.')
+    tenant = config.get("CRM_SYNC_MICROSOFT_TENANT")
+    if str(tenant).lower() not in MICROSOFT_TENANTS and not GUID_RE.match(str(tenant)):
+        raise RuntimeError(
+            'CRM_SYNC_MICROSOFT_TENANT must be "common", "organizations", "consumers" or your '
+            "tenant id (a GUID like 72f988bf-86f1-41af-91ab-2d7cd011db47, on the Microsoft "
+            f"Entra admin center's Overview page), not {tenant!r}."
+        )
 
 
 def encryption_keys(config: dict) -> list[str]:

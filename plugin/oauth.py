@@ -11,6 +11,7 @@ from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
 
 from .sync.grants import GOOGLE_CALENDAR_SCOPE, GOOGLE_GMAIL_SCOPE
+from .sync.providers.microsoft import identity as microsoft_identity
 
 GOOGLE_IDENTITY_SCOPES = ("openid", "email", "profile")
 GOOGLE_SCOPES = (*GOOGLE_IDENTITY_SCOPES, GOOGLE_CALENDAR_SCOPE, GOOGLE_GMAIL_SCOPE)
@@ -39,6 +40,25 @@ def make_registry(app: Flask) -> OAuth:
                 "default_timeout": cfg.get("CRM_SYNC_HTTP_TIMEOUT", 30),
             },
         )
+    if cfg.get("CRM_SYNC_MICROSOFT_CLIENT_ID"):
+        urls = microsoft_identity.endpoints(cfg)
+        oauth.register(
+            "crm_microsoft",
+            client_id=cfg["CRM_SYNC_MICROSOFT_CLIENT_ID"],
+            client_secret=cfg.get("CRM_SYNC_MICROSOFT_CLIENT_SECRET"),
+            authorize_url=urls.authorize,
+            access_token_url=urls.token,
+            jwks_uri=urls.jwks,
+            id_token_signing_alg_values_supported=["RS256"],
+            # No prompt=consent: the identity platform hands out a refresh token whenever
+            # offline_access is granted, and asks again only for what is new.
+            client_kwargs={
+                "scope": microsoft_identity.scopes(mail=True),
+                "code_challenge_method": "S256",
+                "token_endpoint_auth_method": "client_secret_post",
+                "default_timeout": cfg.get("CRM_SYNC_HTTP_TIMEOUT", 30),
+            },
+        )
     return oauth
 
 
@@ -52,5 +72,6 @@ def registry() -> OAuth:
 
 
 def client(name: str):
-    """The registered client `name` ("crm_google"), or None when it is not configured."""
+    """The registered client `name` ("crm_google", "crm_microsoft"), or None when it is not
+    configured."""
     return registry().create_client(name)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install and start the demo CRM on SQLite (instance/demo.sqlite) with every provider stand-in
-# (Google, Exchange, Microsoft 365), so a demo user can link a Google or Exchange account and
-# watch it sync. Ctrl-C stops them all.
+# (Google, Exchange, Microsoft 365), so a demo user can link a Google, Exchange or Microsoft 365
+# account and watch it sync. Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_venv.sh
@@ -57,23 +57,27 @@ cat <<INFO
       admin@crm.example   Avery Admin (admin)
       sam@crm.example     Sam Seller
       riley@crm.example   Riley Rep
-      ann@acme.com        Ann Lee  (has sandbox Google and Exchange accounts)
-      bob@acme.com        Bob Stone (has sandbox Google and Exchange accounts)
+      ann@acme.com        Ann Lee  (has sandbox Google, Exchange and Microsoft 365 accounts)
+      bob@acme.com        Bob Stone (has sandbox Google, Exchange and Microsoft 365 accounts)
   Google sandbox:  http://$HOST:$SANDBOX_PORT/  (log in as ann@acme.com or bob@acme.com,
                    password "password", when linking from the profile menu)
   Exchange sandbox: $EXCHANGE_URL
                    (Link External Calendar/Email > Select a Different Provider >
                    Microsoft Exchange (on-premises): that URL as server, ann@acme.com,
                    password "password")
-  Microsoft 365 sandbox: http://$HOST:$MICROSOFT_PORT/  (identity platform and Graph v1.0
-                   for ann@acme.com and bob@acme.com, password "password"; the CRM's
-                   Microsoft 365 link flow is not built yet)
+  Microsoft 365 sandbox: http://$HOST:$MICROSOFT_PORT/  (identity platform and Graph v1.0)
+                   (Link External Calendar/Email > Select a Different Provider >
+                   Microsoft 365, then sign in as ann@acme.com, password "password",
+                   and Accept)
 
 INFO
 
 export CRM_SYNC_GOOGLE_BASE_URL="http://$HOST:$SANDBOX_PORT"
 export CRM_SYNC_GOOGLE_CLIENT_ID=crm-sync-demo CRM_SYNC_GOOGLE_CLIENT_SECRET=demo-secret
 export CRM_SYNC_EXCHANGE_ENABLED=1 DEMO_EXCHANGE_URL="$EXCHANGE_URL"
+export CRM_SYNC_MICROSOFT_CLIENT_ID=crm-sync-demo CRM_SYNC_MICROSOFT_CLIENT_SECRET=demo-secret
+export CRM_SYNC_MICROSOFT_LOGIN_URL="http://$HOST:$MICROSOFT_PORT"
+export CRM_SYNC_MICROSOFT_GRAPH_URL="http://$HOST:$MICROSOFT_PORT/v1.0"
 export CRM_SYNC_RUN_SCHEDULER=1
 .venv/bin/flask run --host "$HOST" --port "$PORT" --no-reload &
 FLASK_PID=$!

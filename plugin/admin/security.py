@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import current_app, redirect, request, url_for
 from flask_admin import AdminIndexView
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
+from werkzeug.exceptions import Forbidden
 
+from ..blueprints.errors import error_page
 from .forms import AdminForm, check_known_rows
 
 
@@ -23,7 +25,7 @@ def _here() -> str:
 def _refuse():
     if not current_user.is_authenticated:
         return redirect(url_for(current_app.config["CRM_SYNC_LOGIN_VIEW"], next=_here()))
-    abort(403)
+    return error_page(Forbidden())
 
 
 class AdminOnly:

@@ -18,9 +18,11 @@ from ..sync.engine.lookups import thread_starts
 from ..sync.value_lists import rows_in
 from . import feed
 from .calendar import _day_arg
+from .errors import add_error_pages
 from .timefmt import to_local, user_zone
 
 bp = Blueprint("crm_sync_accounts", __name__)
+add_error_pages(bp)
 
 INTERACTIONS_SHOWN = 200
 

@@ -7,7 +7,7 @@ step does the pushing (DESIGN section 5). They never call a provider.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
@@ -21,7 +21,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..models import Contact, ContactEmail, User, UserEmail
 from ..permissions import is_admin, visible_event
@@ -30,14 +30,17 @@ from ..sync.matching import Person
 from ..sync.outbound import (
     AppointmentFields,
     accounts_to_push,
+    appointment_changes,
     delete_appointment,
     edit_appointment,
     new_appointment,
     request_push,
 )
+from .errors import add_error_pages
 from .timefmt import to_local, to_utc_naive, user_zone
 
 bp = Blueprint("crm_sync_appointments", __name__)
+add_error_pages(bp)
 
 
 @bp.before_request
@@ -47,18 +50,41 @@ def _require_login():
 
 
 class AppointmentForm(FlaskForm):
+    """One form for timed, overnight and all-day meetings, so any meeting opened here saves
+    back unchanged: a timed one has a start and an end date and time, an all-day one its
+    first and last day."""
+
     title = StringField("Title", validators=[DataRequired(), Length(max=1024)])
-    day = DateField("Date", validators=[DataRequired()])
-    start = TimeField("Start", validators=[DataRequired()])
-    end = TimeField("End", validators=[DataRequired()])
+    all_day = BooleanField("All day")
+    day = DateField("Start date", validators=[DataRequired()])
+    start = TimeField("Start time", validators=[Optional()])
+    end_day = DateField("End date", validators=[Optional()])
+    end = TimeField("End time", validators=[Optional()])
     location = StringField("Location", validators=[Optional(), Length(max=1024)])
     description = TextAreaField("Description", validators=[Optional()])
     attendees = SelectMultipleField("Attendees (contacts and users)", coerce=str)
     send_invitations = BooleanField("Send invitations", default=True)
 
-    def validate_end(self, field):
-        if self.start.data and field.data and field.data <= self.start.data:
-            raise ValidationError("The end must be after the start.")
+    def validate(self, extra_validators=None) -> bool:
+        """Checks across fields, after each field's own (Optional stops a field's chain)."""
+        if not super().validate(extra_validators):
+            return False
+        if self.all_day.data:
+            if self.end_day.data and self.end_day.data < self.day.data:
+                self.end_day.errors.append("The last day must not be before the first.")
+                return False
+            return True
+        if self.start.data is None:
+            self.start.errors.append("Enter a start time, or tick All day.")
+            return False
+        if self.end.data is None:
+            self.end.errors.append("Enter an end time, or tick All day.")
+            return False
+        first = datetime.combine(self.day.data, self.start.data)
+        if datetime.combine(self.end_day.data or self.day.data, self.end.data) <= first:
+            self.end.errors.append("The end must be after the start.")
+            return False
+        return True
 
 
 def _people_choices() -> list[tuple[str, str]]:
@@ -77,23 +103,53 @@ def _people_choices() -> list[tuple[str, str]]:
     return choices
 
 
-def _fields(form: AppointmentForm) -> AppointmentFields:
+def _fields(form: AppointmentForm, event=None) -> AppointmentFields:
+    """The form as AppointmentFields. Typed times are in the viewer's zone; a meeting being
+    edited keeps its own zone (a Berlin series stays in Berlin when a New Yorker edits it)."""
     zone = user_zone(current_user)
-    start = to_utc_naive(datetime.combine(form.day.data, form.start.data), zone)
-    end = to_utc_naive(datetime.combine(form.day.data, form.end.data), zone)
     names = dict(form.attendees.choices)
-    return AppointmentFields(
+    common = dict(
         title=form.title.data,
-        start_at=start,
-        end_at=end,
         location=form.location.data or None,
-        description=form.description.data or None,
-        timezone=zone.key,
+        # Browsers send a textarea with CRLF line ends; the stored text has LF.
+        description=(form.description.data or "").replace("\r\n", "\n") or None,
+        timezone=(event.timezone if event is not None and event.timezone else zone.key),
         attendees=tuple(
             Person(e, names.get(e, "").split(" <")[0] or None) for e in form.attendees.data
         ),
         send_invitations=bool(form.send_invitations.data),
     )
+    first = form.day.data
+    if form.all_day.data:
+        after = (form.end_day.data or first) + timedelta(days=1)  # exclusive, as stored
+        return AppointmentFields(
+            start_at=datetime.combine(first, time()),
+            end_at=datetime.combine(after, time()),
+            all_day=True,
+            start_date=first,
+            end_date=after,
+            **common,
+        )
+    start = to_utc_naive(datetime.combine(first, form.start.data), zone)
+    end = to_utc_naive(datetime.combine(form.end_day.data or first, form.end.data), zone)
+    return AppointmentFields(start_at=start, end_at=end, **common)
+
+
+def _fill(form: AppointmentForm, event) -> None:
+    """The edit form as the meeting is, so Save without changes changes nothing."""
+    zone = user_zone(current_user)
+    form.title.data = event.title
+    form.all_day.data = bool(event.all_day and event.start_date)
+    if form.all_day.data:
+        form.day.data = event.start_date
+        form.end_day.data = (event.end_date or event.start_date + timedelta(days=1)) - timedelta(
+            days=1
+        )
+    else:
+        start, end = to_local(event.start_at, zone), to_local(event.end_at, zone)
+        form.day.data, form.start.data = start.date(), start.time()
+        form.end_day.data, form.end.data = end.date(), end.time()
+    form.location.data, form.description.data = event.location, event.description
 
 
 def _editable(event_id: int):
@@ -124,9 +180,12 @@ def new():
         start = (datetime.now(user_zone(current_user)) + timedelta(hours=1)).replace(
             minute=0, second=0, microsecond=0
         )
+        end = start + timedelta(minutes=30)
         form.day.data, form.start.data = start.date(), start.time()
-        form.end.data = (start + timedelta(minutes=30)).time()
-    return render_template("crm_sync/appointments/form.html", form=form, event=None)
+        form.end_day.data, form.end.data = end.date(), end.time()
+    return render_template(
+        "crm_sync/appointments/form.html", form=form, event=None, zone=user_zone(current_user).key
+    )
 
 
 @bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
@@ -138,22 +197,24 @@ def edit(event_id: int):
     current = [p.email for p in event.participants if p.role not in ("organizer", "from")]
     form.attendees.choices += [(e, e) for e in current if e not in known]
     if form.validate_on_submit():
+        fields = _fields(form, event)
+        if not appointment_changes(event, fields):
+            flash("Nothing changed, so nothing was saved.", "info")
+            return redirect(url_for("crm_sync_calendar.event_detail", event_id=event.id))
         s = session()
-        edit_appointment(s, event, _fields(form))
+        edit_appointment(s, event, fields)
         targets = accounts_to_push(s, [event.id], [event.owner_user_id])
         s.commit()
         request_push(targets)
         flash("Appointment saved.", "success")
         return redirect(url_for("crm_sync_calendar.event_detail", event_id=event.id))
     if not form.is_submitted():
-        zone = user_zone(current_user)
-        start, end = to_local(event.start_at, zone), to_local(event.end_at, zone)
-        form.title.data, form.day.data = event.title, start.date()
-        form.start.data, form.end.data = start.time(), end.time()
-        form.location.data, form.description.data = event.location, event.description
+        _fill(form, event)
         form.attendees.data = current
         form.send_invitations.data = event.send_invitations
-    return render_template("crm_sync/appointments/form.html", form=form, event=event)
+    return render_template(
+        "crm_sync/appointments/form.html", form=form, event=event, zone=user_zone(current_user).key
+    )
 
 
 @bp.post("/<int:event_id>/delete")

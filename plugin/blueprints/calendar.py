@@ -24,7 +24,8 @@ from ..permissions import (
 from ..state import session
 from ..sync.sanitize import preview, preview_html
 from . import feed
-from .timefmt import date_text, local_text, span_text, user_zone
+from .errors import error_page
+from .timefmt import date_text, local_text, origin_text, span_text, user_zone
 
 bp = Blueprint("crm_sync_calendar", __name__)
 
@@ -58,10 +59,11 @@ DETAILS = {"event_detail": "appointment", "email_detail": "email"}
 @bp.errorhandler(404)
 def _not_found(error):
     """An appointment or email the viewer may not see (or that is gone) gets a page that says
-    so, in the CRM's layout; the feeds' 404s stay plain."""
+    so, in the CRM's layout; other pages get the plugin's error page, and the feeds' 404s
+    stay plain."""
     what = DETAILS.get((request.endpoint or "").rpartition(".")[2])
     if what is None:
-        return error
+        return error_page(error)
     account_id = request.args.get("account_id", type=int)
     back = session().get(Account, account_id) if account_id else None
     if back is not None and not can_view_account(current_user, back):
@@ -130,6 +132,9 @@ def event_detail(event_id: int):
         zone=zone,
         span_text=span_text,
         date_text=date_text,
+        origin=""
+        if event.all_day
+        else origin_text(event.start_at, event.end_at, event.timezone, zone),
         back_account=back_account,
         description=preview(event.description, what="Description"),
         # end_date is exclusive; people read the last day.

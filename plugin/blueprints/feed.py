@@ -1,7 +1,8 @@
 """The calendar feeds' queries and JSON, shared by the User and Account Calendars.
 
-FullCalendar is given the viewer's named time zone without a time-zone plugin, so it expects
-local wall-clock times from the server (no offset) and sends start/end the same way.
+FullCalendar runs in the viewer's named time zone through its Luxon plugin: it reads the
+server's wall-clock times (no offset) as times in that zone, and sends start/end with the
+zone's offset, which `window` converts to UTC.
 """
 
 from __future__ import annotations

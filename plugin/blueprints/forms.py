@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 
@@ -58,3 +66,22 @@ class UnlinkForm(FlaskForm):
         default="keep",
         validators=[DataRequired()],
     )
+
+
+def zone_choices() -> list[tuple[str, str]]:
+    """Every IANA zone the server knows, 'Europe/Berlin' as users pick them (no 'posix/')."""
+    from zoneinfo import available_timezones
+
+    names = sorted(z for z in available_timezones() if "/" in z or z == "UTC")
+    names = [z for z in names if not z.startswith(("posix/", "right/", "Etc/", "SystemV/"))]
+    return [(z, z.replace("_", " ")) for z in names]
+
+
+class TimeZoneForm(FlaskForm):
+    """The user's own time zone: every page, list and calendar shows times in it."""
+
+    timezone = SelectField("Time zone", validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = zone_choices()

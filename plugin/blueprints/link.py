@@ -2,7 +2,8 @@
 
 The one place a view talks to a provider: the OAuth code exchange, through Authlib's Flask
 client (state + PKCE S256 kept in the session), and for Exchange the credentials check
-(plugin.sync.providers.exchange.credentials) before anything is stored. Everything after that
+(plugin.sync.providers.exchange.credentials) before anything is stored; Microsoft 365's views
+are in link_microsoft.py, on this blueprint. Everything after that
 goes through plugin.sync.linking, which owns the LinkedAccount rows and revocation.
 """
 
@@ -33,11 +34,13 @@ from ..state import session as db_session
 from ..sync import grants
 from ..sync.errors import AccountLinkedElsewhere
 from . import providers
+from .errors import add_error_pages
 from .forms import ExchangeLinkForm, StartLinkForm
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("crm_sync_link", __name__)
+add_error_pages(bp)
 
 PROFILE = "crm_sync_profile.index"
 
@@ -54,8 +57,10 @@ def _user_emails() -> list[str]:
 
 @bp.get("/")
 def index():
-    """The provider screen: the detected provider with Continue / Select a Different Provider."""
-    found = providers.detect(_user_emails())
+    """The provider screen: the detected provider (or the one named by ?provider=, where a
+    declined consent sends the user back) with Continue / Select a Different Provider."""
+    chosen = providers.get(request.args.get("provider", ""))
+    found = (chosen, (_user_emails() or [""])[0]) if chosen else providers.detect(_user_emails())
     if found is None:
         return redirect(url_for(".choose"))
     provider, email = found
@@ -161,9 +166,11 @@ def exchange():
     return render_template("crm_sync/link/exchange.html", form=form, error=error), status
 
 
-def _fail(message: str):
+def _fail(message: str, provider: str | None = None):
+    """Back to the link page with the message; after a declined consent, to that provider's
+    page, whose Continue button the message points at."""
     flash(message, "danger")
-    return redirect(url_for(".index"))
+    return redirect(url_for(".index", **({"provider": provider} if provider else {})))
 
 
 def _clear_state(client) -> None:
@@ -184,7 +191,8 @@ def google_callback():
         if request.args["error"] == "access_denied":
             return _fail(
                 "Google access was not allowed, so nothing was linked. "
-                "Choose Continue again and select Allow to link your account."
+                "Choose Continue again and select Allow to link your account.",
+                provider="google",
             )
         return _fail(f"Google refused the request ({request.args['error']}); nothing was linked.")
     try:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, url_for
 from flask_login import current_user
 
+from .errors import add_error_pages
+
 bp = Blueprint(
     "crm_sync",
     __name__,
@@ -16,6 +18,7 @@ bp = Blueprint(
     static_folder="../static",
     static_url_path="/static",
 )
+add_error_pages(bp)
 
 MENU: list[tuple[str, str, bool]] = []  # (label, endpoint, admin_only), in display order
 

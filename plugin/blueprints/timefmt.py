@@ -48,6 +48,17 @@ def humanize(value: datetime | None, empty: str = "never", now: datetime | None 
     return f"in {_span(delta)}" if delta > 0 else f"{_span(delta)} ago"
 
 
+def days_text(days: int, direction: str) -> str:
+    """'30 days ago' / '180 days ahead' / 'today', for the sync window in plain words."""
+    if days == 0:
+        return "today"
+    return f"{days} day{'s' if days != 1 else ''} {direction}"
+
+
+def count_text(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def local_text(value: datetime | None, zone: ZoneInfo) -> str:
     local = to_local(value, zone)
     return local.strftime("%a %d %b %Y, %H:%M %Z") if local else ""
@@ -63,3 +74,25 @@ def span_text(start: datetime, end: datetime, zone: ZoneInfo) -> str:
     if a.date() == b.date():
         return f"{a.strftime('%a %d %b %Y, %H:%M')} – {b.strftime('%H:%M %Z')}"
     return f"{local_text(start, zone)} – {local_text(end, zone)}"
+
+
+def zone_label(zone: ZoneInfo | str) -> str:
+    """'New York' for America/New_York: the city, as people say where a meeting was set."""
+    key = zone.key if isinstance(zone, ZoneInfo) else zone
+    return key.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def origin_text(start: datetime, end: datetime, event_zone: str | None, viewer: ZoneInfo) -> str:
+    """'12:00 – 13:00 in New York' when the meeting was set in another zone than the viewer's,
+    else ''. An unknown zone name says nothing rather than guess."""
+    if not event_zone:
+        return ""
+    try:
+        zone = ZoneInfo(event_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ""
+    a, b = to_local(start, zone), to_local(end, zone)
+    if zone.key == viewer.key or a.utcoffset() == to_local(start, viewer).utcoffset():
+        return ""
+    day = "" if a.date() == to_local(start, viewer).date() else a.strftime("%a %d %b, ")
+    return f"{day}{a:%H:%M} – {b:%H:%M} in {zone_label(zone)}"

@@ -37,6 +37,30 @@ class AppointmentFields:
     send_invitations: bool = True
 
 
+def appointment_changes(event: CalendarEvent, fields: AppointmentFields) -> list[str]:
+    """The names of what `fields` would change on `event`; empty means Save changes nothing,
+    so no new version is made and nothing is pushed."""
+    if fields.all_day:
+        when = (True, fields.start_date, fields.end_date)
+        was = (bool(event.all_day), event.start_date, event.end_date)
+    else:
+        when = (False, fields.start_at, fields.end_at)
+        was = (bool(event.all_day), event.start_at, event.end_at)
+    guests = {normalize_email(p.email) for p in fields.attendees}
+    had = {
+        normalize_email(p.email) for p in event.participants if p.role not in ("organizer", "from")
+    }
+    pairs = {
+        "time": (when, was),
+        "title": (fields.title.strip(), event.title or ""),
+        "location": (fields.location or None, event.location or None),
+        "description": (fields.description or None, event.description or None),
+        "attendees": (guests, had),
+        "send_invitations": (fields.send_invitations, bool(event.send_invitations)),
+    }
+    return [name for name, (new, old) in pairs.items() if new != old]
+
+
 def new_appointment(session, owner: User, fields: AppointmentFields) -> CalendarEvent:
     """A meeting created in the CRM, owned by `owner`, to be pushed to their calendar."""
     event = CalendarEvent(

@@ -171,10 +171,16 @@ def linked(live, browser, login_as):
 def test_link_sync_calendar_and_details(live, page, login_as):
     base, app = live
     link_sam(page, base, app, login_as)
-    # The page reloads itself once the first sync is done; wait for the page that stays.
+    # The page updates in place once the first sync is done: the message stays, the counts
+    # and the runs table come in, and "no error" is not shown as an alarm.
     page.wait_for_selector('#crm-sync-accounts[data-settled="true"]')
     page.wait_for_selector("#sync-runs")
+    assert "The first sync has started." in page.text_content(".alert-success")
     assert "Active" in page.text_content(".crm-sync-linked")
+    assert page.text_content('[data-field="synced"]') == "1 meeting, 1 email"
+    assert "from 30 days ago to 180 days ahead" in page.text_content("#sync-window")
+    error = page.locator('[data-field="last_error"]')
+    assert error.text_content() == "none" and "text-danger" not in error.get_attribute("class")
     shot(page, "profile-settings.png")
 
     # The month view folds the busy day (meeting + email) into one "Events" item.
@@ -253,8 +259,27 @@ def test_select_a_different_provider_and_denied_consent(live, page, login_as):
     assert page.locator("[data-provider]").count() == 1
     page.click("[data-provider='google']")
     consent(page, action="deny", email=SAM_GOOGLE)
-    page.wait_for_url(f"{base}/crm-sync/link/")
+    page.wait_for_url(f"{base}/crm-sync/link/?provider=google")
     assert "Google access was not allowed, so nothing was linked." in page.text_content("body")
+    # The message says "Choose Continue again": the button it names is on the page.
+    assert "Choose Continue again" in page.text_content(".alert-danger")
+    assert page.locator("#continue").is_visible()
+    assert page.text_content("#detected-provider") == "Google"
+
+
+def test_after_a_declined_consent_from_the_list_continue_is_there(live, page, login_as):
+    """Riley's domain names no provider: he picks Google from the list, declines, and the
+    page he comes back to has the Continue button the message tells him to press."""
+    base, app = live
+    login_as(page, "riley@crm.example")
+    page.goto(f"{base}/crm-sync/link/")
+    page.wait_for_url(f"{base}/crm-sync/link/providers")
+    page.click("[data-provider='google']")
+    consent(page, action="deny", email=SAM_GOOGLE)
+    page.wait_for_url(f"{base}/crm-sync/link/?provider=google")
+    assert "Choose Continue again" in page.text_content(".alert-danger")
+    page.click("#continue")
+    page.wait_for_selector("#password")  # back on Google's consent page
 
 
 def test_needs_relink_and_relink_button(linked, page, login_as):
@@ -299,7 +324,7 @@ def test_another_users_calendar_is_refused(linked, page, login_as):
 
 def test_first_sync_progress_refreshes_until_done(linked, page, login_as):
     """While initial_sync_done is False the page polls the status endpoint and shows counts."""
-    from plugin.models import LinkedAccount, SyncRun
+    from plugin.models import CalendarEvent, EventLink, LinkedAccount, SyncRun
 
     base, app = linked
 
@@ -314,19 +339,34 @@ def test_first_sync_progress_refreshes_until_done(linked, page, login_as):
     page.goto(f"{base}/crm-sync/settings/")
     progress = page.locator(".crm-sync-progress")
     assert progress.is_visible()
-    assert "3 items read, 1 added" in progress.text_content()
+    assert "1 meeting, 1 email so far" in progress.text_content()
 
     def more(s):
-        s.scalar(select(SyncRun).where(SyncRun.status == "running")).fetched = 40
+        account = s.scalar(select(LinkedAccount))
+        start = datetime(2026, 3, 10, 15)
+        for n in range(2):
+            event = CalendarEvent(
+                ical_uid=f"more-{n}@test",
+                title="More",
+                origin="google",
+                start_at=start,
+                end_at=start + timedelta(hours=1),
+            )
+            event.links = [EventLink(linked_account_id=account.id, external_id=f"more{n}")]
+            s.add(event)
 
     db_do(app, more)
     page.wait_for_function(
-        "document.querySelector('[data-field=progress_text]').textContent.includes('40 items')"
+        "document.querySelector('[data-field=progress_text]').textContent"
+        ".includes('3 meetings, 1 email so far')"
     )
 
     def finished(s):
         s.scalar(select(SyncRun).where(SyncRun.status == "running")).status = "ok"
         s.scalar(select(LinkedAccount)).initial_sync_done = True
 
+    page.evaluate("window.__sameDocument = true")
     db_do(app, finished)
     page.wait_for_selector(".crm-sync-progress", state="hidden")
+    page.wait_for_selector('#crm-sync-accounts[data-settled="true"]')
+    assert page.evaluate("window.__sameDocument === true")  # updated in place, not reloaded

@@ -45,3 +45,19 @@ def test_an_exchange_auth_type_exchangelib_cannot_use_stops_the_start():
         _start(CRM_SYNC_EXCHANGE_AUTH_TYPE="kerberos")
     assert "CRM_SYNC_EXCHANGE_AUTH_TYPE" in str(excinfo.value) and '"ntlm"' in str(excinfo.value)
     assert "crm_sync" in _start(CRM_SYNC_EXCHANGE_AUTH_TYPE="Basic").extensions
+
+
+@pytest.mark.parametrize("tenant", ["contoso.onmicrosoft.com", "", "my tenant", "72f988bf-86f1"])
+def test_a_microsoft_tenant_the_link_flow_cannot_check_stops_the_start(tenant):
+    with pytest.raises(RuntimeError) as excinfo:
+        _start(CRM_SYNC_MICROSOFT_CLIENT_ID="app", CRM_SYNC_MICROSOFT_TENANT=tenant)
+    message = str(excinfo.value)
+    assert "CRM_SYNC_MICROSOFT_TENANT" in message and '"organizations"' in message
+    assert "GUID" in message
+
+
+@pytest.mark.parametrize(
+    "tenant", ["common", "organizations", "Consumers", "72F988BF-86F1-41AF-91AB-2D7CD011DB47"]
+)
+def test_microsoft_tenants_the_identity_platform_knows_start(tenant):
+    assert "crm_sync" in _start(CRM_SYNC_MICROSOFT_TENANT=tenant).extensions

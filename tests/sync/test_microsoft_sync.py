@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from behaviour.drivers.base import at
 from behaviour.drivers.microsoft import MicrosoftDriver
 from sqlalchemy import select
@@ -70,6 +71,31 @@ def test_the_window_frozen_into_the_delta_token_is_moved_by_a_full_round(
     assert sorted(db.session.scalars(select(CalendarEvent.title))) == ["Later", "Soon"]
     run = sync_account(acc.id)  # the new token covers the new window: incremental again
     assert not run.full_sync and run.fetched == 0
+
+
+def test_changes_outside_the_window_reported_as_removed_are_ignored(
+    msb, make_microsoft_account, db
+):
+    """Graph reports an event added, changed or deleted outside the delta window as
+    @removed, an id the client was never sent: nothing is deleted, nothing fails."""
+    d = driver(msb, db, make_microsoft_account)
+    settings = get_settings()
+    settings.window_future_days = 8
+    db.session.commit()
+    acc = d.link(ANN, sync_email=False)
+    d.event(ANN, "Soon", days=2)
+    far = d.event(ANN, "Far", days=20)
+    assert sync_account(acc.id).status == "ok"
+    d.event(ANN, "Farther", days=30)
+    d.rename(ANN, far, "Far (renamed)")
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert not run.full_sync
+    assert sorted(db.session.scalars(select(CalendarEvent.title))) == ["Soon"]
+    d.delete(ANN, far)
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert sorted(db.session.scalars(select(CalendarEvent.title))) == ["Soon"]
 
 
 def test_window_rule_every_quarter_of_the_future_span():
@@ -217,6 +243,40 @@ def test_the_runner_saves_each_rotated_refresh_token_at_once(msb, make_microsoft
     assert saved["refresh_token"] != old["refresh_token"]
     assert saved["access_token"] != old["access_token"]
     assert sync_account(acc.id).status == "ok"  # the saved token is the working one
+
+
+def test_a_crash_right_after_a_refresh_leaves_the_rotated_token_saved(
+    msb, make_microsoft_account, db, monkeypatch
+):
+    """The worker dies (not an error the runner records: the process ends) the moment the
+    identity platform has answered the refresh. The old refresh token is then made unusable,
+    as strict rotation would: the next run must work from what was committed."""
+    from plugin.sync.providers.microsoft.http import MicrosoftHttp
+
+    acc = make_microsoft_account(ANN, sync_email=False)
+    old = dict(acc.credentials)
+    acc.credentials = {**old, "expires_at": int(msb.clock.time()) - 10}
+    db.session.commit()
+    refresh = MicrosoftHttp._refresh
+
+    def refresh_then_die(self):
+        refresh(self)
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr(MicrosoftHttp, "_refresh", refresh_then_die)
+    with pytest.raises(SystemExit):
+        sync_account(acc.id)
+    monkeypatch.setattr(MicrosoftHttp, "_refresh", refresh)
+    db.session.rollback()  # what the dead process had not committed is gone
+    del msb.state.refresh_tokens[old["refresh_token"]]
+    msb.identity.expire_access_tokens(ANN)
+    db.session.expire_all()
+    saved = db.session.get(LinkedAccount, acc.id)
+    assert saved.credentials["refresh_token"] in msb.state.refresh_tokens
+    saved.lease_owner = None  # the dead worker's lease, expired
+    db.session.commit()
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
 
 
 def test_an_idle_incremental_sync_makes_one_delta_call_per_feed(msb, make_microsoft_account, db):

@@ -238,3 +238,26 @@ def test_remote_images_in_email_bodies_are_dropped(client, world, sam):
     text = client.get(f"/crm-sync/calendar/emails/{mail.id}").get_data(as_text=True)
     assert "tracker.example" not in text
     assert 'src="cid:logo"' in text
+
+
+def test_a_meeting_set_in_another_zone_names_its_own_zone_on_the_detail_page(client, world, sam):
+    # Sam reads New York time; the meeting was set at 18:00 in Berlin (17:00 UTC in March).
+    event = world.event(
+        "Berlin review",
+        datetime(2026, 3, 10, 17),
+        datetime(2026, 3, 10, 18),
+        sam.test_link,
+        timezone="Europe/Berlin",
+    )
+    page = client.get(f"/crm-sync/calendar/events/{event.id}").get_data(as_text=True)
+    assert "13:00 – 14:00 EDT" in page and "Your time zone: America/New_York." in page
+    assert '<span id="appointment-origin">Set as 18:00 – 19:00 in Berlin.</span>' in page
+    same = world.event(
+        "NY call",
+        datetime(2026, 3, 10, 17),
+        datetime(2026, 3, 10, 18),
+        sam.test_link,
+        timezone="America/New_York",
+    )
+    page = client.get(f"/crm-sync/calendar/events/{same.id}").get_data(as_text=True)
+    assert "appointment-origin" not in page

@@ -290,3 +290,16 @@ def test_an_unknown_feed_asks_for_the_full_grant(google, client, world, login):
     query = parse_qs(urlparse(resp.headers["Location"]).query)
     assert {CALENDAR, GMAIL} <= set(query["scope"][0].split())
     assert "include_granted_scopes" not in query
+
+
+def test_an_expired_id_token_links_nothing_and_says_so(google, client, db, world, login):
+    """A claim Authlib refuses (here: exp, the stand-in's clock a day behind) is a clear
+    message, not a server error."""
+    import time
+
+    login(world.user("pat@gmail.com"))
+    url = start(client)
+    google.clock.set(time.time() - 86400)
+    resp = come_back(client, consent(url))
+    assert resp.status_code == 200
+    assert "could not be verified" in resp.get_data(as_text=True) and linked_count(db) == 0

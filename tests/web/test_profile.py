@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -53,12 +53,37 @@ def test_first_sync_progress_from_the_running_run(client, world, login, db):
         )
     )
     db.session.commit()
+    world.event("Kickoff", datetime(2026, 3, 10, 15), datetime(2026, 3, 10, 16), account)
+    world.event("Review", datetime(2026, 3, 11, 15), datetime(2026, 3, 11, 16), account)
+    world.email("Hello", date(2026, 3, 10), account)
     page = client.get("/crm-sync/settings/").get_data(as_text=True)
-    assert 'data-initial-done="false"' in page and "12 items read, 7 added" in page
+    assert 'data-initial-done="false"' in page
+    assert 'data-field="progress_text">2 meetings, 1 email so far<' in page
     data = client.get("/crm-sync/settings/status.json").get_json()
     (item,) = data["accounts"]
     assert item["initial_sync_done"] is False and item["progress"]["fetched"] == 12
-    assert item["status_text"] == "Active"
+    assert item["status_text"] == "Active" and item["synced"] == "2 meetings, 1 email"
+
+
+def test_settings_state_the_window_and_what_was_synced_in_plain_words(client, world, login, db):
+    from plugin.settings import get_settings
+
+    user = login(world.user("sam@crm.example", tz="Europe/Berlin"))
+    account = world.linked(user, "sam@gmail.com", initial_sync_done=True)
+    world.email("Hello", date(2026, 3, 10), account)
+    settings = get_settings()
+    settings.window_past_days, settings.window_future_days = 1, 90
+    db.session.commit()
+    page = client.get("/crm-sync/settings/").get_data(as_text=True)
+    assert "Meetings and emails sync from 1 day ago to 90 days ahead." in page
+    assert "Times are shown in Europe/Berlin." in page
+    assert 'data-field="synced">0 meetings, 1 email<' in page
+    # no error is not an alarm; an error is
+    assert 'class="col-sm-9 text-muted" data-field="last_error">none<' in page
+    account.last_error = "Google refused the request"
+    db.session.commit()
+    page = client.get("/crm-sync/settings/").get_data(as_text=True)
+    assert 'class="col-sm-9 text-danger" data-field="last_error">Google refused' in page
 
 
 def test_status_endpoint_lists_only_own_accounts(client, world, login):
@@ -199,3 +224,27 @@ def test_recent_runs_are_listed(client, world, login, db):
     db.session.commit()
     page = client.get("/crm-sync/settings/").get_data(as_text=True)
     assert 'id="sync-runs"' in page and "Google 503" in page and "1.5 s" in page
+
+
+def test_a_user_sets_their_own_time_zone_and_pages_follow_it(client, world, login, db):
+    user = login(world.user("sam@crm.example"))
+    page = client.get("/crm-sync/settings/").get_data(as_text=True)
+    assert '<option selected value="UTC">UTC</option>' in page
+    resp = client.post("/crm-sync/settings/timezone", data={"timezone": "America/New_York"})
+    assert resp.status_code == 302
+    db.session.refresh(user)
+    assert user.timezone == "America/New_York"
+    page = client.get("/crm-sync/settings/").get_data(as_text=True)
+    assert "Times are now shown in America/New York." in page
+    assert "Times are shown in America/New_York." in page
+    calendar = client.get("/crm-sync/calendar/").get_data(as_text=True)
+    assert 'data-time-zone="America/New_York"' in calendar
+
+
+def test_an_unknown_time_zone_is_refused_and_changes_nothing(client, world, login, db):
+    user = login(world.user("sam@crm.example", tz="Europe/Berlin"))
+    resp = client.post("/crm-sync/settings/timezone", data={"timezone": "Mars/Olympus_Mons"})
+    assert resp.status_code == 302
+    db.session.refresh(user)
+    assert user.timezone == "Europe/Berlin"
+    assert "Choose a time zone from the list." in client.get("/crm-sync/settings/").get_data(True)

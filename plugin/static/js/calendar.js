@@ -50,6 +50,9 @@
     headerToolbar: { left: "prev,next today", center: "title", right: "dayGridMonth,timeGridWeek,timeGridDay" },
     buttonText: { month: "Month", week: "Week", day: "Day", today: "Today" },
     nowIndicator: true,
+    // A meeting that ends in the small hours (22:30 to 00:30) is that evening's meeting: one
+    // block on its first day in the month grid, not a bar across two days.
+    nextDayThreshold: "09:00:00",
     height: "auto",
     eventDisplay: "block",
     events: function (info, success, failure) {
