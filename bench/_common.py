@@ -25,7 +25,7 @@ def bench_app(pg_url: str | None, start: bool = True):
 
     url = pg_url or "sqlite:///" + os.path.join(tempfile.mkdtemp(), "bench.sqlite")
     sb = GoogleSandbox(clock=Clock(frozen=True))
-    base = sb.start() if start else f"http://127.0.0.1:{_free_port()}"
+    base = sb.start() if start else free_url()
     sb.add_client("bench", "secret", ["http://localhost/cb"])
     app = create_app(
         {
@@ -50,19 +50,20 @@ def _free_port() -> int:
 
 
 class ChildSandbox:
-    """The seeded sandbox served from a forked child process, driven over its /_sandbox
-    control plane. Served from a thread of the bench's own process, every request's handling
-    competed with the engine for the GIL, and some of that waiting fell outside the timed
-    HTTP calls, so it counted as the engine's time; Google is another machine.
+    """A seeded stand-in (any of sandbox/) served from a forked child process, driven over
+    its /_sandbox control plane. Served from a thread of the bench's own process, every
+    request's handling competed with the engine for the GIL, and some of that waiting fell
+    outside the timed HTTP calls, so it counted as the engine's time; the provider is
+    another machine.
 
-    `gmail_store` is the parent's copy of the mailboxes as seeded (the syncs never change
-    them), for the mail floor to render its messages from."""
+    `seeded` is the parent's copy of the stand-in as seeded (the syncs never change it), for
+    a floor to read its items from."""
 
-    def __init__(self, sb: GoogleSandbox, base_url: str):
+    def __init__(self, sb, base_url: str):
         self.base_url = base_url
-        self.gmail_store = sb.gmail_store
+        self.seeded = sb
         self.clock = _RemoteClock(self)
-        port = int(base_url.rsplit(":", 1)[1])
+        port = int(base_url.rsplit(":", 1)[1].split("/", 1)[0])
         gc.collect()
         gc.freeze()  # the seeded state stays shared with the child, page for page
         pid = os.fork()
@@ -75,28 +76,26 @@ class ChildSandbox:
         self.pid = pid
         for _ in range(200):
             try:
-                self._call("GET", "/calls")
+                self.control("GET", "/calls")
                 return
             except requests.ConnectionError:
                 time.sleep(0.05)
         self.stop()
         raise RuntimeError("the sandbox child process did not start")
 
-    def _call(self, method: str, path: str, **kwargs):
-        resp = requests.request(method, f"{self.base_url}/_sandbox{path}", timeout=30, **kwargs)
+    def control(self, method: str, path: str, **kwargs):
+        """One /_sandbox request, its JSON answer."""
+        root = self.base_url.split("/", 3)[:3]
+        url = "/".join(root) + "/_sandbox" + path
+        resp = requests.request(method, url, timeout=30, **kwargs)
         resp.raise_for_status()
         return resp.json()
 
-    def issue_token(self, email: str, scopes=None, client_id: str | None = None) -> dict:
-        return self._call(
-            "POST", "/tokens", json={"email": email, "scopes": scopes, "client_id": client_id}
-        )
-
     def calls(self, email: str | None = None) -> dict[str, int]:
-        return self._call("GET", "/calls", params={"email": email} if email else None)
+        return self.control("GET", "/calls", params={"email": email} if email else None)
 
     def reset_calls(self) -> None:
-        self._call("DELETE", "/calls")
+        self.control("DELETE", "/calls")
 
     def stop(self) -> None:
         os.kill(self.pid, signal.SIGTERM)
@@ -108,8 +107,9 @@ class _RemoteClock:
         self.child = child
 
     def advance(self, seconds: float) -> None:
-        self.child._call("POST", "/clock", json={"advance": seconds})
+        self.child.control("POST", "/clock", json={"advance": seconds})
 
 
-def serve_apart(sb: GoogleSandbox, app) -> ChildSandbox:
-    return ChildSandbox(sb, app.config["CRM_SYNC_GOOGLE_BASE_URL"])
+def free_url() -> str:
+    """http://127.0.0.1:PORT of a port free now, for a stand-in served later."""
+    return f"http://127.0.0.1:{_free_port()}"

@@ -6,23 +6,12 @@ writes exactly what the engine wrote."""
 
 from __future__ import annotations
 
-import json
 import time
-from datetime import UTC, datetime, timedelta
 
-import requests
 from sqlalchemy import delete, insert, select
 
 from plugin.models import CalendarEvent, Email, EmailLink, EventLink, Interaction, Participant
 from plugin.sync.engine.events import instance_key
-from plugin.sync.providers.google.calendar import parse_event
-from plugin.sync.providers.google.mail import parse_message
-from sandbox.google.gmail_api import render_message
-
-SCOPES = [
-    "https://www.googleapis.com/auth/calendar",
-    "https://www.googleapis.com/auth/gmail.readonly",
-]
 
 
 def _read(conn, table, where) -> list[dict]:
@@ -50,32 +39,9 @@ def _clear(db, owner: str, ids: list[int]) -> None:
             conn.execute(delete(parent).where(parent.id.in_(part)))
 
 
-def calendar_pages(sb, email: str) -> list[dict]:
-    """events.list pages as the engine's full sync got them (fetched once, untimed)."""
-    token = sb.issue_token(email, scopes=SCOPES, client_id="bench")["access_token"]
-    now = datetime.now(UTC)
-    params = {
-        "singleEvents": "true",
-        "maxResults": 2500,
-        "timeMin": (now - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "timeMax": (now + timedelta(days=180)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
-    pages, page_token = [], None
-    while True:
-        p = dict(params, **({"pageToken": page_token} if page_token else {}))
-        body = requests.get(
-            f"{sb.base_url}/calendar/v3/calendars/primary/events",
-            params=p,
-            headers={"Authorization": f"Bearer {token}"},
-        ).json()
-        pages.append(body)
-        page_token = body.get("nextPageToken")
-        if not page_token:
-            return pages
-
-
-def calendar_floor(db, pages: list[dict], account_id: int, repeat: int = 3):
-    """(meetings, rows, best seconds of `repeat`): parse the pages, then insert the stored
+def calendar_floor(db, pages: list[list], parse, account_id: int, repeat: int = 3):
+    """(meetings, rows, best seconds of `repeat`): parse(raw) -> RemoteEvent for every raw
+    event of the pages (as the provider's client decoded them), then insert the stored
     meeting and link row of each parsed event, and the stored participants and interactions.
     Replaces the account's synced meetings."""
     ids = select(EventLink.event_id).where(EventLink.linked_account_id == account_id)
@@ -86,18 +52,18 @@ def calendar_floor(db, pages: list[dict], account_id: int, repeat: int = 3):
     by_key = {(e["ical_uid"], e["instance_key"]): e for e in events}
     link_of = {link["event_id"]: link for link in links}
     rows = by_key, link_of, people, interactions
-    return best(repeat, lambda: _calendar_once(db, pages, *rows))
+    return best(repeat, lambda: _calendar_once(db, pages, parse, *rows))
 
 
-def _calendar_once(db, pages, by_key, link_of, people, interactions):
+def _calendar_once(db, pages, parse, by_key, link_of, people, interactions):
     _clear(db, "event_id", sorted(link_of))
     t0 = time.perf_counter()
     n = 0
     with db.engine.begin() as conn:
-        for body in pages:
+        for page in pages:
             rows = []
-            for raw in body.get("items", []):
-                r = parse_event(raw, "primary")
+            for raw in page:
+                r = parse(raw)
                 rows.append(by_key[(r.ical_uid, instance_key(r))])
             conn.execute(insert(CalendarEvent), rows)
             conn.execute(insert(EventLink), [link_of[row["id"]] for row in rows])
@@ -107,26 +73,24 @@ def _calendar_once(db, pages, by_key, link_of, people, interactions):
     return n, 2 * n + len(people) + len(interactions), time.perf_counter() - t0
 
 
-def mail_floor(sb, db, email: str, account_id: int, repeat: int = 3):
-    """(messages, rows, best seconds of `repeat`): parse every message resource as
-    messages.get format=full returns it, insert the stored emails, their links and their
-    participants and interactions."""
-    box = sb.gmail_store.mailbox(email)
-    resources = [json.loads(json.dumps(render_message(m, "full"))) for m in box.messages.values()]
+def mail_floor(db, resources: list, parse, account_id: int, repeat: int = 3):
+    """(messages, rows, best seconds of `repeat`): parse(raw) -> RemoteMessage for every
+    message as the provider's client decoded it, insert the stored emails, their links and
+    their participants and interactions."""
     ids = select(EmailLink.email_id).where(EmailLink.linked_account_id == account_id)
     with db.engine.connect() as conn:
         emails = _read(conn, Email.__table__, Email.id.in_(ids))
         links = _read(conn, EmailLink.__table__, EmailLink.linked_account_id == account_id)
     people, interactions = _derived(db, lambda m: m.email_id, [e["id"] for e in emails])
     rows = emails, links, people, interactions
-    return best(repeat, lambda: _mail_once(db, resources, *rows))
+    return best(repeat, lambda: _mail_once(db, resources, parse, *rows))
 
 
-def _mail_once(db, resources, emails, links, people, interactions):
+def _mail_once(db, resources, parse, emails, links, people, interactions):
     _clear(db, "email_id", [e["id"] for e in emails])
     t0 = time.perf_counter()
     with db.engine.begin() as conn:
-        parsed = [parse_message(raw) for raw in resources]
+        parsed = [parse(raw) for raw in resources]
         conn.execute(insert(Email), emails)
         conn.execute(insert(EmailLink), links)
         conn.execute(insert(Participant), people)

@@ -78,6 +78,11 @@ DEFAULTS: dict[str, object] = {
     # ErrorServerBusy back-off waited out within a run (longer ones end it as throttled).
     "CRM_SYNC_EXCHANGE_PAGE_SIZE": 512,
     "CRM_SYNC_EXCHANGE_MAX_INLINE_WAIT": 10,
+    # Items per Exchange GetItem (bodies and attendees of a page's changes). A divisor of the
+    # page size splits every full page into full batches, so a sync makes the fewest GetItem
+    # calls its pages allow; 128 keeps an answer of full mail bodies near exchangelib's own
+    # chunk (100) in size, where 512 would hold a whole page of bodies in memory at once.
+    "CRM_SYNC_EXCHANGE_GET_BATCH_SIZE": 128,
     # Microsoft 365 (identity platform + Graph). Unset client id: not offered in the picker.
     "CRM_SYNC_MICROSOFT_CLIENT_ID": None,
     "CRM_SYNC_MICROSOFT_CLIENT_SECRET": None,
@@ -122,6 +127,7 @@ SIZES = (
     ("CRM_SYNC_MAIL_PAGE_SIZE", 1, 500),  # Gmail messages.list maxResults
     ("CRM_SYNC_MAIL_BATCH_SIZE", 1, 100),  # calls in one Gmail batch request
     ("CRM_SYNC_EXCHANGE_PAGE_SIZE", 1, 512),  # SyncFolderItems MaxChangesReturned
+    ("CRM_SYNC_EXCHANGE_GET_BATCH_SIZE", 1, 512),  # GetItem ids (never more than a page)
     ("CRM_SYNC_MICROSOFT_PAGE_SIZE", 1, 1000),  # Graph delta odata.maxpagesize
 )
 

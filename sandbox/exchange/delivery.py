@@ -1,7 +1,9 @@
 """Mail between stand-in users: a sent message lands in each recipient's Inbox (with a copy
-in the sender's Sent Items); a meeting with attendees sends MeetingRequest items, and its
-deletion MeetingCancellation items, carrying the meeting's UID. Every invitation the
-client asked for is also recorded for tests, whether or not the attendee is a user here."""
+in the sender's Sent Items); mail from outside the organisation lands in the Inbox as the
+transport delivered it (`receive_message`); a meeting with attendees sends MeetingRequest
+items, and its deletion MeetingCancellation items, carrying the meeting's UID. Every
+invitation the client asked for is also recorded for tests, whether or not the attendee is a
+user here."""
 
 from __future__ import annotations
 
@@ -67,6 +69,25 @@ def deliver_message(ctx, item: Item, *, save_copy: bool, folder) -> None:
         copy_.data = {k: v for k, v in data.items() if k in ("conversation_id", "sent", "received")}
         copy_.is_read = False
         target.add(copy_)
+
+
+def receive_message(
+    ctx, item: Item, sender: tuple[str, str], received, message_id: str | None
+) -> None:
+    """Deliver `item` (a Message parsed from the client schema) into the Inbox as mail from
+    `sender` (name, email), who need not be a user here: sent and received at `received`,
+    unread, in the conversation of the message it answers (In-Reply-To), else a new one."""
+    box = ctx.mailbox
+    name, email = sender
+    mid = message_id or f"<{secrets.token_hex(12)}@{email.split('@')[1]}>"
+    item.fields["InternetMessageId"] = etree.tostring(el(t("InternetMessageId"), mid))
+    item.fields["From"] = etree.tostring(mailbox_xml(t("From"), name, email))
+    item.fields["Sender"] = etree.tostring(mailbox_xml(t("Sender"), name, email))
+    item.data["conversation_id"] = _conversation_of(box, item)
+    item.data["sent"] = item.data["received"] = received
+    item.is_read = False
+    item.folder = box.by_name["inbox"]
+    box.add(item)
 
 
 def send_invitations(ctx, item: Item, action: str, send: str, index: int | None = None) -> None:

@@ -12,9 +12,12 @@ from xml.sax.saxutils import escape, quoteattr
 from lxml import etree
 from werkzeug.wrappers import Request, Response
 
-from . import timezones
+from . import ids, timezones
+from .delivery import receive_message
 from .errors import EwsError
+from .items import apply_fields
 from .soap import OPERATIONS, Ctx
+from .store import Item
 from .xml import SOAP, M, T, format_dt, m, t
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -218,6 +221,47 @@ class Outlook:
             f"<m:Items><t:Message>{''.join(parts)}</t:Message></m:Items>",
         )
 
+    def receive_mail(
+        self,
+        email: str,
+        from_: str,
+        subject: str,
+        body: str,
+        *,
+        from_name: str | None = None,
+        to: list[str] | None = None,
+        cc: list[str] = (),
+        html: bool = False,
+        received: datetime | str | None = None,
+        message_id: str | None = None,
+        in_reply_to: str | None = None,
+    ) -> dict:
+        """Mail from anyone (a customer outside the organisation) delivered into the Inbox
+        of `email`, received at `received` (default now): what the transport does, so no
+        EWS call is made, counted or faulted. ``to`` defaults to the mailbox itself."""
+        parts = [
+            f"<t:Subject>{escape(subject)}</t:Subject>",
+            f'<t:Body BodyType="{"HTML" if html else "Text"}">{escape(body)}</t:Body>',
+        ]
+        if in_reply_to:
+            parts.append(f"<t:InReplyTo>{escape(in_reply_to)}</t:InReplyTo>")
+        parts.append(_mailboxes("ToRecipients", [email] if to is None else to))
+        parts.append(_mailboxes("CcRecipients", cc))
+        if in_reply_to:
+            parts.append(f"<t:References>{escape(in_reply_to)}</t:References>")
+        source = etree.fromstring(f'<t:Message xmlns:t="{T}">{"".join(parts)}</t:Message>')
+        email = email.lower()
+        box = self.sb.mailboxes[email]
+        when = self.sb.clock.now() if received is None else received
+        if isinstance(when, str):
+            when = datetime.fromisoformat(when)
+        ctx = Ctx(self.sb, box, email, "Exchange2016", None, "CreateItem")
+        with box.lock:
+            item = Item(ids.new_key(), "Message", box.by_name["inbox"], when, when)
+            apply_fields(ctx, item, source, creating=True)
+            receive_message(ctx, item, (from_name or from_, from_), when, message_id)
+        return {"id": box.item_id(item), "change_key": item.change_key}
+
     def mark_read(self, email: str, item_id: str, is_read: bool = True) -> dict:
         msg = self._run(
             email,
@@ -260,7 +304,8 @@ class Outlook:
 
 
 def outlook_action(sb, request: Request, email: str, action: str, body: dict):
-    """/_sandbox/mailbox/{email}/{events|update|delete|mail|read|items|invalidate-sync-states}.
+    """/_sandbox/mailbox/{email}/{events|update|delete|mail|receive|read|items|
+    invalidate-sync-states}.
     Item ids travel in the JSON body (base64 ids may contain "/")."""
     post = request.method == "POST"
     if action == "events" and post:
@@ -272,6 +317,8 @@ def outlook_action(sb, request: Request, email: str, action: str, body: dict):
         return sb.outlook.delete_item(email, body["id"], occurrence=body.get("occurrence"))
     if action == "mail" and post:
         return sb.outlook.send_mail(email, **body)
+    if action == "receive" and post:
+        return sb.outlook.receive_mail(email, **body)
     if action == "read" and post:
         return sb.outlook.mark_read(email, body["id"], bool(body.get("is_read", True)))
     if action == "items":

@@ -26,6 +26,7 @@ def _start(**config):
         ("CRM_SYNC_MAIL_BATCH_SIZE", 0, "from 1 to 100"),
         ("CRM_SYNC_MAIL_PAGE_SIZE", 501, "from 1 to 500"),
         ("CRM_SYNC_CALENDAR_PAGE_SIZE", "lots", "from 1 to 2500"),
+        ("CRM_SYNC_EXCHANGE_GET_BATCH_SIZE", 513, "from 1 to 512"),
     ],
 )
 def test_a_size_the_provider_refuses_stops_the_start_saying_what_to_set(key, value, allowed):

@@ -50,9 +50,46 @@ def test_an_idle_incremental_sync_costs_one_sync_folder_items_per_folder(
     xsb.reset_calls()
     run = sync_account(acc.id)
     assert run.status == "ok" and run.created == run.updated == run.deleted == 0
-    # An idle incremental sync: one SyncFolderItems per folder, nothing downloaded.
-    assert ews_calls(xsb, "SyncFolderItems") == 3  # calendar, inbox, sent
-    assert not ews_calls(xsb, "GetItem") and not ews_calls(xsb, "FindItem")
+    # One SyncFolderItems per folder (calendar, inbox, sent items) and nothing else: no
+    # GetFolder to find the folders, nothing downloaded.
+    assert ews_calls(xsb) == {"SyncFolderItems": 3}
+    assert run.api_calls == 3
+
+
+def test_an_idle_calendar_only_sync_costs_one_call(xsb, make_exchange_account, db):
+    acc = make_exchange_account(ANN, sync_email=False)
+    event(xsb, ANN, "Kickoff")
+    assert sync_account(acc.id).status == "ok"
+    xsb.reset_calls()
+    assert sync_account(acc.id).status == "ok"
+    assert ews_calls(xsb) == {"SyncFolderItems": 1}
+
+
+def test_a_new_worker_process_adds_only_the_version_probe(xsb, make_exchange_account, db):
+    """exchangelib asks the server's version (one ConvertId) once per process and endpoint;
+    finding the folders still costs nothing."""
+    import exchangelib
+
+    acc = make_exchange_account(ANN)
+    assert sync_account(acc.id).status == "ok"
+    exchangelib.close_connections()  # what a new process starts from
+    xsb.reset_calls()
+    assert sync_account(acc.id).status == "ok"
+    assert ews_calls(xsb) == {"ConvertId": 1, "SyncFolderItems": 3}
+
+
+def test_a_sync_with_changes_asks_for_no_folder(xsb, make_exchange_account, db):
+    acc = make_exchange_account(ANN)
+    assert sync_account(acc.id).status == "ok"
+    event(xsb, ANN, "Kickoff", attendees=["joe@customer.com"])
+    weekly(xsb, ANN, "Weekly", count=3)
+    xsb.outlook.send_mail(ANN, ["joe@customer.com"], "Hello", "Body")
+    xsb.reset_calls()
+    run = sync_account(acc.id)
+    assert run.status == "ok" and run.created == 5, run.error  # 1 + 3 meetings, 1 email
+    # The calendar page's two new items in one GetItem, the series in one CalendarView, the
+    # sent mail in one GetItem: folders are addressed by their distinguished ids.
+    assert ews_calls(xsb) == {"SyncFolderItems": 3, "GetItem": 2, "FindItem": 1}
 
 
 def test_pages_of_sync_items_resume_from_the_intermediate_state(
@@ -206,15 +243,15 @@ def test_held_messages_are_not_downloaded_again_on_a_resync(xsb, make_exchange_a
 def test_throttled_download_keeps_what_came_and_resumes_the_page(
     xsb, make_exchange_account, db, app, monkeypatch
 ):
-    monkeypatch.setitem(app.config, "CRM_SYNC_MAIL_BATCH_SIZE", 2)
+    monkeypatch.setitem(app.config, "CRM_SYNC_EXCHANGE_GET_BATCH_SIZE", 2)
     acc = make_exchange_account(ANN, sync_calendar=False)
     xsb.add_user("joe@customer.com", "Joe")
     for i in range(5):
         xsb.outlook.send_mail("joe@customer.com", to=[ANN], subject=f"M{i}", body="x")
-    # Exchange's call budget lets the version probe, the folder lookups, the sync and one
-    # GetItem batch through, and refuses the next batch for the rest of the minute.
+    # Exchange's call budget lets the version probe, the sync and one GetItem batch through,
+    # and refuses the next batch for the rest of the minute.
     xsb.throttle.window_seconds = 60
-    xsb.throttle.budget = 5
+    xsb.throttle.budget = 3
     run = sync_account(acc.id)
     assert run.status == "throttled", run.error
     assert count(db, Email) == 2  # the first batch is kept

@@ -140,3 +140,43 @@ def test_a_read_flag_change_gives_the_message_a_new_change_key(xsb):
     xsb.outlook.mark_read(ANN, mail.id, is_read=False)  # as in Outlook: a new key again
     again = acc.inbox.get(id=mail.id)
     assert not again.is_read and again.changekey not in (before, got.changekey)
+
+
+def test_mail_from_outside_lands_in_the_inbox_as_delivered(xsb):
+    """Mail from someone who is no user here (a customer), as the transport delivers it:
+    read back with exchangelib, the sender, date, Message-ID and thread are as sent."""
+    import requests
+    from exchangelib import EWSDateTime
+
+    when = "2026-11-20T08:30:00+00:00"
+    first = requests.post(
+        f"{xsb.base_url}/_sandbox/mailbox/{ANN}/receive",
+        json={
+            "from_": "joe@customer.com",
+            "from_name": "Joe Client",
+            "subject": "Quote",
+            "body": "<p>Our <b>quote</b></p>",
+            "html": True,
+            "received": when,
+            "message_id": "<q1@customer.com>",
+            "cc": [BOB],
+        },
+    ).json()
+    xsb.outlook.receive_mail(
+        ANN, "joe@customer.com", "RE: Quote", "Any news?", in_reply_to="<q1@customer.com>"
+    )
+    assert xsb.calls() == {}  # the transport's doing, not an EWS call
+    ann = account(xsb)
+    quote, reply = sorted(ann.inbox.all(), key=lambda m: m.datetime_received)
+    assert quote.id == first["id"] and reply.subject == "RE: Quote"
+    assert quote.sender.email_address == "joe@customer.com" and quote.sender.name == "Joe Client"
+    assert [r.email_address for r in quote.to_recipients] == [ANN]
+    assert [r.email_address for r in quote.cc_recipients] == [BOB]
+    assert isinstance(quote.body, HTMLBody) and "<b>quote</b>" in quote.body
+    assert quote.message_id == "<q1@customer.com>" and not quote.is_read
+    assert quote.datetime_received == EWSDateTime.fromisoformat("2026-11-20T08:30:00+00:00")
+    assert quote.datetime_sent == quote.datetime_received
+    assert reply.in_reply_to == "<q1@customer.com>"
+    assert reply.conversation_id.id == quote.conversation_id.id
+    assert list(ann.sent.all()) == []  # nobody here sent it
+    assert list(account(xsb, BOB).inbox.all()) == []  # delivered to this mailbox only

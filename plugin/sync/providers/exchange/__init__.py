@@ -40,7 +40,7 @@ def exchange_config(config: Mapping) -> ExchangeConfig:
         retry_base_delay=float(config.get("CRM_SYNC_RETRY_BASE_SECONDS", 0.5)),
         max_inline_wait=float(config.get("CRM_SYNC_EXCHANGE_MAX_INLINE_WAIT", 10)),
         page_size=int(config.get("CRM_SYNC_EXCHANGE_PAGE_SIZE", 512)),  # 1-512: config.check
-        get_batch_size=int(config.get("CRM_SYNC_MAIL_BATCH_SIZE", 50)),
+        get_batch_size=int(config.get("CRM_SYNC_EXCHANGE_GET_BATCH_SIZE", 128)),  # config.py
         tls_verify=tls_verify(config),
     )
 

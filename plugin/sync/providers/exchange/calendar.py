@@ -49,7 +49,7 @@ def list_events(
     """One SyncFolderItems page of the calendar (from the page token, else the cursor, else
     the beginning), its changed masters expanded over `window`. A full listing (no cursor)
     keeps only single items that overlap the window, as occurrences are kept by the view."""
-    folder = client.call(lambda: client.account.calendar)
+    folder = client.folder("calendar")
     state = page_token or cursor
     changes, new_state, last = sync_page(client, folder, state, EVENT_FIELDS)
     items: list[RemoteEvent] = []
@@ -97,10 +97,13 @@ def _expand(client: EwsClient, folder, masters, window: Window, known: KnownOccu
     longer shows (moved out of the window, or deleted)."""
     by_uid = {m.uid: (m, zone) for m, zone in masters}
     rows = {}  # by id: an occurrence across two views' boundary comes once
+
+    def ours(row) -> bool:
+        return getattr(row, "uid", None) in by_uid and row.type != MASTER
+
     for lo, hi in _spans(window):
-        for row in client.call(lambda lo=lo, hi=hi: _view(client, folder, lo, hi)):
-            if getattr(row, "uid", None) in by_uid and row.type != MASTER:
-                rows.setdefault(row.id, row)
+        for row in client.call(lambda lo=lo, hi=hi: _view(client, folder, lo, hi, ours)):
+            rows.setdefault(row.id, row)
     rows = list(rows.values())
     own = _exceptions(client, [r for r in rows if r.type == "Exception"])
     found: dict[str, list[RemoteEvent]] = {m.id: [] for m, _ in masters}
@@ -131,11 +134,12 @@ class _ViewPage(FindItem):
         return int(elem.get("TotalItemsInView") or 0), None
 
 
-def _view(client: EwsClient, folder, lo: datetime, hi: datetime) -> list:
-    """The rows of a CalendarView, asking only for what FindItem can answer, in pages of
-    MaxEntriesReturned (EWSFindCountLimit caps a view, and refuses a longer one unpaged):
-    while the range's last row has not come, the next page starts at the last row's start
-    (rows there and still running come again; the caller keeps one per id)."""
+def _view(client: EwsClient, folder, lo: datetime, hi: datetime, keep) -> list:
+    """The rows of a CalendarView that `keep` accepts, asking only for what FindItem can
+    answer, in pages of MaxEntriesReturned (EWSFindCountLimit caps a view, and refuses a
+    longer one unpaged): while the range's last row has not come, the next page starts at
+    the last row's start (rows there and still running come again; the caller keeps one per
+    id). Kept page by page, so memory follows the series, not the window's rows."""
     fields = {f for f in folder.normalize_fields(fields=VIEW_FIELDS) if not f.field.is_attribute}
     rows: list = []
     start = _ews(lo)
@@ -157,7 +161,7 @@ def _view(client: EwsClient, folder, lo: datetime, hi: datetime) -> list:
                     offset=0,
                 )
             )
-        rows.extend(page)
+        rows.extend(r for r in page if keep(r))
         starts = [r.start for r in page if isinstance(getattr(r, "start", None), datetime)]
         if svc.includes_last or not starts or max(starts) <= start:
             return rows  # the last page, or one that cannot move on (all rows at its start)
@@ -185,9 +189,7 @@ def _exceptions(client: EwsClient, rows) -> dict:
     for lo in range(0, len(rows), size):
         part = [(r.id, r.changekey) for r in rows[lo : lo + size]]
         answers = client.call(
-            lambda part=part: list(
-                client.account.fetch(ids=part, only_fields=EXCEPTION_FIELDS, chunk_size=len(part))
-            )
+            lambda part=part: client.get_items(part, EXCEPTION_FIELDS, "calendar")
         )
         for (item_id, _), answer in zip(part, answers, strict=True):
             if not isinstance(answer, Exception):

@@ -52,7 +52,7 @@ class ExchangeCalendarWriter:
 
     @property
     def _calendar(self):
-        return self.client.call(lambda: self.client.account.calendar)
+        return self.client.folder("calendar")
 
     def insert(self, event_id: str, draft: EventDraft, notify: bool) -> Pushed:
         """`event_id` is the engine's placeholder: the copy gets Exchange's id. An earlier
@@ -134,13 +134,13 @@ class ExchangeCalendarWriter:
 
     def _in_calendar(self, item) -> bool:
         parent = item.parent_folder_id
-        return parent is None or parent.id == self._calendar.id
+        return parent is None or parent.id == self.client.folder_id("calendar")
 
     def _fetch(self, item_id):
         def run():
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return list(self.client.account.fetch(ids=[item_id], only_fields=READ))
+                return self.client.get_items([item_id], READ, "calendar")
 
         [answer] = self.client.call(run)
         if isinstance(answer, GONE):

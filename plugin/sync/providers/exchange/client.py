@@ -12,6 +12,8 @@ from typing import TypeVar
 
 from exchangelib import BASIC, DELEGATE, NTLM, Account, Configuration, Credentials
 from exchangelib import errors as ews
+from exchangelib.folders import Calendar, Inbox, Root, SentItems
+from exchangelib.properties import DistinguishedFolderId, Mailbox
 from exchangelib.protocol import FailFast
 
 from ...errors import AuthRevoked, SyncError, SyncTokenInvalid, Throttled, TransientError
@@ -21,6 +23,8 @@ from .credentials import apply_connection_settings
 
 T = TypeVar("T")
 AUTH = {"ntlm": NTLM, "basic": BASIC}
+# The folders the adapter reads, by their DistinguishedFolderId.
+FOLDERS = {"calendar": Calendar, "inbox": Inbox, "sentitems": SentItems}
 
 # Refusals that mean this mailbox is not ours to read with these credentials any more.
 AUTH_CODES = (
@@ -39,7 +43,7 @@ class ExchangeConfig:
     # A busy server asking us to wait longer than this stops the run (Throttled) instead.
     max_inline_wait: float = 10
     page_size: int = 512  # SyncFolderItems MaxChangesReturned, at most 512
-    get_batch_size: int = 50  # items per GetItem
+    get_batch_size: int = 128  # items per GetItem (a divisor of page_size: see config.py)
     tls_verify: bool | str = True  # or a CA bundle path (credentials.tls_verify)
 
 
@@ -101,6 +105,8 @@ class EwsClient:
         self.config = config
         self._policy = CountingFailFast()
         self._sleep = sleep
+        self._folder_ids: dict[str, str] = {}
+        self._root = None
         if not settings.get("server") or not settings.get("password"):
             raise AuthRevoked("No Exchange server or password is stored; please re-link.")
         configuration = Configuration(
@@ -118,6 +124,41 @@ class EwsClient:
         protocol = self.account.protocol
         protocol.config.retry_policy = self._policy
         protocol.TIMEOUT = config.timeout
+
+    def folder(self, name: str):
+        """A distinguished folder ("calendar", "inbox", "sentitems") addressed by its
+        DistinguishedFolderId and never resolved. exchangelib's account.calendar costs a
+        GetFolder for the root and one for the folder on every new Account (one a run);
+        SyncFolderItems, FindItem, GetItem and CreateItem all take the distinguished id."""
+        mailbox = Mailbox(email_address=self.account.primary_smtp_address)
+        if self._root is None:
+            self._root = Root(
+                account=self.account,
+                _distinguished_id=DistinguishedFolderId(id="root", mailbox=mailbox),
+            )
+        distinguished = DistinguishedFolderId(id=name, mailbox=mailbox)
+        return FOLDERS[name](root=self._root, _distinguished_id=distinguished)
+
+    def get_items(self, ids: list, only_fields, folder: str) -> list:
+        """One GetItem for these ids (or (id, changekey) pairs): the items, or the exception
+        of each one refused. `folder` only tells exchangelib which item classes to validate
+        the fields against (left out, it resolves the mailbox root: one GetFolder)."""
+        return list(
+            self.account.fetch(
+                ids=ids,
+                folder=self.folder(folder),
+                only_fields=only_fields,
+                chunk_size=len(ids) or 1,
+            )
+        )
+
+    def folder_id(self, name: str) -> str:
+        """The real FolderId of a distinguished folder (one GetFolder, once per client), for
+        comparing with an item's ParentFolderId, which EWS answers as a real id."""
+        if name not in self._folder_ids:
+            folder = self.call(lambda: FOLDERS[name].resolve(self.account, self.folder(name)))
+            self._folder_ids[name] = folder.id
+        return self._folder_ids[name]
 
     @property
     def calls(self) -> int:

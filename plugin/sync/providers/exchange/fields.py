@@ -98,9 +98,10 @@ def sync_page(client: EwsClient, folder, state: str | None, only_fields) -> tupl
     """One SyncFolderItems call from `state` (None: the folder's beginning; always ours, as
     exchangelib's sync_items would reuse the folder's last state): ([(kind, item, zone)],
     the new state, whether it was the last page)."""
-    fields = {f for f in folder.normalize_fields(fields=only_fields) if not f.field.is_attribute}
 
     def run():
+        # Inside the call: the first request of a process asks the server's version here.
+        fields = {f for f in folder.normalize_fields(only_fields) if not f.field.is_attribute}
         svc = _SyncPage(account=client.account)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # unknown zone ids are ours to judge, per item

@@ -20,7 +20,8 @@ from .calendar import plain
 from .client import EwsClient
 from .fields import MAIL_FIELDS, MAIL_LIST_FIELDS, sync_page
 
-FOLDERS = (("inbox", "INBOX"), ("sent", "SENT"))
+FOLDERS = (("inbox", "INBOX"), ("sent", "SENT"))  # cursor keys (stored), labels
+DISTINGUISHED = {"inbox": "inbox", "sent": "sentitems"}
 GONE = (ews.ErrorItemNotFound, ews.ErrorInvalidIdMalformed)
 
 
@@ -37,7 +38,7 @@ def list_messages(
     )
     index = token["f"]
     name, label = FOLDERS[index]
-    folder = client.call(lambda: _folder(client, name))
+    folder = client.folder(DISTINGUISHED[name])
     state = token["s"].get(name)
     changes, new_state, last = sync_page(client, folder, state, MAIL_LIST_FIELDS)
     done = set(token.get("done", ()))
@@ -49,7 +50,7 @@ def list_messages(
             if cursor is None and not _in_window(item, window):
                 continue  # older (or newer) than a full listing covers
             listed.append(item.id)
-    got = _fetch(client, listed, known, label)
+    got = _fetch(client, listed, known, label, DISTINGUISHED[name])
     got.gone.extend(gone)
     if got.stopped is not None:  # this page again next time, without what was dealt with
         again = {"f": index, "s": token["s"], "done": sorted(done | set(got.handled))}
@@ -60,10 +61,6 @@ def list_messages(
     if index + 1 < len(FOLDERS):
         return got.change_set(json.dumps({"f": index + 1, "s": states, "done": []}), None)
     return got.change_set(None, json.dumps(states, sort_keys=True))
-
-
-def _folder(client: EwsClient, name: str):
-    return client.account.inbox if name == "inbox" else client.account.sent
 
 
 def _in_window(item, window: Window) -> bool:
@@ -95,7 +92,9 @@ class _Fetched:
         )
 
 
-def _fetch(client: EwsClient, ids: list[str], known: Known | None, label: str) -> _Fetched:
+def _fetch(
+    client: EwsClient, ids: list[str], known: Known | None, label: str, folder: str
+) -> _Fetched:
     """GetItem for the ids the CRM does not hold (a message never changes once sent), in
     batches; throttled or failing past the retries, it keeps what it got and says so."""
     got = _Fetched()
@@ -107,7 +106,9 @@ def _fetch(client: EwsClient, ids: list[str], known: Known | None, label: str) -
     for lo in range(0, len(wanted), size):
         part = wanted[lo : lo + size]
         try:
-            answers = client.call(lambda part=part: _get(client, part))
+            answers = client.call(
+                lambda part=part: client.get_items([(i, None) for i in part], MAIL_FIELDS, folder)
+            )
         except (Throttled, TransientError) as exc:
             got.stopped = exc
             break
@@ -125,15 +126,6 @@ def _fetch(client: EwsClient, ids: list[str], known: Known | None, label: str) -
                 except ItemRejected as exc:
                     got.rejected.append(Rejected(msg_id, str(exc), exc.detail))
     return got
-
-
-def _get(client: EwsClient, ids: list[str]) -> list:
-    account = client.account
-    return list(
-        account.fetch(
-            ids=[(i, None) for i in ids], only_fields=MAIL_FIELDS, chunk_size=len(ids) or 1
-        )
-    )
 
 
 def parse_message(item, label: str) -> RemoteMessage:

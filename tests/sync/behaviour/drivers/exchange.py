@@ -25,8 +25,8 @@ class ExchangeDriver(Driver):
     all_day_has_zone = True  # EWS keeps the (Windows) zone the event was made in
     mail_listings_per_run = 2  # Inbox and Sent Items are two folders
     # A run's calls before its first SyncFolderItems on a fresh connection: the version
-    # probe (ConvertId) and the calendar and root folder lookups (GetFolder x 2).
-    RUN_OVERHEAD = 3
+    # probe (ConvertId). Folders are addressed by distinguished id, never looked up.
+    RUN_OVERHEAD = 1
 
     def __init__(self, server, db, make_exchange_account):
         super().__init__(server, db)
