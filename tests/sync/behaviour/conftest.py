@@ -40,7 +40,12 @@ def driver(request, provider, db):
 
 # Known gaps: (test name, provider) -> what the adapter does not do yet. Marked strict xfail,
 # so a gap shows as xfailed (not passed) and its fix fails the run until the entry is removed.
-GAPS: dict[tuple[str, str], str] = {}
+GAPS: dict[tuple[str, str], str] = {
+    ("test_confirming_pushed_meetings_costs_no_more_than_listing_new_ones", "microsoft"): (
+        "the echo of CRM-made events is read in full ($batch, a step per event) to recover "
+        "guests withheld from Outlook; skipping our own echo needs the stored changeKey"
+    ),
+}
 
 
 def pytest_collection_modifyitems(items):
