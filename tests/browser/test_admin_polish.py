@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from plugin.models import (
     CalendarEvent,
+    Contact,
     Email,
     EmailLink,
     EventLink,
@@ -214,3 +215,9 @@ def test_new_contact_first_address_is_primary(live_server, browser_page, login_a
     page.click("input[type=submit][value=Save]")
     page.wait_for_selector(".alert-success")
     assert "__None" not in page.inner_text("body")
+
+    def primaries(s):
+        contact = s.scalar(select(Contact).where(Contact.name == "Primo First"))
+        return {e.email: e.is_primary for e in contact.emails}
+
+    assert _query(live_server, primaries) == {"primo@hooli.com": True, "primo2@hooli.com": False}
