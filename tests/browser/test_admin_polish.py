@@ -22,8 +22,11 @@ from plugin.models import (
     User,
     UserEmail,
 )
+from tests.browser.shots import screenshot_dir
 
 pytestmark = pytest.mark.browser
+
+SHOTS = screenshot_dir()
 
 LISTS = [
     "crm_users",
@@ -176,6 +179,8 @@ def test_every_admin_list_fits_1366_and_reads_well(live_server, browser, login_a
         assert cell.get_attribute("title").startswith("A very long subject")
 
         page.goto(live_server.path("/admin/crm_emails/"))
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "admin-emails.png"), full_page=True)
         body = page.inner_text("table.model-list tbody")
         assert "Outlook 365" in body and "09:05 CET" in body
         assert "Hello" not in body, "no body in the list"
@@ -192,6 +197,8 @@ def test_every_admin_page_leads_back_and_logs_out(live_server, browser_page, log
         assert nav.get_by_role("link", name="Back to CRM").get_attribute("href") == "/"
         assert nav.get_by_role("button", name="Log out").count() == 1
     page.goto(live_server.path("/admin/"))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "admin-home.png"), full_page=True)
     page.locator("#crm-admin-home").get_by_role("link", name="Back to CRM").click()
     page.wait_for_url(live_server.path("/"))
     page.goto(live_server.path("/admin/"))
