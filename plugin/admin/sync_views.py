@@ -187,6 +187,8 @@ class SyncRunView(_ReadOnlyView):
         "linked_account": "Account",
         "linked_account.external_email": "Account",
         "account_label": "Account (as it was)",
+        "started_at": "Started",
+        "finished_at": "Finished",
         "duration_ms": "ms",
         "full_sync": "Full",
     }
@@ -216,6 +218,8 @@ class SyncProblemView(_ReadOnlyView):
         "linked_account": "Account",
         "linked_account.external_email": "Account",
         "item_kind": "Item",
+        "created_at": "When",
+        "resolved_at": "Resolved",
     }
     column_default_sort = ("created_at", True)
     column_filters = ["linked_account.external_email", "item_kind", "direction", "resolved_at"]

@@ -37,6 +37,7 @@ LISTS = [
     "crm_linked_accounts",
     "crm_sync_runs",
     "crm_sync_problems",
+    "crm_ambiguous",
 ]
 LONG = "A very long subject line that keeps going " * 6
 
