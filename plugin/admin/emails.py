@@ -7,7 +7,10 @@ The list never carries a body; the details page shows the HTML through the sanit
 from __future__ import annotations
 
 from markupsafe import Markup, escape
+from sqlalchemy.orm import selectinload
 
+from ..models import EmailLink, LinkedAccount
+from ..models.emails import Email
 from ..sync.match_store import EMAIL_SOURCES
 from .display import labelled, plain_text, sanitized_html
 from .security import SecureModelView
@@ -66,3 +69,15 @@ class EmailView(SecureModelView):
     ]
     column_choices = {"source": list(EMAIL_SOURCES.items())}
     column_default_sort = ("sent_at", True)
+
+    def get_query(self):
+        """The linked accounts and their owners in two queries, not two per row."""
+        return (
+            super()
+            .get_query()
+            .options(
+                selectinload(Email.links)
+                .selectinload(EmailLink.linked_account)
+                .selectinload(LinkedAccount.user)
+            )
+        )
