@@ -22,7 +22,7 @@ def register_admin(app: Flask, db, admin=None):
             index_view=SecureIndexView(
                 url=app.config["CRM_SYNC_ADMIN_URL"], endpoint="crm_sync_admin"
             ),
-            theme=Bootstrap4Theme(),
+            theme=Bootstrap4Theme(base_template="crm_sync/admin/master.html", fluid=True),
         )
     add_views(admin, db)
     from ..blueprints.menu import add_menu_item

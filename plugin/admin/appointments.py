@@ -11,8 +11,11 @@ import logging
 
 from flask import flash, g
 
+from ..blueprints.timefmt import to_local, to_utc_naive
+from ..models.events import SOURCES
 from ..state import session
 from ..sync.outbound import accounts_to_push, delete_appointment, mark_changed, request_push
+from .display import admin_zone, labelled
 from .security import SecureModelView
 
 log = logging.getLogger(__name__)
@@ -20,8 +23,11 @@ log = logging.getLogger(__name__)
 
 class AppointmentView(SecureModelView):
     can_create = False  # new appointments come from the calendar screen, with their attendees
-    column_list = ["title", "start_at", "end_at", "owner", "origin", "version", "location"]
-    column_labels = {"start_at": "Start (UTC)", "end_at": "End (UTC)", "origin": "Source"}
+    column_list = ["title", "start_at", "end_at", "owner", "origin", "location"]  # version: details
+    column_labels = {"start_at": "Start", "end_at": "End", "origin": "Source"}
+    column_formatters = {"origin": labelled(SOURCES, "origin", "CRM")}
+    column_formatters_detail = column_formatters
+    column_choices = {"origin": [("crm", "CRM"), *SOURCES.items()]}
     column_searchable_list = ["title", "location"]
     column_filters = ["origin", "start_at"]
     column_default_sort = ("start_at", True)
@@ -33,7 +39,24 @@ class AppointmentView(SecureModelView):
     def get_count_query(self):
         return super().get_count_query().filter(self.model.deleted_at.is_(None))
 
+    def edit_form(self, obj=None):
+        """Start and end are typed in the admin's own zone (and named so)."""
+        form = super().edit_form(obj)
+        zone = admin_zone()
+        for name in ("start_at", "end_at"):
+            field = getattr(form, name, None)
+            if field is None:
+                continue
+            field.label.text = f"{field.label.text} ({zone.key})"
+            if obj is not None and not form.is_submitted():
+                field.data = to_local(getattr(obj, name), zone).replace(tzinfo=None)
+        return form
+
     def on_model_change(self, form, model, is_created):
+        zone = admin_zone()
+        for name in ("start_at", "end_at"):
+            if hasattr(form, name) and getattr(form, name).data is not None:
+                setattr(model, name, to_utc_naive(getattr(form, name).data, zone))
         mark_changed(model)
         # Per request (views are shared between threads); pushed for after the commit.
         g.crm_sync_push = accounts_to_push(session(), [model.id], [model.owner_user_id])

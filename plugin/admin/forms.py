@@ -114,6 +114,18 @@ def check_known_rows(form) -> bool:
     return ok
 
 
+BLANK_CHOICE = "(none)"
+
+
+def name_blank_choices(form):
+    """Give every optional select's empty choice a name: left blank, Flask-Admin's select
+    shows the choice's value, "__None", to the admin."""
+    for field in form:
+        if getattr(field, "allow_blank", False) and not (field.blank_text or "").strip():
+            field.blank_text = BLANK_CHOICE
+    return form
+
+
 def live_entries(list_field) -> list:
     """The inline sub-forms that are not ticked for deletion."""
     return [f for f in list_field.entries if not list_field.should_delete(f)]

@@ -120,6 +120,10 @@ class _EmailOwnerView(SecureModelView):
                 )
                 ok = False
         primaries = sum(1 for entry in entries if entry.form.is_primary.data)
+        if entries and primaries == 0:
+            # None ticked: the first address is the primary one, as the form pre-ticks it.
+            entries[0].form.is_primary.data = True
+            primaries = 1
         if entries and primaries != 1:
             add_error(form.emails, "Mark exactly one email address as primary.")
             ok = False

@@ -9,7 +9,8 @@ from flask_login import current_user
 from werkzeug.exceptions import Forbidden
 
 from ..blueprints.errors import error_page
-from .forms import AdminForm, check_known_rows
+from .display import DETAIL_TYPE_FORMATTERS, TYPE_FORMATTERS, FilterConverter
+from .forms import AdminForm, check_known_rows, name_blank_choices
 
 
 def _is_admin() -> bool:
@@ -37,13 +38,27 @@ class AdminOnly:
 
 
 class SecureIndexView(AdminOnly, AdminIndexView):
-    pass
+    """The admin home: the way back to the CRM and log out, besides the menu."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("template", "crm_sync/admin/index.html")
+        super().__init__(*args, **kwargs)
 
 
 class SecureModelView(AdminOnly, ModelView):
     form_base_class = AdminForm  # carries Flask-WTF's CSRF token
     page_size = 50
     can_view_details = True
+    # Times to the minute in the admin's zone, and date filters read in that zone.
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_detail = DETAIL_TYPE_FORMATTERS
+    filter_converter = FilterConverter()
+
+    def create_form(self, obj=None):
+        return name_blank_choices(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return name_blank_choices(super().edit_form(obj))
 
     def validate_form(self, form) -> bool:
         """Flask-Admin's checks, and no row select silently saved blank for an unknown id."""

@@ -14,10 +14,11 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from ..models import LinkedAccount
-from ..models.linked import PROVIDERS, STATUSES
+from ..models.linked import STATUSES
 from ..state import session
 from ..sync.errors import StateRefused
 from ..sync.linking import check, pause, resume, sync_now, unlink_account
+from .display import PROVIDER_NAMES, labelled
 from .security import SecureModelView
 
 _ACCOUNT_COLUMNS = [
@@ -27,7 +28,6 @@ _ACCOUNT_COLUMNS = [
     "status",
     "last_sync_at",
     "next_sync_at",
-    "failure_count",
     "last_error",
 ]
 
@@ -66,6 +66,7 @@ class LinkedAccountView(SecureModelView):
     can_export = False
     column_list = _ACCOUNT_COLUMNS
     column_details_list = _ACCOUNT_COLUMNS + [
+        "failure_count",
         "sync_calendar",
         "sync_email",
         "initial_sync_done",
@@ -81,11 +82,12 @@ class LinkedAccountView(SecureModelView):
     }
     column_formatters = {
         "status": _status_cell,
-        "provider": lambda v, c, m, n: m.provider_label,
+        "provider": labelled(PROVIDER_NAMES, "provider"),
     }
+    column_formatters_detail = column_formatters
     column_searchable_list = ["external_email"]
     column_filters = ["status", "provider", "user.name"]
-    column_choices = {"status": list(STATUSES.items()), "provider": list(PROVIDERS.items())}
+    column_choices = {"status": list(STATUSES.items()), "provider": list(PROVIDER_NAMES.items())}
     column_default_sort = ("next_sync_at", False)
 
     def _apply(self, ids, action: str, change, done: str) -> None:
@@ -146,16 +148,35 @@ class _ReadOnlyView(SecureModelView):
 
 
 class SyncRunView(_ReadOnlyView):
+    # The counts that say what a run did; the rest is on its details page.
     column_list = [
         "started_at",
         "linked_account",
         "trigger",
         "status",
-        "full_sync",
         "fetched",
         "created",
         "updated",
         "deleted",
+        "pushed",
+        "problems",
+        "error",
+    ]
+    column_details_list = [
+        "started_at",
+        "finished_at",
+        "linked_account",
+        "account_label",
+        "trigger",
+        "worker",
+        "status",
+        "full_sync",
+        "pages",
+        "fetched",
+        "created",
+        "updated",
+        "deleted",
+        "skipped",
         "pushed",
         "problems",
         "api_calls",
@@ -166,6 +187,8 @@ class SyncRunView(_ReadOnlyView):
         "linked_account": "Account",
         "linked_account.external_email": "Account",
         "account_label": "Account (as it was)",
+        "started_at": "Started",
+        "finished_at": "Finished",
         "duration_ms": "ms",
         "full_sync": "Full",
     }
@@ -195,6 +218,8 @@ class SyncProblemView(_ReadOnlyView):
         "linked_account": "Account",
         "linked_account.external_email": "Account",
         "item_kind": "Item",
+        "created_at": "When",
+        "resolved_at": "Resolved",
     }
     column_default_sort = ("created_at", True)
     column_filters = ["linked_account.external_email", "item_kind", "direction", "resolved_at"]

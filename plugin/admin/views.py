@@ -6,6 +6,7 @@ from ..models import (
     Account,
     CalendarEvent,
     Contact,
+    Email,
     LinkedAccount,
     SyncProblem,
     SyncRun,
@@ -14,6 +15,7 @@ from ..models import (
 )
 from .ambiguous import add_ambiguous_view
 from .appointments import AppointmentView
+from .emails import EmailView
 from .people import AccountView, ContactView, UserView
 from .settings_view import SystemSettingsView
 from .sync_views import LinkedAccountView, SyncProblemView, SyncRunView
@@ -35,6 +37,7 @@ def add_views(admin, db) -> None:
             CalendarEvent, db, name="Appointments", endpoint="crm_appointments", category=PEOPLE
         )
     )
+    admin.add_view(EmailView(Email, db, name="Emails", endpoint="crm_emails", category=PEOPLE))
     admin.add_view(
         SystemSettingsView(SystemSettings, db, name="System Settings", endpoint="crm_settings")
     )

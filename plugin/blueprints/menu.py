@@ -6,7 +6,7 @@ the pages that are mounted.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, url_for
+from flask import Blueprint, current_app, request, url_for
 from flask_login import current_user
 
 from .errors import add_error_pages
@@ -40,5 +40,18 @@ def menu_context():
             items.append({"label": label, "url": url_for(endpoint)})
         return items
 
+    def crm_sync_logout_url():
+        """The host's log-out (POST) if it has one named "logout", else None."""
+        return url_for("logout") if "logout" in current_app.view_functions else None
+
+    def crm_sync_home_url():
+        """The host CRM's home page: the root of the application."""
+        return request.script_root + "/"
+
     # current_app: the include checks which host endpoints exist (e.g. logout).
-    return {"crm_sync_menu_items": crm_sync_menu_items, "current_app": current_app}
+    return {
+        "crm_sync_menu_items": crm_sync_menu_items,
+        "crm_sync_logout_url": crm_sync_logout_url,
+        "crm_sync_home_url": crm_sync_home_url,
+        "current_app": current_app,
+    }

@@ -12,6 +12,7 @@ VIEWS = [
     "crm_linked_accounts",
     "crm_sync_runs",
     "crm_sync_problems",
+    "crm_emails",
 ]
 GET_PATHS = ["/admin/"] + [f"/admin/{v}/" for v in VIEWS] + [f"/admin/{v}/new/" for v in VIEWS]
 GET_PATHS += [f"/admin/{v}/edit/?id=1" for v in VIEWS] + [
