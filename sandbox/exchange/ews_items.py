@@ -398,11 +398,14 @@ def delete_item(ctx: Ctx, payload) -> list:
                     "SendMeetingCancellations attribute is required for calendar items.",
                 )
             if index is not None:
+                from .recurrence import occurrence
+
+                gone = occurrence(item, index)
                 item.data.setdefault("deleted", set()).add(index)
                 item.data.get("exceptions", {}).pop(index, None)
                 box.touch(item, now)
                 if cancel != "SendToNone":
-                    send_invitations(ctx, item, "cancelled", cancel, index=index)
+                    send_invitations(ctx, item, "cancelled", cancel, occurrence=gone)
             else:
                 if item.element == "CalendarItem" and cancel != "SendToNone":
                     send_invitations(ctx, item, "cancelled", cancel)

@@ -140,3 +140,53 @@ def test_a_read_flag_change_gives_the_message_a_new_change_key(xsb):
     xsb.outlook.mark_read(ANN, mail.id, is_read=False)  # as in Outlook: a new key again
     again = acc.inbox.get(id=mail.id)
     assert not again.is_read and again.changekey not in (before, got.changekey)
+
+
+def _meeting_fields(xsb, item_id: str) -> str:
+    return raw_soap(
+        xsb,
+        "<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>"
+        '<t:FieldURI FieldURI="calendar:UID"/><t:FieldURI FieldURI="calendar:RecurrenceId"/>'
+        '<t:FieldURI FieldURI="calendar:Start"/><t:FieldURI FieldURI="calendar:Recurrence"/>'
+        '</t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="'
+        f'{item_id}"/></m:ItemIds></m:GetItem>',
+        email=BOB,
+    ).text
+
+
+def test_cancelling_one_occurrence_cancels_that_occurrence_only_for_the_attendees(xsb):
+
+    from exchangelib import EWSDate
+    from exchangelib.recurrence import Recurrence, WeeklyPattern
+
+    ann = account(xsb)
+    tz = EWSTimeZone("Europe/Berlin")
+    series = CalendarItem(
+        account=ann,
+        folder=ann.calendar,
+        subject="Weekly review",
+        start=EWSDateTime(2027, 3, 3, 9, tzinfo=tz),
+        end=EWSDateTime(2027, 3, 3, 10, tzinfo=tz),
+        recurrence=Recurrence(
+            pattern=WeeklyPattern(interval=1, weekdays=[3]), start=EWSDate(2027, 3, 3), number=6
+        ),
+        required_attendees=[Attendee(mailbox=Mailbox(email_address=BOB))],
+    )
+    series.save(send_meeting_invitations="SendToAllAndSaveCopy")
+    uid = ann.calendar.get(id=series.id).uid
+    view = list(
+        ann.calendar.view(
+            start=EWSDateTime(2027, 3, 1, tzinfo=tz), end=EWSDateTime(2027, 5, 1, tzinfo=tz)
+        )
+    )
+    third = view[2]
+    third.delete(send_meeting_cancellations="SendToAllAndSaveCopy")
+    bob = account(xsb, BOB)
+    [cancel] = [i for i in bob.inbox.all() if isinstance(i, MeetingCancellation)]
+    xml = _meeting_fields(xsb, cancel.id)
+    utc = third.start.astimezone(EWSTimeZone("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert f"<t:UID>{uid}</t:UID>" in xml
+    assert f"<t:RecurrenceId>{utc}</t:RecurrenceId>" in xml
+    assert f"<t:Start>{utc}</t:Start>" in xml
+    assert "<t:Recurrence>" not in xml  # not the series: an Outlook would cancel it all
+    assert len(list(ann.calendar.view(start=view[0].start, end=view[-1].end))) == 5
