@@ -252,7 +252,10 @@ def _update_one(ctx: Ctx, change, conflict: str, send: str | None, disposition: 
         versions[n] = item.version
     if item.element == "CalendarItem" and send not in (None, "SendToNone"):
         item.data["sequence"] = item.data.get("sequence", 0) + 1
-        send_invitations(ctx, item, "updated", send)
+        from .recurrence import occurrence
+
+        one = occurrence(item, index) if index is not None else None
+        send_invitations(ctx, item, "updated", send, occurrence=one)
     msg = _item_message(ctx, "UpdateItem", item, index)
     conflicts = el(m("ConflictResults"))
     conflicts.append(el(t("Count"), "0"))

@@ -154,7 +154,7 @@ def _meeting_fields(xsb, item_id: str) -> str:
     ).text
 
 
-def test_cancelling_one_occurrence_cancels_that_occurrence_only_for_the_attendees(xsb):
+def test_one_occurrence_updated_or_cancelled_is_sent_as_that_occurrence_only(xsb):
 
     from exchangelib import EWSDate
     from exchangelib.recurrence import Recurrence, WeeklyPattern
@@ -180,8 +180,16 @@ def test_cancelling_one_occurrence_cancels_that_occurrence_only_for_the_attendee
         )
     )
     third = view[2]
-    third.delete(send_meeting_cancellations="SendToAllAndSaveCopy")
+    second = view[1]
+    second.location = "Room 2"
+    second.save(update_fields=["location"], send_meeting_invitations="SendToAllAndSaveCopy")
     bob = account(xsb, BOB)
+    updates = [i for i in bob.inbox.all() if i.subject.startswith("Updated: ")]
+    assert len(updates) == 1
+    once = _meeting_fields(xsb, updates[0].id)
+    when = second.start.astimezone(EWSTimeZone("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert f"<t:RecurrenceId>{when}</t:RecurrenceId>" in once and "<t:Recurrence>" not in once
+    third.delete(send_meeting_cancellations="SendToAllAndSaveCopy")
     [cancel] = [i for i in bob.inbox.all() if isinstance(i, MeetingCancellation)]
     xml = _meeting_fields(xsb, cancel.id)
     utc = third.start.astimezone(EWSTimeZone("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
