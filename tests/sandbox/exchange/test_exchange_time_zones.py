@@ -46,3 +46,11 @@ def test_an_unlisted_id_is_refused_and_a_clock_finds_its_windows_zone():
     assert err.value.code == "ErrorCalendarInvalidTimeZone"
     assert timezones.windows_id("Asia/Calcutta") == "India Standard Time"
     assert timezones.windows_id("Europe/Zurich") == "W. Europe Standard Time"
+
+
+def test_get_server_time_zones_is_answered_as_unserved(xsb):
+    from exchange_helpers import account
+    from exchangelib.errors import ErrorInvalidOperation
+
+    with pytest.raises(ErrorInvalidOperation, match="GetServerTimeZones"):
+        list(account(xsb).protocol.get_timezones())
