@@ -90,8 +90,12 @@ def receive_message(
     box.add(item)
 
 
-def send_invitations(ctx, item: Item, action: str, send: str, index: int | None = None) -> None:
-    """Record the invitation and deliver MeetingRequest / MeetingCancellation items."""
+def send_invitations(
+    ctx, item: Item, action: str, send: str, occurrence: dict | None = None
+) -> None:
+    """Record the invitation and deliver MeetingRequest / MeetingCancellation items; for one
+    ``occurrence`` they carry its times and RecurrenceId, not the series' recurrence (an
+    attendee's client would otherwise cancel the whole series)."""
     sb, box = ctx.sb, ctx.mailbox
     now = sb.clock.now()
     recipients = addresses(item, "RequiredAttendees") + addresses(item, "OptionalAttendees")
@@ -106,7 +110,7 @@ def send_invitations(ctx, item: Item, action: str, send: str, index: int | None 
             "recipients": recipients,
             "subject": _subject(item),
             "at": now.isoformat(),
-            "instance_index": index,
+            "instance_index": occurrence["index"] if occurrence else None,
         }
     )
     element = "MeetingCancellation" if action == "cancelled" else "MeetingRequest"
@@ -139,6 +143,13 @@ def send_invitations(ctx, item: Item, action: str, send: str, index: int | None 
                 "conversation_id": item.data.setdefault("conversation_id", _new_conversation_id()),
             }
         )
+        if occurrence is not None:
+            msg.data.pop("recurrence", None)
+            msg.data.update(
+                start=occurrence["start"],
+                end=occurrence["end"],
+                recurrence_id=occurrence["original_start"],
+            )
         if action == "cancelled":
             msg.data["cancelled"] = True
         target.add(msg)

@@ -252,7 +252,10 @@ def _update_one(ctx: Ctx, change, conflict: str, send: str | None, disposition: 
         versions[n] = item.version
     if item.element == "CalendarItem" and send not in (None, "SendToNone"):
         item.data["sequence"] = item.data.get("sequence", 0) + 1
-        send_invitations(ctx, item, "updated", send)
+        from .recurrence import occurrence
+
+        one = occurrence(item, index) if index is not None else None
+        send_invitations(ctx, item, "updated", send, occurrence=one)
     msg = _item_message(ctx, "UpdateItem", item, index)
     conflicts = el(m("ConflictResults"))
     conflicts.append(el(t("Count"), "0"))
@@ -398,11 +401,14 @@ def delete_item(ctx: Ctx, payload) -> list:
                     "SendMeetingCancellations attribute is required for calendar items.",
                 )
             if index is not None:
+                from .recurrence import occurrence
+
+                gone = occurrence(item, index)
                 item.data.setdefault("deleted", set()).add(index)
                 item.data.get("exceptions", {}).pop(index, None)
                 box.touch(item, now)
                 if cancel != "SendToNone":
-                    send_invitations(ctx, item, "cancelled", cancel, index=index)
+                    send_invitations(ctx, item, "cancelled", cancel, occurrence=gone)
             else:
                 if item.element == "CalendarItem" and cancel != "SendToNone":
                     send_invitations(ctx, item, "cancelled", cancel)

@@ -346,6 +346,9 @@ def _calendar_values(ctx, item: Item, occurrence: dict | None, v: dict) -> None:
             v[name] = _load(blob)
     elif recurring:
         kind = "RecurringMaster"
+    elif "recurrence_id" in d:  # a meeting message about one occurrence
+        kind = "Occurrence"
+        v["RecurrenceId"] = el(t("RecurrenceId"), format_dt(d["recurrence_id"]))
     v["DateTimeStamp"] = el(t("DateTimeStamp"), format_dt(item.modified))
     v["Start"] = el(t("Start"), format_dt(start))
     v["End"] = el(t("End"), format_dt(end))

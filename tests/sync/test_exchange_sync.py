@@ -6,7 +6,7 @@ tests/sync/behaviour.)"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from ews_helpers import at, event, ews_account, weekly
@@ -363,3 +363,36 @@ def test_a_series_with_more_occurrences_than_a_view_serves_is_read_in_pages(
     assert run.status == "ok", run.error
     assert count(db, CalendarEvent) == 25
     assert ews_calls(xsb, "FindItem") == 3  # rows 1-10, 10-19, 19-25
+
+
+@pytest.mark.parametrize(
+    "windows, iana",
+    [
+        ("Tokyo Standard Time", "Asia/Tokyo"),
+        ("India Standard Time", "Asia/Kolkata"),
+        ("E. South America Standard Time", "America/Sao_Paulo"),
+    ],
+)
+def test_a_less_common_windows_zone_lands_on_its_local_time_and_date(
+    xsb, make_exchange_account, db, windows, iana
+):
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from ews_helpers import all_day, day
+
+    acc = make_exchange_account(ANN, sync_email=False)
+    zone = ZoneInfo(iana)
+    start = datetime.combine(day(4), time(9, 30), zone)
+    made = xsb.outlook.create_event(ANN, "Local", start, start + timedelta(hours=1), time_zone=iana)
+    all_day(xsb, ANN, "Holiday", day(5), iana)
+    [item] = ews_account(xsb, ANN).fetch(ids=[(made["id"], None)], only_fields=["start"])
+    assert item._start_timezone.ms_id == windows  # as Exchange stores it, read by exchangelib
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    timed_row = db.session.scalars(select(CalendarEvent).filter_by(title="Local")).one()
+    whole_day = db.session.scalars(select(CalendarEvent).filter_by(title="Holiday")).one()
+    local = timed_row.start_at.replace(tzinfo=UTC).astimezone(ZoneInfo(timed_row.timezone))
+    assert (local.date(), local.time()) == (day(4), time(9, 30))
+    assert local.utcoffset() == start.utcoffset()
+    assert whole_day.all_day and (whole_day.start_date, whole_day.end_date) == (day(5), day(6))

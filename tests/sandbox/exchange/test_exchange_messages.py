@@ -180,3 +180,61 @@ def test_mail_from_outside_lands_in_the_inbox_as_delivered(xsb):
     assert reply.conversation_id.id == quote.conversation_id.id
     assert list(ann.sent.all()) == []  # nobody here sent it
     assert list(account(xsb, BOB).inbox.all()) == []  # delivered to this mailbox only
+
+
+def _meeting_fields(xsb, item_id: str) -> str:
+    return raw_soap(
+        xsb,
+        "<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>"
+        '<t:FieldURI FieldURI="calendar:UID"/><t:FieldURI FieldURI="calendar:RecurrenceId"/>'
+        '<t:FieldURI FieldURI="calendar:Start"/><t:FieldURI FieldURI="calendar:Recurrence"/>'
+        '</t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="'
+        f'{item_id}"/></m:ItemIds></m:GetItem>',
+        email=BOB,
+    ).text
+
+
+def test_one_occurrence_updated_or_cancelled_is_sent_as_that_occurrence_only(xsb):
+
+    from exchangelib import EWSDate
+    from exchangelib.recurrence import Recurrence, WeeklyPattern
+
+    ann = account(xsb)
+    tz = EWSTimeZone("Europe/Berlin")
+    series = CalendarItem(
+        account=ann,
+        folder=ann.calendar,
+        subject="Weekly review",
+        start=EWSDateTime(2027, 3, 3, 9, tzinfo=tz),
+        end=EWSDateTime(2027, 3, 3, 10, tzinfo=tz),
+        recurrence=Recurrence(
+            pattern=WeeklyPattern(interval=1, weekdays=[3]), start=EWSDate(2027, 3, 3), number=6
+        ),
+        required_attendees=[Attendee(mailbox=Mailbox(email_address=BOB))],
+    )
+    series.save(send_meeting_invitations="SendToAllAndSaveCopy")
+    uid = ann.calendar.get(id=series.id).uid
+    view = list(
+        ann.calendar.view(
+            start=EWSDateTime(2027, 3, 1, tzinfo=tz), end=EWSDateTime(2027, 5, 1, tzinfo=tz)
+        )
+    )
+    third = view[2]
+    second = view[1]
+    second.location = "Room 2"
+    second.save(update_fields=["location"], send_meeting_invitations="SendToAllAndSaveCopy")
+    bob = account(xsb, BOB)
+    updates = [i for i in bob.inbox.all() if i.subject.startswith("Updated: ")]
+    assert len(updates) == 1
+    once = _meeting_fields(xsb, updates[0].id)
+    when = second.start.astimezone(EWSTimeZone("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert f"<t:RecurrenceId>{when}</t:RecurrenceId>" in once and "<t:Recurrence>" not in once
+    third.delete(send_meeting_cancellations="SendToAllAndSaveCopy")
+    [cancel] = [i for i in bob.inbox.all() if isinstance(i, MeetingCancellation)]
+    xml = _meeting_fields(xsb, cancel.id)
+    utc = third.start.astimezone(EWSTimeZone("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert f"<t:UID>{uid}</t:UID>" in xml
+    assert f"<t:RecurrenceId>{utc}</t:RecurrenceId>" in xml
+    assert f"<t:Start>{utc}</t:Start>" in xml
+    assert "<t:Recurrence>" not in xml  # not the series: an Outlook would cancel it all
+    assert len(list(ann.calendar.view(start=view[0].start, end=view[-1].end))) == 5

@@ -205,3 +205,18 @@ def test_deleting_the_master_deletes_the_series(xsb):
     assert _view(acc) == []
     changes, _, _ = sync_page(acc, acc.calendar, state, 100)
     assert [(k, i.id) for k, i in changes] == [("delete", master_id)]
+
+
+def test_a_modified_occurrence_keeps_its_original_start_as_recurrence_id(xsb):
+    acc = account(xsb)
+    _weekly(acc)
+    moved = _view(acc)[2]
+    original = moved.start
+    moved.start, moved.end = original + dt.timedelta(days=1), moved.end + dt.timedelta(days=1)
+    moved.save(update_fields=["start", "end"])
+    [exception] = acc.fetch(ids=[(moved.id, None)])
+    assert exception.type == "Exception"
+    assert exception.start == original + dt.timedelta(days=1)
+    assert exception.recurrence_id == original
+    [occurrence] = acc.fetch(ids=[(_view(acc)[3].id, None)])
+    assert occurrence.type == "Occurrence" and occurrence.recurrence_id == occurrence.start
