@@ -9,22 +9,23 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateField,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..models import Contact, ContactEmail, User, UserEmail
+from ..models import User
 from ..permissions import is_admin, visible_event
+from ..settings import get_settings
 from ..state import session
 from ..sync.matching import Person
 from ..sync.outbound import (
@@ -36,6 +37,7 @@ from ..sync.outbound import (
     new_appointment,
     request_push,
 )
+from .appointment_people import account_choices, checked_email, labels_for, search_people
 from .errors import add_error_pages
 from .timefmt import to_local, to_utc_naive, user_zone
 
@@ -47,6 +49,10 @@ add_error_pages(bp)
 @login_required
 def _require_login():
     """Appointments are for signed-in users; each one is checked against its owner."""
+
+
+def _account_id(value) -> int | None:
+    return int(value) if value not in (None, "", "None") else None
 
 
 class AppointmentForm(FlaskForm):
@@ -62,8 +68,21 @@ class AppointmentForm(FlaskForm):
     end = TimeField("End time", validators=[Optional()])
     location = StringField("Location", validators=[Optional(), Length(max=1024)])
     description = TextAreaField("Description", validators=[Optional()])
-    attendees = SelectMultipleField("Attendees (contacts and users)", coerce=str)
-    send_invitations = BooleanField("Send invitations", default=True)
+    # Any typed address is allowed (validate_choice off); validate_attendees checks each.
+    attendees = SelectMultipleField("Attendees", coerce=str, validate_choice=False)
+    account = SelectField("Related account", coerce=_account_id)
+    send_invitations = BooleanField("Send invitations")
+
+    def validate_attendees(self, field) -> None:
+        emails, refused = [], []
+        for value in field.data or []:
+            try:
+                emails.append(checked_email(value))
+            except ValueError as exc:
+                refused.append(str(exc))
+        if refused:
+            raise ValidationError(" ".join(refused))
+        field.data = list(dict.fromkeys(emails))
 
     def validate(self, extra_validators=None) -> bool:
         """Checks across fields, after each field's own (Optional stops a field's chain)."""
@@ -87,37 +106,89 @@ class AppointmentForm(FlaskForm):
         return True
 
 
-def _people_choices() -> list[tuple[str, str]]:
-    """Every CRM contact's and user's email, the people an appointment may invite."""
-    s = session()
-    rows = s.execute(
-        select(Contact.name, ContactEmail.email).join(ContactEmail).order_by(Contact.name)
-    ).all()
-    users = s.execute(select(User.name, UserEmail.email).join(UserEmail).order_by(User.name))
-    choices = [(email, f"{name} <{email}> (contact)") for name, email in rows]
-    choices += [
-        (email, f"{name} <{email}> (user)")
-        for name, email in users
-        if email.lower() != (getattr(current_user, "email", "") or "").lower()
+MATCHED = "Matched from the booker and guests"
+
+
+def _prepare(form: AppointmentForm, event=None) -> None:
+    """The choices this viewer gets: the chosen attendees (the picker searches for more) and
+    the accounts they may see; the invitations box as the admin's setting allows."""
+    chosen = list(form.attendees.data or [])
+    if not form.is_submitted() and event is not None:
+        chosen = _guests(event)
+    names = labels_for(chosen)
+    form.attendees.choices = [
+        (e, f"{names[e]} <{e}>" if names.get(e) else e) for e in dict.fromkeys(chosen)
     ]
-    return choices
+    current = event.client_account_id if event is not None else None
+    form.account.choices = [("", MATCHED)] + account_choices(current_user, current)
+    form.invitations = invitation_box(get_settings().send_invitations, event is not None)
+    if not form.invitations.enabled:
+        form.send_invitations.render_kw = {"disabled": True}
+
+
+def _guests(event) -> list[str]:
+    return [p.email for p in event.participants if p.role not in ("organizer", "from")]
+
+
+class InvitationBox:
+    """What the "Send invitations" box may do under the admin's setting, in words."""
+
+    def __init__(self, enabled: bool, default: bool, help: str):
+        self.enabled, self.default, self.help = enabled, default, help
+
+
+def invitation_box(policy: str, editing: bool) -> InvitationBox:
+    """The admin's setting (never / new / always) as the box and its help text. The default
+    is ticked wherever the setting lets the box mail anyone, on New and Edit alike."""
+    you = "You are the organizer and get no email; the meeting is in your calendar either way."
+    if policy == "never":
+        return InvitationBox(
+            False,
+            False,
+            "Off: the administrator has set invitations to Never, so no guest is emailed "
+            "when a meeting is created, changed or deleted. " + you,
+        )
+    if policy == "new" and editing:
+        return InvitationBox(
+            False,
+            False,
+            "Off for changes: the administrator sends invitations for new meetings only, so "
+            "no guest is emailed about this change or a deletion. " + you,
+        )
+    if policy == "new":
+        told = "an invitation email when the meeting is created; later changes are not emailed"
+    else:
+        told = (
+            "an invitation email when the meeting is created, an update when it is changed, "
+            "and a cancellation when it is deleted"
+        )
+    return InvitationBox(
+        True, True, f"Ticked: every attendee above gets {told}. Unticked: nobody is emailed. {you}"
+    )
 
 
 def _fields(form: AppointmentForm, event=None) -> AppointmentFields:
     """The form as AppointmentFields. Typed times are in the viewer's zone; a meeting being
     edited keeps its own zone (a Berlin series stays in Berlin when a New Yorker edits it)."""
     zone = user_zone(current_user)
-    names = dict(form.attendees.choices)
+    names = labels_for(form.attendees.data)
+    chosen = form.account.data
+    known = event.client_account_id if event is not None else None
+    if event is not None and not form.invitations.enabled:
+        sends = bool(event.send_invitations)  # the disabled box is not posted: keep it
+    else:
+        sends = form.invitations.enabled and bool(form.send_invitations.data)
     common = dict(
         title=form.title.data,
         location=form.location.data or None,
         # Browsers send a textarea with CRLF line ends; the stored text has LF.
         description=(form.description.data or "").replace("\r\n", "\n") or None,
         timezone=(event.timezone if event is not None and event.timezone else zone.key),
-        attendees=tuple(
-            Person(e, names.get(e, "").split(" <")[0] or None) for e in form.attendees.data
-        ),
-        send_invitations=bool(form.send_invitations.data),
+        attendees=tuple(Person(e, names.get(e)) for e in form.attendees.data),
+        send_invitations=sends,
+        # The matched client is the default: only a different pick is stored as chosen.
+        choose_client=chosen != known or bool(event is not None and event.client_manual),
+        client_account_id=chosen,
     )
     first = form.day.data
     if form.all_day.data:
@@ -163,10 +234,22 @@ def _editable(event_id: int):
     return event
 
 
+@bp.get("/people")
+def people():
+    """The attendee picker's search: users and contacts matching ?q=, as JSON."""
+    return jsonify(results=search_people(current_user, request.args.get("q", "")))
+
+
+def _render(form: AppointmentForm, event=None):
+    return render_template(
+        "crm_sync/appointments/form.html", form=form, event=event, zone=user_zone(current_user).key
+    )
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     form = AppointmentForm()
-    form.attendees.choices = _people_choices()
+    _prepare(form)
     if form.validate_on_submit():
         s = session()
         owner = s.get(User, current_user.id)
@@ -183,22 +266,19 @@ def new():
         end = start + timedelta(minutes=30)
         form.day.data, form.start.data = start.date(), start.time()
         form.end_day.data, form.end.data = end.date(), end.time()
-    return render_template(
-        "crm_sync/appointments/form.html", form=form, event=None, zone=user_zone(current_user).key
-    )
+        form.send_invitations.data = form.invitations.default
+    return _render(form)
 
 
 @bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
 def edit(event_id: int):
     event = _editable(event_id)
     form = AppointmentForm()
-    form.attendees.choices = _people_choices()
-    known = {value for value, _ in form.attendees.choices}
-    current = [p.email for p in event.participants if p.role not in ("organizer", "from")]
-    form.attendees.choices += [(e, e) for e in current if e not in known]
+    _prepare(form, event)
     if form.validate_on_submit():
         fields = _fields(form, event)
-        if not appointment_changes(event, fields):
+        # The box decides whether this save mails the guests; alone it changes nothing.
+        if not [c for c in appointment_changes(event, fields) if c != "send_invitations"]:
             flash("Nothing changed, so nothing was saved.", "info")
             return redirect(url_for("crm_sync_calendar.event_detail", event_id=event.id))
         s = session()
@@ -210,11 +290,10 @@ def edit(event_id: int):
         return redirect(url_for("crm_sync_calendar.event_detail", event_id=event.id))
     if not form.is_submitted():
         _fill(form, event)
-        form.attendees.data = current
-        form.send_invitations.data = event.send_invitations
-    return render_template(
-        "crm_sync/appointments/form.html", form=form, event=event, zone=user_zone(current_user).key
-    )
+        form.attendees.data = _guests(event)
+        form.account.data = event.client_account_id
+        form.send_invitations.data = form.invitations.default
+    return _render(form, event)
 
 
 @bp.post("/<int:event_id>/delete")

@@ -35,6 +35,10 @@ class AppointmentFields:
     timezone: str | None = None
     attendees: tuple[Person, ...] = ()
     send_invitations: bool = True
+    # The person picked the client account (None: match it from the booker and guests);
+    # without choose_client the client is left as matching or an admin set it.
+    choose_client: bool = False
+    client_account_id: int | None = None
 
 
 def appointment_changes(event: CalendarEvent, fields: AppointmentFields) -> list[str]:
@@ -58,6 +62,11 @@ def appointment_changes(event: CalendarEvent, fields: AppointmentFields) -> list
         "attendees": (guests, had),
         "send_invitations": (fields.send_invitations, bool(event.send_invitations)),
     }
+    if fields.choose_client:
+        pairs["client"] = (
+            (fields.client_account_id is not None, fields.client_account_id),
+            (bool(event.client_manual), event.client_account_id),
+        )
     return [name for name, (new, old) in pairs.items() if new != old]
 
 
@@ -156,8 +165,26 @@ def _apply(session, event: CalendarEvent, owner: User | None, fields: Appointmen
         source="CRM",
         owner_emails=owner_emails,
     )
+    _choose_client(session, event, fields)
     session.flush()
     store_match(session, event, Matcher().match(item))
+
+
+def _choose_client(session, event: CalendarEvent, fields: AppointmentFields) -> None:
+    """A picked client is kept as chosen by hand (re-matching leaves it); clearing the pick
+    lets matching decide again."""
+    from ..models import Contact
+
+    if not fields.choose_client:
+        return
+    event.client_manual = fields.client_account_id is not None
+    if not event.client_manual:
+        return
+    contact = session.get(Contact, event.client_contact_id) if event.client_contact_id else None
+    if contact is None or contact.account_id != fields.client_account_id:
+        event.client_contact_id = None
+    event.client_account_id = fields.client_account_id
+    event.client_method = "form"
 
 
 def _primary_email(user: User) -> str | None:
