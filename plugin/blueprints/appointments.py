@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -33,9 +34,12 @@ from ..sync.outbound import (
     accounts_to_push,
     appointment_changes,
     delete_appointment,
+    delete_series,
     edit_appointment,
+    edit_series,
     new_appointment,
     request_push,
+    series_occurrences,
 )
 from .appointment_people import account_choices, checked_email, labels_for, search_people
 from .errors import add_error_pages
@@ -49,6 +53,9 @@ add_error_pages(bp)
 @login_required
 def _require_login():
     """Appointments are for signed-in users; each one is checked against its owner."""
+
+
+SCOPES = [("this", "This event"), ("series", "All events in the series")]
 
 
 def _account_id(value) -> int | None:
@@ -72,6 +79,8 @@ class AppointmentForm(FlaskForm):
     attendees = SelectMultipleField("Attendees", coerce=str, validate_choice=False)
     account = SelectField("Related account", coerce=_account_id)
     send_invitations = BooleanField("Send invitations")
+    # Shown for an occurrence of a recurring meeting only.
+    scope = RadioField("Change", choices=SCOPES, default="this")
 
     def validate_attendees(self, field) -> None:
         emails, refused = [], []
@@ -282,8 +291,13 @@ def edit(event_id: int):
             flash("Nothing changed, so nothing was saved.", "info")
             return redirect(url_for("crm_sync_calendar.event_detail", event_id=event.id))
         s = session()
-        edit_appointment(s, event, fields)
-        targets = accounts_to_push(s, [event.id], [event.owner_user_id])
+        if event.instance_key and form.scope.data == "series":
+            ids = [o.id for o in series_occurrences(s, event)]
+            edit_series(s, event, fields)
+        else:
+            ids = [event.id]
+            edit_appointment(s, event, fields)
+        targets = accounts_to_push(s, ids, [event.owner_user_id])
         s.commit()
         request_push(targets)
         flash("Appointment saved.", "success")
@@ -303,9 +317,11 @@ def delete(event_id: int):
     if not form.validate_on_submit():
         abort(400, "The form expired; please try again.")
     s = session()
-    targets = accounts_to_push(s, [event.id], [event.owner_user_id])
-    delete_appointment(s, event)
+    whole = bool(event.instance_key) and request.form.get("scope") == "series"
+    occurrences = series_occurrences(s, event) if whole else [event]
+    targets = accounts_to_push(s, [o.id for o in occurrences], [event.owner_user_id])
+    (delete_series if whole else delete_appointment)(s, event)
     s.commit()
     request_push(targets)
-    flash("Appointment deleted.", "success")
+    flash("Every meeting of the series deleted." if whole else "Appointment deleted.", "success")
     return redirect(url_for("crm_sync_calendar.index"))

@@ -190,3 +190,66 @@ def _choose_client(session, event: CalendarEvent, fields: AppointmentFields) -> 
 def _primary_email(user: User) -> str | None:
     emails = sorted(user.emails, key=lambda e: (not e.is_primary, e.id or 0))
     return emails[0].email if emails else None
+
+
+# ----- "All events in the series" ---------------------------------------------------------
+def series_occurrences(session, event: CalendarEvent) -> list[CalendarEvent]:
+    """The stored occurrences of `event`'s series (itself included; a single meeting alone)."""
+    if not event.instance_key:
+        return [event]
+    return list(
+        session.scalars(
+            select(CalendarEvent)
+            .where(
+                CalendarEvent.ical_uid == event.ical_uid,
+                CalendarEvent.instance_key != "",
+                CalendarEvent.deleted_at.is_(None),
+            )
+            .order_by(CalendarEvent.start_at)
+        )
+    )
+
+
+def edit_series(session, event: CalendarEvent, fields: AppointmentFields) -> None:
+    """ "All events": every stored occurrence takes the fields and moves as `event` moves
+    (wall-clock, in the series' zone), each marked as a series change, so the engine writes
+    the series master once instead of making each occurrence an exception."""
+    from dataclasses import replace
+
+    from .providers.base import EventDraft
+    from .providers.series import moved_draft
+
+    zone = event.timezone or fields.timezone
+    was = event.start_date if event.all_day and event.start_date else event.start_at
+    wanted = EventDraft(
+        crm_id="",
+        title=fields.title,
+        start=fields.start_date if fields.all_day else fields.start_at,
+        end=fields.end_date if fields.all_day else fields.end_at,
+        all_day=fields.all_day,
+    )
+    for occurrence in series_occurrences(session, event):
+        own = (
+            occurrence.start_date
+            if occurrence.all_day and occurrence.start_date
+            else occurrence.start_at
+        )
+        moved = moved_draft(own, was, wanted, zone)
+        if fields.all_day:
+            times = dict(
+                start_at=datetime.combine(moved.start, datetime.min.time()),
+                end_at=datetime.combine(moved.end, datetime.min.time()),
+                start_date=moved.start,
+                end_date=moved.end,
+            )
+        else:
+            times = dict(start_at=moved.start, end_at=moved.end)
+        edit_appointment(session, occurrence, replace(fields, timezone=zone, **times))
+        occurrence.series_version = occurrence.version
+
+
+def delete_series(session, event: CalendarEvent) -> None:
+    """ "All events": every stored occurrence deleted, as one series deletion to push."""
+    for occurrence in series_occurrences(session, event):
+        delete_appointment(session, occurrence)
+        occurrence.series_version = occurrence.version
