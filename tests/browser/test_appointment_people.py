@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from tests.browser.shots import screenshot_dir
 from tests.browser.test_time_zones import _db
 
 pytestmark = pytest.mark.browser
@@ -54,6 +55,7 @@ def test_attendees_are_searched_typed_and_the_account_picked(live_server, browse
     page.locator(".ts-dropdown .create", has_text="Invite guest@outside.example").click()
     chosen = page.locator("#attendees-ts-control").locator("xpath=..").locator(".item")
     assert chosen.count() == 2
+    page.screenshot(path=str(screenshot_dir() / "appointment-form-people.png"), full_page=True)
 
     page.click("#account ~ .ts-wrapper .ts-control")
     page.keyboard.type("Glob")
