@@ -95,11 +95,23 @@ def test_all_events_is_one_series_write_that_keeps_the_series_zone(driver, db):
 def test_this_event_changes_only_that_occurrence(driver, db):
     acc, series = _linked(driver)
     third = _occurrences(db)[2]
-    edit_appointment(db.session, third, _as_typed(third, title="Weekly sync (moved)"))
+    third_id = third.id
+    moved = _as_typed(
+        third,
+        title="Weekly sync (moved)",
+        timezone=third.timezone,  # the form keeps the meeting's own zone
+        start_at=third.start_at + timedelta(hours=1),
+        end_at=third.end_at + timedelta(hours=1),
+    )
+    edit_appointment(db.session, third, moved)
     db.session.commit()
     run = sync_account(acc.id)
     assert run.status == "ok", run.error
     assert _series(db, acc, series).title == "Weekly sync"
+    db.session.expire_all()
+    link = db.session.get(CalendarEvent, third_id).links[0]
+    there = _series(db, acc, link.external_id)
+    assert (there.title, there.timezone) == ("Weekly sync (moved)", BERLIN)
     run = sync_account(acc.id)
     titles = [r.title for r in _occurrences(db)]
     assert titles == ["Weekly sync", "Weekly sync", "Weekly sync (moved)", "Weekly sync"]

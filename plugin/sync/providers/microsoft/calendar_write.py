@@ -14,6 +14,7 @@ it has no per-request switch, so `notify` is not honoured yet: attendees are alw
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from ...errors import ItemGone
 from ..base import EventDraft, Pushed, RemoteEvent
@@ -114,15 +115,21 @@ class MicrosoftCalendarWriter:
 
 def _fields(draft: EventDraft) -> dict:
     zone = draft.timezone or "UTC"
+    try:
+        ZoneInfo(zone)
+    except (ValueError, KeyError):  # not an IANA name the CRM could convert: UTC, as before
+        zone = "UTC"
     if draft.all_day:
         times = {
             "start": {"dateTime": _day(draft.start).isoformat() + "T00:00:00", "timeZone": zone},
             "end": {"dateTime": _day(draft.end).isoformat() + "T00:00:00", "timeZone": zone},
         }
     else:
+        # Local times in the meeting's own zone: Graph keeps the zone a write names
+        # (originalStartTimeZone), so UTC here would move a Berlin meeting to UTC.
         times = {
-            "start": {"dateTime": _utc(draft.start), "timeZone": "UTC"},
-            "end": {"dateTime": _utc(draft.end), "timeZone": "UTC"},
+            "start": {"dateTime": _local(draft.start, zone), "timeZone": zone},
+            "end": {"dateTime": _local(draft.end, zone), "timeZone": zone},
         }
     return {
         "subject": draft.title,
@@ -139,6 +146,11 @@ def _fields(draft: EventDraft) -> dict:
 
 def _day(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
+
+
+def _local(value: date | datetime, zone: str) -> str:
+    aware = datetime.strptime(_utc(value), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _utc(value: date | datetime) -> str:
