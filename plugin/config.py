@@ -47,6 +47,12 @@ DEFAULTS: dict[str, object] = {
     # detection, e.g. Google Workspace domains: {"acme.com": "google"}. Free-mail domains of
     # Google and Microsoft are built in.
     "CRM_SYNC_PROVIDER_DOMAINS": {},
+    # Then the domain's MX records: Google's mail hosts mean Google, Microsoft's mean
+    # Microsoft 365. Seconds per lookup (answers, and failures, are cached for an hour), and
+    # an optional callable(domain) -> list of MX host names replacing DNS (tests inject one).
+    "CRM_SYNC_MX_LOOKUP": True,
+    "CRM_SYNC_MX_TIMEOUT": 1.5,
+    "CRM_SYNC_MX_RESOLVER": None,
     # Run the dispatch job inside the web process (demo, single-process deployments).
     "CRM_SYNC_RUN_SCHEDULER": False,
     "CRM_SYNC_DISPATCH_SECONDS": 5,

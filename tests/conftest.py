@@ -65,6 +65,8 @@ def _app_session(database_url):
             "SECRET_KEY": "test-secret",
             "WTF_CSRF_ENABLED": False,
             "SERVER_NAME": None,
+            # No DNS in tests: a domain has no MX records unless a test injects some.
+            "CRM_SYNC_MX_RESOLVER": lambda domain: [],
         }
     )
     with app.app_context():

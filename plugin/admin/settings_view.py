@@ -15,7 +15,7 @@ from wtforms.validators import InputRequired, NumberRange, ValidationError
 from wtforms.widgets import Select
 
 from ..models import Account, SystemSettings, User
-from ..models.settings import INVITATION_POLICIES, SYNC_SCOPES
+from ..models.settings import INVITATION_HELP, INVITATION_POLICIES, SYNC_SCOPES
 from ..settings import get_settings
 from ..state import session
 from .forms import AdminForm, add_error, normalize_blocklist, normalize_domain_list
@@ -102,7 +102,9 @@ class SettingsForm(AdminForm):
         description="How often each linked account is synced (1 to 1440).",
     )
     send_invitations = SelectField(
-        "Send invitations for CRM meetings", choices=list(INVITATION_POLICIES.items())
+        "Send invitations for CRM meetings",
+        choices=list(INVITATION_POLICIES.items()),
+        description=INVITATION_HELP,
     )
     blocklist = TextAreaField(
         "Blocklist",

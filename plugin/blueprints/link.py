@@ -57,8 +57,10 @@ def _user_emails() -> list[str]:
 
 @bp.get("/")
 def index():
-    """The provider screen: the detected provider with Continue / Select a Different Provider."""
-    found = providers.detect(_user_emails())
+    """The provider screen: the detected provider (or the one named by ?provider=, where a
+    declined consent sends the user back) with Continue / Select a Different Provider."""
+    chosen = providers.get(request.args.get("provider", ""))
+    found = (chosen, (_user_emails() or [""])[0]) if chosen else providers.detect(_user_emails())
     if found is None:
         return redirect(url_for(".choose"))
     provider, email = found
@@ -164,9 +166,11 @@ def exchange():
     return render_template("crm_sync/link/exchange.html", form=form, error=error), status
 
 
-def _fail(message: str):
+def _fail(message: str, provider: str | None = None):
+    """Back to the link page with the message; after a declined consent, to that provider's
+    page, whose Continue button the message points at."""
     flash(message, "danger")
-    return redirect(url_for(".index"))
+    return redirect(url_for(".index", **({"provider": provider} if provider else {})))
 
 
 def _clear_state(client) -> None:
@@ -187,7 +191,8 @@ def google_callback():
         if request.args["error"] == "access_denied":
             return _fail(
                 "Google access was not allowed, so nothing was linked. "
-                "Choose Continue again and select Allow to link your account."
+                "Choose Continue again and select Allow to link your account.",
+                provider="google",
             )
         return _fail(f"Google refused the request ({request.args['error']}); nothing was linked.")
     try:

@@ -84,7 +84,8 @@ def microsoft_callback():
                 request.args["error"],
                 request.args.get("error_description"),
                 request.args.get("error_subcode"),
-            )
+            ),
+            provider="microsoft",
         )
     try:
         token = client.authorize_access_token(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from ..models import normalize_domain
+from .mx_lookup import mx_provider
 
 
 @dataclass(frozen=True)
@@ -72,22 +73,28 @@ def get(key: str) -> Provider | None:
     return next((p for p in available() if p.key == key), None)
 
 
-def domain_map() -> dict[str, str]:
-    """Built-in domains plus the configured ones ({"acme.com": "google"} or "a.com=google,...")."""
+def configured_domains() -> dict[str, str]:
+    """CRM_SYNC_PROVIDER_DOMAINS: {"acme.com": "google"} or "a.com=google,..."."""
     configured = current_app.config.get("CRM_SYNC_PROVIDER_DOMAINS") or {}
     if isinstance(configured, str):
         pairs = (item.split("=", 1) for item in configured.split(",") if "=" in item)
         configured = {d: p for d, p in pairs}
-    mapping = dict(BUILTIN_DOMAINS)
-    mapping.update({normalize_domain(d): p.strip().lower() for d, p in configured.items()})
-    return mapping
+    return {normalize_domain(d): p.strip().lower() for d, p in configured.items()}
 
 
 def detect(emails: list[str]) -> tuple[Provider, str] | None:
-    """The first of the user's addresses whose domain names an available provider."""
-    mapping = domain_map()
+    """The first of the user's addresses whose domain names an available provider, looked up
+    as the link flow describes: CRM_SYNC_PROVIDER_DOMAINS, then the domain's MX records,
+    then the known free-mail domains."""
+    configured = configured_domains()
     for email in emails:
-        provider = get(mapping.get(normalize_domain(email.rpartition("@")[2]), ""))
+        domain = normalize_domain(email.rpartition("@")[2])
+        key = (
+            configured.get(domain)
+            or (None if domain in BUILTIN_DOMAINS else mx_provider(domain))
+            or BUILTIN_DOMAINS.get(domain, "")
+        )
+        provider = get(key or "")
         if provider is not None:
             return provider, email
     return None

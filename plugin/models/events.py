@@ -142,7 +142,8 @@ class EventLink(Base):
     rejected_version: Mapped[int | None] = mapped_column(Integer)
     # The provider's id of the series this occurrence belongs to (a deleted series names it).
     series_external_id: Mapped[str | None] = mapped_column(String(1024))
-    # When an inbound listing last returned this copy; a full resync drops copies it missed.
+    # When an inbound listing (or a read of the item) last showed this copy; a full resync
+    # drops copies it missed. None on a pushed create no read has shown back yet.
     seen_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     event: Mapped[CalendarEvent] = relationship(back_populates="links")

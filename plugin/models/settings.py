@@ -17,6 +17,16 @@ INVITATION_POLICIES = {
     "new": "Only for new meetings",
     "always": "Always (new meetings and changes)",
 }
+# Microsoft 365 has no way to save a meeting's guests without inviting them
+# (providers/microsoft/guests.py): the setting's help says what it does there instead.
+INVITATION_HELP = (
+    "Nothing is ever sent for meetings booked before a calendar was linked. "
+    "Microsoft 365 sends an invitation to every guest it is given and has no way not to: "
+    "when nothing may be sent, the CRM puts the meeting in Outlook without its guests, who "
+    'stay on the CRM meeting. With "Only for new meetings", guests invited when the meeting '
+    "was booked still get Outlook's update for each change and its cancellation; guests "
+    "added later are not invited."
+)
 DEFAULT_FREEMAIL = (
     "gmail.com googlemail.com outlook.com hotmail.com live.com msn.com yahoo.com ymail.com "
     "icloud.com me.com mac.com aol.com proton.me protonmail.com gmx.com gmx.net mail.com "

@@ -4,7 +4,8 @@ multipart/mixed POST whose parts are whole HTTP requests, answered by one multip
 
 The rules of https://developers.google.com/gmail/api/guides/batch, as a client meets them:
 
-- at most 100 calls in one batch (more: the whole batch is refused with 400);
+- at most 100 calls in one Gmail batch and 1,000 in one Calendar batch (more: the whole batch
+  is refused with 400; https://developers.google.com/calendar/api/guides/batch);
 - every call goes to the batch's own API, and names a path only, never a full URL (a call
   that breaks either is answered 400 in its own part);
 - the outer request's headers apply to every call unless the call sets its own, except the
@@ -34,7 +35,7 @@ from .api_gate import BATCH_SLOT
 from .context import Google
 from .errors import ApiError, bad_request
 
-MAX_CALLS = 100
+MAX_CALLS = {"gmail": 100, "calendar": 1000}
 APIS = {"gmail/v1": "/gmail/v1/", "calendar/v3": "/calendar/v3/"}
 
 
@@ -52,9 +53,10 @@ def batch(sb: Google, request: Request, api: str, version: str) -> Response:
     parts = list(message.iter_parts()) if message.is_multipart() else []
     if not parts:
         raise bad_request("The batch request has no parts.", api=dialect)
-    if len(parts) > MAX_CALLS:
+    limit = MAX_CALLS[dialect]
+    if len(parts) > limit:
         raise bad_request(
-            f"A batch request cannot contain more than {MAX_CALLS} requests.", api=dialect
+            f"A batch request cannot contain more than {limit} requests.", api=dialect
         )
     with sb.state.lock:
         sb.batches.append(len(parts))

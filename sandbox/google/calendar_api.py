@@ -11,6 +11,7 @@ from .calendar_query import EventQuery, instances_of
 from .calendar_store import SEND_UPDATES
 from .context import Google
 from .errors import ApiError, invalid, not_found
+from .event_model import response_zone
 
 BASE = "/calendar/v3"
 
@@ -104,10 +105,11 @@ def events_get(
         ev = store.find(cal, event_id)
         if ev is None:
             raise not_found()
+        tz = response_zone(request.args)
         tag = etag(ev.etag)
         if request.headers.get("If-None-Match", "").strip() == tag:
             return Response(status=304, headers={"ETag": tag})
-        return render(cal, ev, store.names())
+        return render(cal, ev, store.names(), tz)
 
 
 @api_method("calendar.events.insert")

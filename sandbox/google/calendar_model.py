@@ -76,8 +76,13 @@ def person(email: str, owner: str, names: dict[str, str]) -> dict:
     return out
 
 
-def render(cal: Calendar, ev: StoredEvent, names: dict[str, str] | None = None) -> dict:
-    """The full Google ``calendar#event`` resource."""
+def render(
+    cal: Calendar,
+    ev: StoredEvent,
+    names: dict[str, str] | None = None,
+    tz: str | None = None,
+) -> dict:
+    """The full Google ``calendar#event`` resource; ``tz`` is the request's timeZone."""
     names = names or {}
     out: dict = {
         "kind": "calendar#event",
@@ -94,11 +99,11 @@ def render(cal: Calendar, ev: StoredEvent, names: dict[str, str] | None = None) 
             out[key] = body[key]
     out["creator"] = person(ev.creator, cal.owner, names)
     out["organizer"] = person(cal.owner, cal.owner, names)
-    out["start"] = render_time(body.get("start"), cal.time_zone)
-    out["end"] = render_time(body.get("end"), cal.time_zone)
+    out["start"] = render_time(body.get("start"), cal.time_zone, tz)
+    out["end"] = render_time(body.get("end"), cal.time_zone, tz)
     if ev.recurring_event_id:
         out["recurringEventId"] = ev.recurring_event_id
-        out["originalStartTime"] = render_time(ev.original_start, cal.time_zone)
+        out["originalStartTime"] = render_time(ev.original_start, cal.time_zone, tz)
     for key, value in body.items():
         if key in out or key in ("start", "end", "status", "sequence", "originalStartTime"):
             continue
@@ -110,12 +115,13 @@ def render(cal: Calendar, ev: StoredEvent, names: dict[str, str] | None = None) 
     return out
 
 
-def render_cancelled(ev: StoredEvent, cal: Calendar) -> dict:
-    """Deleted events in a list carry only what Google guarantees: the id (and status)."""
+def render_cancelled(ev: StoredEvent, cal: Calendar, tz: str | None = None) -> dict:
+    """Cancelled exceptions (and instances a series change removed) carry only what Google
+    guarantees for them: id, recurringEventId and originalStartTime."""
     out = {"kind": "calendar#event", "etag": etag(ev.etag), "id": ev.id, "status": "cancelled"}
     if ev.recurring_event_id:
         out["recurringEventId"] = ev.recurring_event_id
-        out["originalStartTime"] = render_time(ev.original_start, cal.time_zone)
+        out["originalStartTime"] = render_time(ev.original_start, cal.time_zone, tz)
     return out
 
 

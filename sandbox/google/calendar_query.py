@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from .calendar_model import Calendar, StoredEvent, render, render_cancelled
 from .errors import ApiError, invalid
-from .event_model import instant, matches_text, parse_rfc3339, rfc3339
+from .event_model import instant, matches_text, parse_rfc3339, response_zone, rfc3339
 from .tokens import fingerprint
 
 if TYPE_CHECKING:
@@ -36,8 +36,27 @@ NOT_WITH_SYNC = (
 
 
 def full_sync_required() -> ApiError:
+    """Google's 410 for an expired, invalidated, corrupted or unknown sync token."""
     msg = "Sync token is no longer valid, a full sync is required."
-    return ApiError(410, msg, "fullSyncRequired", domain="calendarGlobal")
+    return ApiError(
+        410,
+        msg,
+        "fullSyncRequired",
+        domain="calendar",
+        location="syncToken",
+        location_type="parameter",
+    )
+
+
+def updated_min_too_long_ago() -> ApiError:
+    return ApiError(
+        410,
+        "The requested minimum modification time lies too far in the past.",
+        "updatedMinTooLongAgo",
+        domain="calendar",
+        location="updatedMin",
+        location_type="parameter",
+    )
 
 
 def flag(args: MultiDict, name: str, default: bool = False) -> bool:
@@ -88,13 +107,21 @@ class EventQuery:
         self.time_min = parse_rfc3339(args["timeMin"]) if args.get("timeMin") else None
         self.time_max = parse_rfc3339(args["timeMax"]) if args.get("timeMax") else None
         if self.time_min and self.time_max and self.time_max <= self.time_min:
-            raise ApiError(400, "The specified time range is empty.", "timeRangeEmpty")
+            raise ApiError(
+                400,
+                "The specified time range is empty.",
+                "timeRangeEmpty",
+                domain="calendar",
+                location="timeMax",
+                location_type="parameter",
+            )
         self.updated_min = parse_rfc3339(args["updatedMin"]) if args.get("updatedMin") else None
         self.terms = (args.get("q") or "").split()
         self.ical_uid = args.get("iCalUID")
         self.private = _prop_filters(args, "privateExtendedProperty")
         self.shared = _prop_filters(args, "sharedExtendedProperty")
         self.max_results = page_size(args)
+        self.tz = response_zone(args)
         self.max_attendees = int(args["maxAttendees"]) if args.get("maxAttendees") else None
         self.since: int | None = None
         if args.get("syncToken"):
@@ -102,14 +129,16 @@ class EventQuery:
             if used:
                 raise invalid(f"The syncToken parameter cannot be combined with {used[0]}.")
             self.since = self._read_sync_token(args["syncToken"])
+        oldest = store.updated_min_max_age
+        age = store.clock.time() - self.updated_min.timestamp() if self.updated_min else 0
+        if oldest is not None and age > oldest:
+            raise updated_min_too_long_ago()
 
     # ----- tokens ----------------------------------------------------------------------
     def _read_sync_token(self, token: str) -> int:
         data = self.codec.decode(token)
         if not data or data.get("k") != "sync" or data.get("c") != self.cal.id:
-            raise invalid(
-                "Invalid sync token value.", location="syncToken", location_type="parameter"
-            )
+            raise full_sync_required()  # Google: corrupted or unknown tokens are 410 too
         if data.get("se") != self.single:
             raise invalid("The syncToken was issued for a different value of singleEvents.")
         ttl = self.store.sync_token_ttl
@@ -148,7 +177,8 @@ class EventQuery:
             if not (self.time_min or self.time_max):
                 return True
             return bool(self.store.occurrences(self.cal, ev, self.time_min, self.time_max))
-        start, end = instant(ev.body["start"]), instant(ev.body["end"])
+        zone = self.cal.time_zone  # an all-day date covers that day in the calendar's zone
+        start, end = instant(ev.body["start"], zone), instant(ev.body["end"], zone)
         if self.time_max and start >= self.time_max:
             return False
         return not (self.time_min and end <= self.time_min and start < self.time_min)
@@ -224,13 +254,13 @@ class EventQuery:
     def _key(self, item: StoredEvent | dict) -> list[Any]:
         if isinstance(item, dict):
             return [
-                instant(item["originalStart"]).isoformat(),
+                instant(item["originalStart"], self.cal.time_zone).isoformat(),
                 item["id"],
             ]
         if self.order_by == "updated":
             return [item.updated, item.id]
         start = item.body.get("start") or item.original_start or {}
-        when = instant(start).isoformat() if start else ""
+        when = instant(start, self.cal.time_zone).isoformat() if start else ""
         return [when, item.id]
 
     def _render(self, item: StoredEvent | dict) -> dict:
@@ -247,10 +277,11 @@ class EventQuery:
                 recurring_event_id=item["recurringEventId"],
                 original_start=item["originalStart"],
             )
-            return render_cancelled(tomb, self.cal)
-        if item.cancelled:
-            return render_cancelled(item, self.cal)
-        out = render(self.cal, item, self.store.names())
+            return render_cancelled(tomb, self.cal, self.tz)
+        if item.cancelled and item.recurring_event_id:
+            return render_cancelled(item, self.cal, self.tz)  # a cancelled exception: ids
+        # A deleted event on its organizer's calendar (the only kind here) keeps its fields.
+        out = render(self.cal, item, self.store.names(), self.tz)
         if self.max_attendees and len(out.get("attendees", [])) > self.max_attendees:
             out["attendees"] = [a for a in out["attendees"] if a.get("self")]
             out["attendeesOmitted"] = True
@@ -259,6 +290,7 @@ class EventQuery:
     def run(self, items_fn=None, sync: bool = True) -> dict:
         """One page of results, with nextPageToken or (last page) nextSyncToken."""
         cursor = None
+        after_empty = False
         snapshot = self.cal.seq
         since = self.since
         if self.args.get("pageToken"):
@@ -268,6 +300,7 @@ class EventQuery:
                     "Invalid page token value.", location="pageToken", location_type="parameter"
                 )
             cursor, snapshot, since = data["after"], data["snap"], data.get("since")
+            after_empty = bool(data.get("e"))
         if items_fn is not None:
             items = items_fn()
         elif since is not None:
@@ -277,25 +310,26 @@ class EventQuery:
         keyed = sorted(((self._key(i), i) for i in items), key=lambda p: p[0])
         if cursor is not None:
             keyed = [p for p in keyed if p[0] > cursor]
-        page = keyed[: self.max_results]
+        page = keyed[: self.store.short_pages.take(len(keyed), self.max_results, after_empty)]
         body: dict[str, Any] = {
             "kind": "calendar#events",
             "etag": f'"p{self.cal.last_etag}"',
             "summary": self.cal.summary,
             "description": self.cal.description,
             "updated": rfc3339(self.cal.updated),
-            "timeZone": self.args.get("timeZone") or self.cal.time_zone,
+            "timeZone": self.cal.time_zone,  # the calendar's, whatever the request asked
             "accessRole": "owner",
             "defaultReminders": [{"method": "popup", "minutes": 10}],
         }
-        if len(keyed) > self.max_results:
+        if len(keyed) > len(page):
             body["nextPageToken"] = self.codec.encode(
                 {
                     "k": "page",
                     "fp": self._shape(),
-                    "after": page[-1][0],
+                    "after": page[-1][0] if page else cursor,
                     "snap": snapshot,
                     "since": since,
+                    "e": not page,
                 }
             )
         elif sync:

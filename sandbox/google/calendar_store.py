@@ -21,6 +21,7 @@ from .calendar_model import (
 )
 from .errors import ApiError, invalid, not_found
 from .event_model import ID_RE, clean_body, merge_patch
+from .paging import ShortPages
 from .recurrence import HORIZON, build_set, occurrences, parse_suffix
 from .state import Invitation, State
 from .tokens import TokenCodec
@@ -29,6 +30,8 @@ from .watch import Watcher
 
 SEND_UPDATES = ("all", "externalOnly", "none")
 _SIGNIFICANT = ("start", "end", "recurrence", "location")
+# Google does not publish the bound; deleted events are kept "a few weeks", so 28 days.
+UPDATED_MIN_MAX_AGE = 28 * 24 * 3600.0
 
 
 def precondition_failed() -> ApiError:
@@ -44,12 +47,26 @@ def precondition_failed() -> ApiError:
 class CalendarStore:
     """Reads and writes on calendars; every method expects ``state.lock`` held."""
 
-    def __init__(self, state: State, clock: Clock, watch: Watcher, codec: TokenCodec):
+    def __init__(
+        self,
+        state: State,
+        clock: Clock,
+        watch: Watcher,
+        codec: TokenCodec,
+        short_pages: ShortPages | None = None,
+    ):
+        self.short_pages = short_pages or ShortPages()  # cuts list pages short at random
         self.state = state
         self.clock = clock
         self.watch = watch  # told of every change, for push notifications
         self.codec = codec  # signs sync and page tokens
+        self.reset_knobs()
+
+    def reset_knobs(self) -> None:
+        """Default strictness, as after ``sb.reset()``."""
         self.sync_token_ttl: float | None = None  # seconds; None = tokens never age out
+        # updatedMin older than this -> 410 updatedMinTooLongAgo (Google purges deletions).
+        self.updated_min_max_age: float | None = UPDATED_MIN_MAX_AGE
 
     # ----- calendars -------------------------------------------------------------------
     def ensure_primary(self, email: str) -> Calendar:

@@ -16,6 +16,7 @@ from .calendar_store import CalendarStore
 from .faults import GoogleFaults
 from .gmail_store import GmailStore
 from .oauth import OAuthService
+from .paging import ShortPages
 from .quota import Quota
 from .signing import SigningKey
 from .state import State
@@ -36,6 +37,7 @@ class Google(Protocol):
     watch: Watcher
     calendar_store: CalendarStore
     gmail_store: GmailStore
+    short_pages: ShortPages  # Calendar and Gmail list pages cut short at random
     batches: list[int]  # calls in each batch request, in arrival order
 
     @property

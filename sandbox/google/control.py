@@ -149,6 +149,8 @@ QUOTA_FIELDS = (
     "calendar_status",
     "calendar_reason",
     "gmail_status",
+    "retry_after",
+    "gmail_concurrent",
     "enabled",
     "window",
 )
@@ -172,7 +174,10 @@ def settings(sb, body, request):
         sb.gmail.retention_seconds = float(body["history_retention_seconds"])
     if "require_https_webhooks" in body:
         sb.watch.require_https = bool(body["require_https_webhooks"])
+    if "short_pages" in body:
+        sb.short_pages.rate = float(body["short_pages"])
     return {
+        "short_pages": sb.short_pages.rate,
         "sync_token_ttl": sb.sync_token_ttl,
         "history_retention_seconds": sb.gmail.retention_seconds,
         "require_https_webhooks": sb.watch.require_https,

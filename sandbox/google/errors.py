@@ -26,11 +26,8 @@ STATUS_NAMES = {
     503: "UNAVAILABLE",
 }
 
-AUTH_MESSAGE = (
-    "Request had invalid authentication credentials. Expected OAuth 2 access token, login "
-    "cookie or other valid authentication credential. See "
-    "https://developers.google.com/identity/sign-in/web/devconsole-project."
-)
+# https://developers.google.com/calendar/api/guides/errors#401_invalid_credentials
+AUTH_MESSAGE = "Invalid Credentials"
 MISSING_AUTH_MESSAGE = (
     "Request is missing required authentication credential. Expected OAuth 2 access token, "
     "login cookie or other valid authentication credential. See "

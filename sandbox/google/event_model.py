@@ -48,7 +48,15 @@ WRITABLE = {
     "workingLocationProperties",
 }
 ID_RE = re.compile(r"^[a-v0-9]{5,1024}$")
+# RFC 5322 addr-spec: dot-atom or quoted-string local part, dot-atom or literal domain.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+ADDR_SPEC_RE = re.compile(
+    rf'^(?:{_ATEXT}(?:\.{_ATEXT})*|"(?:[^"\\\r\n]|\\.)*")'
+    rf"@(?:{_LABEL}(?:\.{_LABEL})*|\[[^\[\]\\\s]*\])$"
+)
 STATUSES = {"confirmed", "tentative", "cancelled"}
+PROPERTY_KEY_MAX, PROPERTY_VALUE_MAX = 44, 1024  # extended properties, as Google limits them
 
 
 def zone(name: str, which: str = "start") -> ZoneInfo:
@@ -109,11 +117,12 @@ def normalize_time(value: Any, which: str, recurring: bool) -> dict:
     return out
 
 
-def instant(t: dict) -> datetime:
-    """A stored start/end as a comparable aware datetime (all-day = midnight UTC)."""
+def instant(t: dict, tz_name: str = "UTC") -> datetime:
+    """A stored start/end as a comparable aware datetime; an all-day date is midnight in
+    ``tz_name`` (the calendar's zone, where Google lets the date begin and end)."""
     if "date" in t:
         d = date.fromisoformat(t["date"])
-        return datetime(d.year, d.month, d.day, tzinfo=UTC)
+        return datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(tz_name)).astimezone(UTC)
     return datetime.fromisoformat(t["dateTime"])
 
 
@@ -124,17 +133,31 @@ def validate_span(start: dict, end: dict) -> None:
         raise ApiError(400, "The specified time range is empty.", "timeRangeEmpty")
 
 
-def render_time(t: dict | None, cal_tz: str) -> dict | None:
+def render_time(t: dict | None, cal_tz: str, asked_tz: str | None = None) -> dict | None:
+    """A stored time as answered: in the request's ``timeZone`` parameter if any, else the
+    event's zone, else the calendar's."""
     if t is None:
         return None
     if "date" in t:
         return dict(t)
-    tz_name = t.get("timeZone") or cal_tz
+    tz_name = asked_tz or t.get("timeZone") or cal_tz
     local = datetime.fromisoformat(t["dateTime"]).astimezone(ZoneInfo(tz_name))
     out = {"dateTime": local.isoformat().replace("+00:00", "Z")}
     if t.get("timeZone"):
         out["timeZone"] = t["timeZone"]
     return out
+
+
+def response_zone(args) -> str | None:
+    """The ``timeZone`` query parameter of list/get/instances, checked (400 if unknown)."""
+    name = args.get("timeZone")
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise invalid(f"Invalid time zone: {name}", location="timeZone") from exc
+    return name
 
 
 def normalize_attendees(attendees: Any, organizer: str) -> list[dict]:
@@ -145,7 +168,7 @@ def normalize_attendees(attendees: Any, organizer: str) -> list[dict]:
         if not isinstance(att, dict) or not att.get("email"):
             raise ApiError(400, "Missing attendee email.", "required")
         email = str(att["email"]).strip()
-        if "@" not in email:
+        if not ADDR_SPEC_RE.match(email):
             raise invalid("Invalid attendee email.")
         if email.lower() in seen:
             continue
@@ -172,12 +195,18 @@ def normalize_extended(value: Any) -> dict:
             continue
         if not isinstance(props, dict):
             raise invalid("Invalid extendedProperties value.")
-        out[scope] = {str(k): str(v) for k, v in props.items() if v is not None}
+        # Google silently drops keys over 44 characters and truncates values to 1,024.
+        out[scope] = {
+            str(k): str(v)[:PROPERTY_VALUE_MAX]
+            for k, v in props.items()
+            if v is not None and len(str(k)) <= PROPERTY_KEY_MAX
+        }
     return out
 
 
 def merge_patch(target: dict, patch: dict) -> dict:
-    """Google patch semantics: objects merge recursively, arrays replace, null clears."""
+    """Google patch semantics: objects merge recursively (start and end too, so switching
+    between date and dateTime needs the other set to null), arrays replace, null clears."""
     out = dict(target)
     for key, value in patch.items():
         if value is None:
@@ -185,12 +214,7 @@ def merge_patch(target: dict, patch: dict) -> dict:
         elif (
             isinstance(value, dict)
             and isinstance(out.get(key), dict)
-            and key
-            not in (
-                "start",
-                "end",
-                "originalStartTime",
-            )
+            and key != "originalStartTime"
         ):
             out[key] = merge_patch(out[key], value)
         else:

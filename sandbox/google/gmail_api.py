@@ -52,15 +52,19 @@ def _page(sb: Google, args: MultiDict, email: str, keyed: list, size: int) -> tu
     }
     shape["_u"] = [email]
     fp = fingerprint(shape)
+    after, after_empty = None, False
     if args.get("pageToken"):
         data = sb.codec.decode(args["pageToken"])
         if not data or data.get("k") != "gpage" or data.get("fp") != fp:
             raise _bad("Invalid pageToken")
-        keyed = [p for p in keyed if p[0] > data["after"]]
-    page = keyed[:size]
+        after, after_empty = data["after"], bool(data.get("e"))
+        if after is not None:
+            keyed = [p for p in keyed if p[0] > after]
+    page = keyed[: sb.short_pages.take(len(keyed), size, after_empty)]
     token = None
-    if len(keyed) > size:
-        token = sb.codec.encode({"k": "gpage", "fp": fp, "after": page[-1][0]})
+    if len(keyed) > len(page):
+        last = page[-1][0] if page else after
+        token = sb.codec.encode({"k": "gpage", "fp": fp, "after": last, "e": not page})
     return [item for _, item in page], token, len(keyed)
 
 

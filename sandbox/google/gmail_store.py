@@ -8,6 +8,7 @@ history before the oldest kept record is 404, as Gmail answers.
 
 from __future__ import annotations
 
+import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,6 +36,7 @@ SYSTEM_LABELS = [
     "CATEGORY_FORUMS",
 ]
 DEFAULT_RETENTION = 7 * 24 * 3600
+HISTORY_GAP = 3
 
 
 @dataclass
@@ -79,13 +81,18 @@ class Mailbox:
 class GmailStore:
     """Mailbox operations; callers hold ``state.lock``."""
 
-    def __init__(self, state: State, clock: Clock):
+    def __init__(self, state: State, clock: Clock, seed: int = 0):
         self.state = state
         self.clock = clock
-        self.retention = DEFAULT_RETENTION
+        self.seed = seed
+        self.reset_knobs()
 
     def reset_knobs(self) -> None:
         self.retention = DEFAULT_RETENTION
+        # Gmail's history ids rise but skip values (other changes take ids too): a change
+        # takes the next id plus a random gap of up to this many. 0: contiguous ids.
+        self.history_gap = HISTORY_GAP
+        self._rng = random.Random(self.seed)
 
     def mailbox(self, email: str) -> Mailbox:
         box = self.state.mailboxes.get(email)
@@ -103,7 +110,7 @@ class GmailStore:
 
     # ----- history ---------------------------------------------------------------------
     def _record(self, box: Mailbox, kind: str, msg: Message, labels: list[str]) -> None:
-        box.history_id += 1
+        box.history_id += 1 + (self._rng.randint(0, self.history_gap) if self.history_gap else 0)
         msg.history_id = box.history_id
         box.history.append(
             HistoryRecord(

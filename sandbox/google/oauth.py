@@ -3,7 +3,10 @@
 Rules kept on purpose because clients trip on them with real Google: a code works once and
 for 10 minutes (reusing it revokes what it issued); a refresh token is issued only with
 access_type=offline and only on the first consent for that user and client unless
-prompt=consent; revoking either token of a grant revokes the whole grant.
+prompt=consent; revoking either token of a grant revokes the whole grant; a refresh token
+unused for six months stops working, and a user keeps at most 100 live refresh tokens per
+client, the 101st retiring the oldest
+(https://developers.google.com/identity/protocols/oauth2#expiration).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from .tokens import opaque
 ACCESS_TTL = 3599
 CODE_TTL = 600
 ID_TOKEN_TTL = 3600
+REFRESH_IDLE_TTL = 183 * 24 * 3600  # six months
+REFRESH_PER_CLIENT = 100
 
 
 def bad_grant(description: str = "Bad Request") -> OAuthError:
@@ -106,8 +111,9 @@ class OAuthService:
             if refresh:
                 refresh_token = opaque("1//0", 100)
                 self.state.refresh_tokens[refresh_token] = RefreshToken(
-                    refresh_token, client_id, email, list(scopes)
+                    refresh_token, client_id, email, list(scopes), last_used=self.clock.time()
                 )
+                self._retire_oldest(email, client_id)
             access = AccessToken(
                 token=opaque("ya29.", 150),
                 client_id=client_id,
@@ -128,6 +134,17 @@ class OAuthService:
         if scope_rules.OPENID in scopes:
             out["id_token"] = self.id_token(email, client_id, scopes, nonce, access.token)
         return out
+
+    def _retire_oldest(self, email: str, client_id: str) -> None:
+        """Past 100 live refresh tokens for this user and client, the oldest stop working
+        (only those tokens: the grant and the newer tokens stay)."""
+        live = [
+            r
+            for r in self.state.refresh_tokens.values()  # insertion order: oldest first
+            if r.email == email and r.client_id == client_id and not r.revoked
+        ]
+        for old in live[: max(0, len(live) - REFRESH_PER_CLIENT)]:
+            old.revoked = True
 
     def id_token(
         self, email: str, client_id: str, scopes: list[str], nonce: str | None, access: str
@@ -194,10 +211,14 @@ class OAuthService:
             raise OAuthError("invalid_request", "Missing required parameter: refresh_token")
         with self.state.lock:
             record = self.state.refresh_tokens.get(token)
+            now = self.clock.time()
+            if record is not None and now - getattr(record, "last_used", now) > REFRESH_IDLE_TTL:
+                record.revoked = True  # unused for six months
             if record is None or record.revoked:
                 raise bad_grant("Token has been expired or revoked.")
             if record.client_id != client_id:
                 raise OAuthError("unauthorized_client", "Unauthorized", 401)
+            record.last_used = now
             scopes = record.scopes
             if scope:
                 asked = scope_rules.parse(scope)

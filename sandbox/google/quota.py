@@ -2,7 +2,13 @@
 
 Calendar: 600 requests per minute per user. Gmail: 15,000 quota units per minute per user,
 each method costing its documented units. A sliding 60 s window on the sandbox clock, so
-tests advance the clock instead of sleeping. Breaches carry a Retry-After header.
+tests advance the clock instead of sleeping.
+
+A breach answers Gmail's documented 403 ``usageLimits/userRateLimitExceeded`` (429 as a knob)
+and Calendar's 403 ``rateLimitExceeded``; Google does not promise a Retry-After on them, so
+the header is a knob, off by default, and a client must back off on its own
+(https://developers.google.com/gmail/api/reference/quota,
+https://developers.google.com/gmail/api/guides/handle-errors#exponential-backoff).
 """
 
 from __future__ import annotations
@@ -31,6 +37,9 @@ GMAIL_COSTS = {
 }
 
 
+GMAIL_CONCURRENT = 10
+
+
 def cost_of(method_id: str) -> int:
     return GMAIL_COSTS.get(method_id, 1) if method_id.startswith("gmail.") else 1
 
@@ -46,11 +55,13 @@ class Quota:
         # How a breach is answered: Calendar documents both 403 and 429; Gmail mostly 429.
         self.calendar_status = 403
         self.calendar_reason = "rateLimitExceeded"  # or "userRateLimitExceeded"
-        self.gmail_status = 429
+        self.gmail_status = 403  # 403 userRateLimitExceeded, as documented; or 429
+        # Whether a breach names its wait in Retry-After (Google: not guaranteed).
+        self.retry_after = False
         # Calls of one batch Gmail runs at once for a user; the calls beyond it are refused
         # with "Too many concurrent requests for user" (429, no Retry-After, not charged).
-        # None: no limit, as the per-minute quota alone.
-        self.gmail_concurrent: int | None = None
+        # Google publishes no number; batches past about ten calls meet it. None: no limit.
+        self.gmail_concurrent: int | None = GMAIL_CONCURRENT
         self.enabled = True
         self._lock = threading.Lock()
         self._spent: dict[tuple[str, str], deque[tuple[float, int]]] = {}
@@ -102,7 +113,7 @@ class Quota:
         raise self._error(api, retry, now)
 
     def _error(self, api: str, retry: int, now: float) -> ApiError:
-        headers = {"Retry-After": str(retry)}
+        headers = {"Retry-After": str(retry)} if self.retry_after else {}
         if api == "calendar":
             user = self.calendar_reason == "userRateLimitExceeded"
             msg = "User Rate Limit Exceeded" if user else "Rate Limit Exceeded"

@@ -119,9 +119,10 @@ def occurrences(
     """Original start times of instances overlapping [window_start, window_end)."""
     rset = build_set(start, recurrence, tz_name)
     all_day = not isinstance(start, datetime)
+    day_zone = ZoneInfo(tz_name)  # an all-day instance covers its date in the series' zone
     out: list[datetime | date] = []
     for occ in rset:
-        occ_utc = occ.replace(tzinfo=UTC) if all_day else occ.astimezone(UTC)
+        occ_utc = (occ.replace(tzinfo=day_zone) if all_day else occ).astimezone(UTC)
         if occ_utc >= window_end or len(out) >= MAX_INSTANCES:
             break
         if window_start is not None and occ_utc + duration <= window_start:

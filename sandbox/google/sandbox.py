@@ -17,6 +17,7 @@ from .calendar_store import CalendarStore
 from .faults import GoogleFaults
 from .gmail_store import GmailStore
 from .oauth import OAuthService
+from .paging import ShortPages
 from .quota import Quota
 from .seeding import CalendarSeeder, GmailSeeder
 from .server import dispatch
@@ -49,7 +50,10 @@ class GoogleSandbox(StandIn):
         state_file: str | None = None,
         issuer: str = "https://accounts.google.com",
         seed: int = 0,
+        short_pages: float = 0.0,
     ):
+        """``short_pages``: the default chance that a list page holds fewer items than
+        maxResults (restored by ``reset``); the test fixtures turn it on."""
         super().__init__(clock=clock, state_file=state_file, faults=GoogleFaults(seed))
         self.state: State
         self.faults: GoogleFaults
@@ -59,8 +63,11 @@ class GoogleSandbox(StandIn):
         self.quota = Quota(self.clock)
         self.watch = Watcher(self.state, self.clock)
         self.oauth = OAuthService(self.state, self.clock, self.signing_key, issuer)
-        self.calendar_store = CalendarStore(self.state, self.clock, self.watch, self.codec)
-        self.gmail_store = GmailStore(self.state, self.clock)
+        self.short_pages = ShortPages(seed, short_pages)
+        self.calendar_store = CalendarStore(
+            self.state, self.clock, self.watch, self.codec, self.short_pages
+        )
+        self.gmail_store = GmailStore(self.state, self.clock, seed)
         self.calendar = CalendarSeeder(self.calendar_store)
         self.gmail = GmailSeeder(self.gmail_store)
         self.batches: list[int] = []  # calls in each batch request, in arrival order
@@ -93,7 +100,8 @@ class GoogleSandbox(StandIn):
         self.quota = Quota(self.clock)
         self.watch.deliveries.clear()
         self.watch.require_https = False
-        self.sync_token_ttl = None
+        self.calendar_store.reset_knobs()
+        self.short_pages.reset()
         self.gmail_store.reset_knobs()
 
     # ----- people and apps -------------------------------------------------------------

@@ -58,6 +58,7 @@ class RefreshToken:
     email: str
     scopes: list[str]
     revoked: bool = False
+    last_used: float = 0.0  # issue or last refresh, sandbox clock: six months idle -> dead
 
 
 @dataclass

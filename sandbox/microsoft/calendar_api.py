@@ -135,14 +135,15 @@ def event_json(ctx: Ctx, event: Event, desc: dict | None = None, expand: str | N
     }
     if expand:
         m = re.search(
-            r"singleValueExtendedProperties(?:\(\$filter=id eq '([^']+)'\))?", expand, re.IGNORECASE
+            r"singleValueExtendedProperties(?:\(\$filter=([^)]*)\))?", expand, re.IGNORECASE
         )
         if m:
-            wanted = m.group(1)
+            # $filter=id eq 'a' or id eq 'b': the properties named; no filter: all of them.
+            wanted = {w.lower() for w in re.findall(r"id eq '([^']+)'", m.group(1) or "")}
             out["singleValueExtendedProperties"] = [
                 {"id": k, "value": v}
                 for k, v in event.extended.items()
-                if wanted is None or k.lower() == wanted.lower()
+                if m.group(1) is None or k.lower() in wanted
             ]
     return out
 
@@ -226,14 +227,18 @@ def extended_properties(body: dict) -> dict[str, str]:
     return out
 
 
-def invite(ctx: Ctx, event: Event, action: str, data: dict | None = None) -> None:
-    """Graph sends invitations, updates and cancellations by itself: record them, and put
-    a meeting request in the Inbox of attendees who are stand-in users."""
-    data = data or event.data
-    recipients = [
-        a.get("emailAddress", {}).get("address", "").lower() for a in data.get("attendees", [])
-    ]
-    recipients = [r for r in recipients if r and r != ctx.mailbox.email]
+def guests(ctx: Ctx, data: dict) -> list[str]:
+    """The attendees' addresses (the organizer, when listed, is sent nothing)."""
+    out = []
+    for a in data.get("attendees", []):
+        address = (a.get("emailAddress") or {}).get("address", "").lower()
+        if address and address != ctx.mailbox.email and address not in out:
+            out.append(address)
+    return out
+
+
+def invite(ctx: Ctx, event: Event, action: str, recipients: list[str], data: dict) -> None:
+    """Record one message Graph sends by itself (a request, an update, a cancellation)."""
     if not recipients:
         return
     ctx.sb.state.invitations.append(
@@ -247,6 +252,18 @@ def invite(ctx: Ctx, event: Event, action: str, data: dict | None = None) -> Non
             "at": ctx.sb.clock.now().isoformat(),
         }
     )
+
+
+def invite_changes(ctx: Ctx, event: Event, before: dict, after: dict, body: dict) -> None:
+    """What Graph sends for an organizer's PATCH (event-update, "attendees property and
+    meeting updates"): added attendees get the request and removed ones a cancellation; a
+    body with only `attendees` sends nothing more, any other change an update to every
+    attendee kept. There is no switch to send nothing."""
+    old, new = guests(ctx, before), guests(ctx, after)
+    invite(ctx, event, "created", [a for a in new if a not in old], after)
+    invite(ctx, event, "cancelled", [a for a in old if a not in new], before)
+    if {k for k in body if not k.startswith("@odata.")} - {"attendees"}:
+        invite(ctx, event, "updated", [a for a in new if a in old], after)
 
 
 def _local_midnight(value: dict) -> bool:
@@ -293,7 +310,7 @@ def create_event(ctx: Ctx, body: dict) -> tuple[Event, bool]:
     box.deleted_events.discard(event.id)
     if tx:
         box.by_transaction[tx] = event.id
-    invite(ctx, event, "created")
+    invite(ctx, event, "created", guests(ctx, event.data), event.data)
     notify(ctx.sb, box.email, "event", "created", event.id)
     return event, True
 
@@ -430,6 +447,7 @@ def patch_event(ctx: Ctx, event_id: str):
     now = ctx.now
     if original is None:
         check_if_match(ctx, event.change_key)
+        before = dict(event.data)
         if "start" in body:
             event.start = parse_dtz(body["start"], "start")
             event.data["_start_tz"] = body["start"]["timeZone"]
@@ -443,12 +461,13 @@ def patch_event(ctx: Ctx, event_id: str):
             event.recurrence = normalize_recurrence(body["recurrence"], event.start)
         event.extended.update(extended_properties(body))
         event.touch(now)
-        invite(ctx, event, "updated")
+        invite_changes(ctx, event, before, event.data, body)
         notify(ctx.sb, ctx.mailbox.email, "event", "updated", event.id)
         return event_json(ctx, event)
     key = original.isoformat()
     check_if_match(ctx, event.exception_keys.get(key, event.change_key))
     changes = event.exceptions.setdefault(key, {})
+    before = {**event.data, **changes}
     for name in FIELDS:
         if name in body:
             changes[name] = body[name]
@@ -460,7 +479,7 @@ def patch_event(ctx: Ctx, event_id: str):
     event.touch_instance(
         now
     )  # the exception is stored on the master (MS-OXOCAL 2.2.10): it changed
-    invite(ctx, event, "updated", {**event.data, **changes})
+    invite_changes(ctx, event, before, {**event.data, **changes}, body)
     notify(ctx.sb, ctx.mailbox.email, "event", "updated", occurrence_id(event.id, original))
     return event_json(ctx, event, describe(event, original))
 
@@ -473,15 +492,16 @@ def delete_event(ctx: Ctx, event_id: str):
         check_if_match(ctx, event.change_key)
         del box.events[event.id]
         box.deleted_events.add(event.id)
-        invite(ctx, event, "cancelled")
+        invite(ctx, event, "cancelled", guests(ctx, event.data), event.data)
         notify(ctx.sb, box.email, "event", "deleted", event.id)
     else:
         key = original.isoformat()
         check_if_match(ctx, event.exception_keys.get(key, event.change_key))
+        data = {**event.data, **event.exceptions.get(key, {})}
         event.cancelled.add(key)
         event.exceptions.pop(key, None)
         event.touch_instance(ctx.now)  # the master's recurrence now lists the deleted instance
-        invite(ctx, event, "cancelled")
+        invite(ctx, event, "cancelled", guests(ctx, data), data)
         notify(ctx.sb, box.email, "event", "deleted", event_id)
     return Response(status=204)
 
@@ -534,7 +554,13 @@ def calendar_view(ctx: Ctx):
 UNSUPPORTED = ("$select", "$filter", "$orderby", "$search", "$expand", "$top")
 
 
-@route(r"/me(?:/calendar)?/calendarView/delta(?:\(\))?", ("GET",), "calendarView.delta", READ_CAL)
+@route(
+    r"/me(?:/calendar)?/calendarView/delta(?:\(\))?",
+    ("GET",),
+    "calendarView.delta",
+    READ_CAL,
+    saves=True,
+)
 def delta(ctx: Ctx):
     sb, args = ctx.sb, ctx.request.args
     refused = [k for k in args if k.lower() in UNSUPPORTED]
@@ -591,12 +617,21 @@ def delta(ctx: Ctx):
 
 
 def round_from(ctx: Ctx, token: dict) -> dict:
-    """The changes since ``token`` as a list of pages' items (a page token)."""
+    """The changes since ``token`` as a list of pages' items (a page token). As Graph does,
+    events outside the window that were added, updated or deleted since the last round
+    come as ``@removed`` too (never on a first round, which has no last one)."""
     now_items = ctx.mailbox.instances(token["start"], token["end"])
     seen = token["seen"]
     changed = [(i, d) for i, v, d in now_items if seen.get(i) != v]
     current = {i for i, _, _ in now_items}
     removed = [i for i in seen if i not in current]
+    inside = {d["event"].id for _, _, d in now_items}
+    outside = {e.id: e.change_key for e in ctx.mailbox.events.values() if e.id not in inside}
+    before = token.get("outside")
+    if before is not None:
+        reported = current | set(removed)
+        removed += [i for i, v in outside.items() if before.get(i) != v and i not in reported]
+        removed += [i for i in before if i not in outside and i not in inside | reported]
     return {
         "kind": "page",
         "resource": "calendarView",
@@ -606,6 +641,7 @@ def round_from(ctx: Ctx, token: dict) -> dict:
         "items": changed + [(i, None) for i in removed],
         "offset": 0,
         "seen": {i: v for i, v, _ in now_items},
+        "outside": outside,
         "epoch": token["epoch"],
         "created": ctx.now,
     }
@@ -647,6 +683,7 @@ def page(ctx: Ctx, token: dict, store: dict):
             "start": token["start"],
             "end": token["end"],
             "seen": token["seen"],
+            "outside": token.get("outside"),
             "epoch": token["epoch"],
             "created": ctx.now,
         }

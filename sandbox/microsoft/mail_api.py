@@ -14,10 +14,43 @@ from .errors import GraphError
 from .mailbox import Message, new_id
 from .routes import READ_MAIL, SEND_MAIL, Ctx, route
 from .subscriptions import notify
-from .times import stamp
+from .times import parse_instant, stamp
 
 FOLDERS = {"inbox": "inbox", "sentitems": "sentitems"}
 DELTA_PAGE = 10
+# The one $filter message delta takes (https://learn.microsoft.com/graph/api/message-delta).
+RECEIVED_SINCE = re.compile(r"^\s*receivedDateTime\s+(ge|gt)\s+(\S+)\s*$", re.IGNORECASE)
+
+
+def received_bound(args) -> tuple[str, float] | None:
+    """A first delta call's ``$filter=receivedDateTime ge|gt X`` as (op, timestamp); other
+    filters and ``$search`` answer 400, as Graph's delta does."""
+    if "$search" in args:
+        raise GraphError(
+            400,
+            "The following parameters are not supported with change tracking over the "
+            "'Messages' resource: '$search'.",
+            "ErrorInvalidUrlQuery",
+        )
+    text = args.get("$filter")
+    if text is None:
+        return None
+    m = RECEIVED_SINCE.match(text)
+    if m is None:
+        raise GraphError(
+            400,
+            f"The query filter '{text}' is not supported with change tracking over the "
+            "'Messages' resource.",
+            "ErrorInvalidUrlQuery",
+        )
+    return m.group(1).lower(), parse_instant(m.group(2), "$filter").timestamp()
+
+
+def within(msg: Message, bound: tuple[str, float] | None) -> bool:
+    if bound is None:
+        return True
+    received = parse_instant(msg.data["receivedDateTime"], "receivedDateTime").timestamp()
+    return received >= bound[1] if bound[0] == "ge" else received > bound[1]
 
 
 def folder_name(ident: str) -> str:
@@ -196,6 +229,7 @@ def delete_message(ctx: Ctx, message_id: str):
     ("GET",),
     "messages.delta",
     READ_MAIL,
+    saves=True,
 )
 def messages_delta(ctx: Ctx, folder: str):
     sb, args = ctx.sb, ctx.request.args
@@ -233,10 +267,16 @@ def messages_delta(ctx: Ctx, folder: str):
             "seen": {},
             "epoch": sb.state.epoch,
             "select": select,
+            "since": received_bound(args),
             "created": ctx.now,
         }
     if token["kind"] == "delta":
-        now = {m.id: m.change_key for m in ctx.mailbox.messages.values() if m.folder == name}
+        since = token.get("since")
+        now = {
+            m.id: m.change_key
+            for m in ctx.mailbox.messages.values()
+            if m.folder == name and within(m, since)
+        }
         items = [
             i
             for i, v in sorted(now.items(), key=lambda kv: ctx.mailbox.messages[kv[0]].created)
@@ -281,6 +321,7 @@ def messages_delta(ctx: Ctx, folder: str):
             "seen": token["seen"],
             "epoch": token["epoch"],
             "select": fields,
+            "since": token.get("since"),
             "created": ctx.now,
         }
         out["@odata.deltaLink"] = ctx.link(f"{base}?$deltatoken={key}")

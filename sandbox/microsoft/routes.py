@@ -28,6 +28,9 @@ class Route:
     scopes: tuple[str, ...]
     fn: Callable[..., Any]
     before: Callable[..., Any] | None = None  # runs outside the state lock (slow I/O)
+    # A GET that stores what the client hands back later (delta and page tokens): the state
+    # file is written after it too, or a crash would lose the client's deltaLink.
+    saves: bool = False
 
 
 ROUTES: list[Route] = []
@@ -39,15 +42,16 @@ def route(
     op: str,
     scopes: tuple[str, ...] = ANY,
     before: Callable[..., Any] | None = None,
+    saves: bool = False,
 ):
     """``path`` is a regex over the path after ``/v1.0`` (literal parts match in any case,
     as Graph's do); named groups are passed to the handler. ``before(ctx, **groups)`` runs
     first, outside the state lock, for work that waits on the network; what it returns is
-    ``ctx.prepared``."""
+    ``ctx.prepared``. ``saves`` marks a GET that stores state (see ``Route.saves``)."""
 
     def deco(fn):
         pattern = re.compile(f"^{path}/?$", re.IGNORECASE)
-        ROUTES.append(Route(pattern, methods, op, scopes, fn, before))
+        ROUTES.append(Route(pattern, methods, op, scopes, fn, before, saves))
         return fn
 
     return deco

@@ -11,6 +11,7 @@ import secrets
 import threading
 import uuid
 from datetime import timedelta
+from http import HTTPStatus
 
 import requests
 from werkzeug.wrappers import Response
@@ -120,7 +121,15 @@ def check_access(ctx: Ctx, resource: str) -> None:
         )
 
 
+VALIDATION_TIMEOUT = 10.0  # seconds Graph waits for the validation answer
+FAILED = "Subscription validation request failed."
+NOT_200 = "Notification endpoint must respond with 200 OK to validation request."
+
+
 def validate(url: str) -> None:
+    """POST ``?validationToken=`` to the notification URL; refuse as Graph words it: timed
+    out, not reachable or not 200 (naming the status as .NET does), or a body other than
+    the token."""
     token = (
         "Validation: Testing client application reachability for subscription Request-Id: "
         + secrets.token_hex(16)
@@ -129,16 +138,27 @@ def validate(url: str) -> None:
         answer = requests.post(
             url,
             params={"validationToken": token},
-            timeout=10,
+            timeout=VALIDATION_TIMEOUT,
             headers={"Content-Type": "text/plain; charset=utf-8"},
         )
+    except requests.Timeout:
+        raise GraphError(
+            400, "Subscription validation request timed out.", "ValidationError"
+        ) from None
     except requests.RequestException:
-        answer = None
-    if answer is None or answer.status_code != 200 or answer.text != token:
+        raise GraphError(400, f"{FAILED} {NOT_200}", "ValidationError") from None
+    if answer.status_code != 200:
+        try:
+            name = HTTPStatus(answer.status_code).phrase.replace(" ", "").replace("-", "")
+        except ValueError:
+            name = str(answer.status_code)
+        raise GraphError(
+            400, f"{FAILED} HTTP status code is '{name}'. {NOT_200}", "ValidationError"
+        )
+    if answer.text != token:
         raise GraphError(
             400,
-            "Subscription validation request failed. Response must exactly "
-            "match validationToken query parameter.",
+            f"{FAILED} Response must exactly match validationToken query parameter.",
             "ValidationError",
         )
 

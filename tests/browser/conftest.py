@@ -61,6 +61,7 @@ def live_server(database_url, live_server_config):
         "TESTING": True,
         "WTF_CSRF_ENABLED": True,
         "SERVER_NAME": None,
+        "CRM_SYNC_MX_RESOLVER": lambda domain: [],  # no DNS in tests
     }
     config.update(live_server_config)
     app = create_app(config)

@@ -259,8 +259,27 @@ def test_select_a_different_provider_and_denied_consent(live, page, login_as):
     assert page.locator("[data-provider]").count() == 1
     page.click("[data-provider='google']")
     consent(page, action="deny", email=SAM_GOOGLE)
-    page.wait_for_url(f"{base}/crm-sync/link/")
+    page.wait_for_url(f"{base}/crm-sync/link/?provider=google")
     assert "Google access was not allowed, so nothing was linked." in page.text_content("body")
+    # The message says "Choose Continue again": the button it names is on the page.
+    assert "Choose Continue again" in page.text_content(".alert-danger")
+    assert page.locator("#continue").is_visible()
+    assert page.text_content("#detected-provider") == "Google"
+
+
+def test_after_a_declined_consent_from_the_list_continue_is_there(live, page, login_as):
+    """Riley's domain names no provider: he picks Google from the list, declines, and the
+    page he comes back to has the Continue button the message tells him to press."""
+    base, app = live
+    login_as(page, "riley@crm.example")
+    page.goto(f"{base}/crm-sync/link/")
+    page.wait_for_url(f"{base}/crm-sync/link/providers")
+    page.click("[data-provider='google']")
+    consent(page, action="deny", email=SAM_GOOGLE)
+    page.wait_for_url(f"{base}/crm-sync/link/?provider=google")
+    assert "Choose Continue again" in page.text_content(".alert-danger")
+    page.click("#continue")
+    page.wait_for_selector("#password")  # back on Google's consent page
 
 
 def test_needs_relink_and_relink_button(linked, page, login_as):

@@ -150,3 +150,12 @@ def test_unknown_account_id_is_refused_not_blanked(admin_client, db):
     house = db.session.scalar(select(Account.id).where(Account.name == "Walk-in Customers"))
     assert _settings(db).default_account_id == house
     _refused(admin_client, db, "Default account: not a valid choice.", default_account="99999")
+
+
+def test_the_invitation_setting_says_what_microsoft_365_does(admin_client, db):
+    """Graph cannot save guests without inviting them: the help says what happens instead."""
+    import html
+
+    page = html.unescape(admin_client.get(EDIT).text)
+    assert "Microsoft 365 sends an invitation to every guest it is given" in page
+    assert "puts the meeting in Outlook without its guests" in page

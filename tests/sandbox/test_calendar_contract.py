@@ -194,9 +194,11 @@ def test_invalidated_sync_token_is_410(cal, sb):
     assert error_of(exc.value) == {
         "errors": [
             {
-                "domain": "calendarGlobal",
+                "domain": "calendar",
                 "reason": "fullSyncRequired",
                 "message": "Sync token is no longer valid, a full sync is required.",
+                "locationType": "parameter",
+                "location": "syncToken",
             }
         ],
         "code": 410,

@@ -68,6 +68,7 @@ def test_scope_separation_between_calendar_and_gmail(sb):
 
 
 def test_calendar_rate_limit_403_then_429_with_retry_after(cal, sb):
+    sb.quota.retry_after = True  # a knob: Google does not promise the header
     sb.quota.calendar_per_minute = 3
     for _ in range(3):
         cal.calendarList().list().execute()
@@ -101,6 +102,11 @@ def test_gmail_quota_units_per_method(gmail, sb):
     gmail.users().messages().list(userId="me").execute()  # 5 -> 12
     with pytest.raises(HttpError) as exc:
         gmail.users().getProfile(userId="me").execute()  # 1 more: over
+    assert exc.value.resp.status == 403
+    assert error_of(exc.value)["errors"][0]["reason"] == "userRateLimitExceeded"
+    sb.quota.gmail_status, sb.quota.retry_after = 429, True
+    with pytest.raises(HttpError) as exc:
+        gmail.users().getProfile(userId="me").execute()
     assert exc.value.resp.status == 429
     assert "retry-after" in exc.value.resp
     err = error_of(exc.value)
@@ -109,7 +115,7 @@ def test_gmail_quota_units_per_method(gmail, sb):
     assert sb.calls(ANN) == {
         "gmail.users.messages.list": 2,
         "gmail.users.history.list": 1,
-        "gmail.users.getProfile": 1,
+        "gmail.users.getProfile": 2,
     }
 
 

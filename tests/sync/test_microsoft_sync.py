@@ -73,6 +73,31 @@ def test_the_window_frozen_into_the_delta_token_is_moved_by_a_full_round(
     assert not run.full_sync and run.fetched == 0
 
 
+def test_changes_outside_the_window_reported_as_removed_are_ignored(
+    msb, make_microsoft_account, db
+):
+    """Graph reports an event added, changed or deleted outside the delta window as
+    @removed, an id the client was never sent: nothing is deleted, nothing fails."""
+    d = driver(msb, db, make_microsoft_account)
+    settings = get_settings()
+    settings.window_future_days = 8
+    db.session.commit()
+    acc = d.link(ANN, sync_email=False)
+    d.event(ANN, "Soon", days=2)
+    far = d.event(ANN, "Far", days=20)
+    assert sync_account(acc.id).status == "ok"
+    d.event(ANN, "Farther", days=30)
+    d.rename(ANN, far, "Far (renamed)")
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert not run.full_sync
+    assert sorted(db.session.scalars(select(CalendarEvent.title))) == ["Soon"]
+    d.delete(ANN, far)
+    run = sync_account(acc.id)
+    assert run.status == "ok", run.error
+    assert sorted(db.session.scalars(select(CalendarEvent.title))) == ["Soon"]
+
+
 def test_window_rule_every_quarter_of_the_future_span():
     """Past 30 days, future 40: the token's round began 9 days before `now`."""
     now = datetime(2026, 12, 2, 12)

@@ -29,10 +29,13 @@ def test_meeting_with_a_long_title_long_address_and_long_organizer_name_is_kept(
     with sb.state.lock:  # the organizer's display name, as Google shows it
         next(u for u in sb.state.users.values() if u.email == "ann@acme.com").name = "N" * 300
     long_address = "x" * 330 + "@customer.com"
+    # Google refuses attendees that are not RFC 5322 addresses; a domain literal passes
+    # there, not in the CRM (a mail server's IP is no contact's address).
+    literal = "x@[10.0.0.1]"
     title = "T" * 5000
     odd = sb.calendar.insert_event(
         "ann@acme.com",
-        timed(title, attendees=["c@customer.com", long_address, "a@@b..c"]),
+        timed(title, attendees=["c@customer.com", long_address, literal]),
     )
     sb.calendar.insert_event("ann@acme.com", timed("Plain", days=2))
     run = sync_account(acc.id)
@@ -43,10 +46,10 @@ def test_meeting_with_a_long_title_long_address_and_long_organizer_name_is_kept(
     assert event.organizer_email == "ann@acme.com" and event.organizer_name == "N" * 200
     emails = {p.email for p in event.participants}
     assert "c@customer.com" in emails
-    assert long_address not in emails and "a@@b..c" not in emails
+    assert long_address not in emails and literal not in emails
     assert all(len(p.name or "") <= 200 for p in event.participants)
     [message] = problems_for(db, odd["id"])
-    assert "title" in message and "a@@b..c" in message and "not a valid address" in message
+    assert "title" in message and literal in message and "not a valid address" in message
     assert "organizer name" in message
     assert db.session.scalar(select(CalendarEvent).where(CalendarEvent.title == "Plain"))
 

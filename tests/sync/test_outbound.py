@@ -202,7 +202,8 @@ def test_throttled_push_resumes_later_without_duplicates(sb, make_account, db):
     sync_account(acc.id)
     for n in range(3):
         create(db, acc, f"Meeting {n}", days=n + 1)
-    sb.faults.fail_next(1, status=429, method="calendar.events.insert")
+    # 429 without Retry-After is asked again with backoff: throttled through every try (3)
+    sb.faults.fail_next(3, status=429, method="calendar.events.insert")
     run = sync_account(acc.id)
     assert run.status == "throttled"
     run = sync_account(acc.id)

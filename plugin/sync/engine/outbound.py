@@ -3,7 +3,8 @@ feeds have brought the provider's changes in.
 
 What a link's columns mean here: `synced_version < event.version` is a CRM edit not yet
 pushed; `etag` is what we last saw of the provider's copy (None: never confirmed there);
-`rejected_version == event.version` is a push the provider refused, left until the next edit.
+`rejected_version == event.version` is a push the provider refused, left until the next edit;
+`seen_at` None on a pushed copy is a create no listing has shown back yet (see _confirm_pushed).
 Creates use a client-chosen id derived from the meeting's iCalUID, so a retry after a crash
 finds its first try (409) and adopts it instead of making a second event. Conflicts are last
 writer wins between the provider's `updated` and the CRM row's `updated_at` (or deleted_at),
@@ -51,6 +52,7 @@ def push_changes(ctx: SyncContext) -> None:
 
 def _push(ctx: SyncContext) -> None:
     policy = get_settings().send_invitations
+    _confirm_pushed(ctx)
     committed = ctx.run.pushed or 0
     for n, event in enumerate(_pending_creates(ctx), 1):
         _create(ctx, event, policy)
@@ -79,6 +81,40 @@ def _commit_pushed(ctx: SyncContext, committed: int) -> int:
     if pushed > committed:
         ctx.progress += 1
     return pushed
+
+
+def _confirm_pushed(ctx: SyncContext) -> None:
+    """Creates pushed by an earlier run that this run's listing did not show back: ask the
+    provider for each, once, and apply what it says through the inbound path.
+
+    A run lists before it pushes, so its saved cursor predates its own creates. The next
+    listing shows each of them back (which marks it seen, at no extra cost), except one the
+    user deleted in between: Google reports it cancelled, but EWS SyncFolderItems and Graph
+    delta fold a create and a delete after the cursor into nothing. Only the writer's read
+    can tell that copy from one outside the listing (a calendarView delta's window), so the
+    reads are bounded to unseen pushes and each copy is asked about once."""
+    unseen = ctx.session.scalars(
+        select(EventLink)
+        .where(
+            EventLink.linked_account_id == ctx.account.id,
+            EventLink.etag.is_not(None),
+            EventLink.seen_at.is_(None),
+        )
+        .order_by(EventLink.id)
+    ).all()
+    for link in unseen:
+        remote = ctx.provider.get_event(link.external_id)
+        if remote is None or remote.cancelled:
+            if pending_edit(link) and link.event.deleted_at is None:
+                note_lost(
+                    ctx, link.event, link, "deleted in the calendar; the CRM's edit was dropped"
+                )
+            ctx.run.deleted += drop_links(ctx, [link.external_id])
+        else:
+            apply_events(ctx, ChangeSet(items=(remote,)))
+            if link in ctx.session and link.seen_at is None:
+                link.seen_at = utcnow()  # there, though not stored (a problem says why)
+        ctx.checkpoint()
 
 
 # ----- what is due ------------------------------------------------------------------------
@@ -279,7 +315,7 @@ def _in_step(ctx: SyncContext, link: EventLink, remote: RemoteEvent) -> None:
     link.series_external_id = remote.recurring_event_id
     link.synced_version = link.event.version
     link.rejected_version = None
-    link.seen_at = utcnow()
+    # seen_at stays: a push is not a listing (a new copy's None asks _confirm_pushed).
 
 
 def _rejected(ctx: SyncContext, event: CalendarEvent, link: EventLink, exc: ItemRejected) -> None:

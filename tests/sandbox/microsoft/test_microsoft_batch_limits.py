@@ -1,14 +1,21 @@
 """Slice 6: $batch, throttling and Graph's error shapes.
 
-msgraph-sdk's batch helper (msgraph_core's BatchRequestContent) drives the first test. Older
-msgraph-core releases copied the absolute request URL into each step, which Graph refuses;
-the installed one writes relative URLs. The limits are driven with plain requests, so that
-each payload is exactly what the test says.
+msgraph-sdk's batch helper (msgraph_core's BatchRequestContent) drives the first tests.
+BatchRequestItem copies the RequestInformation's URL as it is, and its ``set_url`` strips only
+the host (its version regex never matches: msgraph-sdk-python-core issue 1116). A fresh
+msgraph-sdk 1.65 client's request builders give relative URLs, only because
+GraphServiceClient stores the base under ``base_url`` while the template reads
+``{+baseurl}``; after the client's first call the adapter has filled ``baseurl`` in, and
+the helper sends absolute URLs from then on; ``set_url`` sends ``/v1.0/...``. Graph refuses
+both (https://learn.microsoft.com/graph/json-batching: "url ... relative to the version";
+msgraph-sdk-javascript issue 1178: "Resource not found for the segment 'v1.0'"), and so does
+the stand-in. The limits are driven with plain requests, so that each payload is exactly
+what the test says.
 """
 
 from __future__ import annotations
 
-import time
+import threading
 
 import pytest
 import requests
@@ -35,7 +42,7 @@ def test_the_sdk_batch_helper_with_depends_on(msb):
         me = BatchRequestItem(request_information=client.me.to_get_request_information())
         events = BatchRequestItem(request_information=client.me.events.to_get_request_information())
         events.set_depends_on([me])
-        assert not me.url.startswith("http")  # msgraph-core >= 1.1 writes relative URLs
+        assert not me.url.startswith("http")  # a fresh client only (see above)
         answer = await client.batch.post(BatchRequestContent({me.id: me, events.id: events}))
         return {k: v.status for k, v in answer.responses.items()}, me.id, events.id
 
@@ -44,14 +51,47 @@ def test_the_sdk_batch_helper_with_depends_on(msb):
     assert msb.calls()["me.get"] == 1 and msb.calls()["events.list"] == 1
 
 
-def test_batch_steps_are_counted_and_answered_in_order(msb):
+@pytest.mark.parametrize("how", ["after one call", "set_url"])
+def test_the_sdk_batch_helper_with_a_versioned_or_absolute_url_is_refused(msb, how):
+    """The helper's usual case: the client has already made a call, so the adapter has
+    filled the base into the client's path parameters, and every BatchRequestItem made
+    from a request builder from then on carries the absolute URL."""
+
+    async def go(client):
+        if how == "set_url":
+            item = BatchRequestItem(request_information=client.me.to_get_request_information())
+            item.set_url(f"{msb.graph_url}/me")
+            assert item.url == "/v1.0/me"
+        else:
+            await client.me.get()
+            item = BatchRequestItem(request_information=client.me.to_get_request_information())
+            assert item.url == f"{msb.graph_url}/me"
+        await client.batch.post(BatchRequestContent({item.id: item}))
+
+    with pytest.raises(APIError) as err:
+        run(msb, go)
+    assert err.value.response_status_code == 400
+    assert msb.calls().get("me.get", 0) == (1 if how == "after one call" else 0)
+
+
+@pytest.mark.parametrize("chained", [False, True])
+def test_batch_steps_are_counted_and_answered_by_id_not_by_position(msb, chained):
+    """ "Responses to the batched requests might appear in a different order. The id
+    property can be used to correlate individual requests and responses."
+    (https://learn.microsoft.com/graph/json-batching). The stand-in never answers in
+    request order, so a client that reads the answers by position fails here too."""
     steps = [{"id": str(i), "method": "GET", "url": "/me"} for i in range(1, 6)]
     steps.append({"id": "6", "method": "GET", "url": "me/events"})
+    if chained:
+        steps[5]["dependsOn"] = ["5"]
     answer = batch(msb, steps)
     assert answer.status_code == 200
     got = answer.json()["responses"]
-    assert [r["id"] for r in got] == [str(i) for i in range(1, 7)]
-    assert {r["status"] for r in got} == {200} and got[0]["body"]["mail"] == ANN
+    assert sorted(r["id"] for r in got) == [str(i) for i in range(1, 7)]
+    assert [r["id"] for r in got] != [str(i) for i in range(1, 7)]
+    by_id = {r["id"]: r for r in got}
+    assert {r["status"] for r in got} == {200} and by_id["1"]["body"]["mail"] == ANN
+    assert by_id["6"]["body"]["value"] == []
     calls = msb.calls()
     assert calls["me.get"] == 5 and calls["events.list"] == 1
 
@@ -89,27 +129,43 @@ def test_depends_on_a_failed_step_answers_424(msb):
             {"id": "4", "method": "GET", "url": "/me", "dependsOn": ["3"]},
         ],
     ).json()["responses"]
-    assert [r["status"] for r in answer] == [404, 424, 200, 200]
-    assert answer[1]["body"]["error"]["code"] == "FailedDependency"
+    by_id = {r["id"]: r for r in answer}
+    assert [by_id[i]["status"] for i in "1234"] == [404, 424, 200, 200]
+    assert by_id["2"]["body"]["error"]["code"] == "FailedDependency"
 
 
-def test_at_most_four_steps_run_at_once(msb):
+def test_at_most_four_steps_run_at_once(msb, monkeypatch):
+    """Counted at the concurrency slot each step takes (the latency is spent inside it)."""
+    lock, active, peak = threading.Lock(), [0], [0]
+    enter = msb.throttle.enter
+
+    def counted(app, mailbox):
+        release = enter(app, mailbox)
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+
+        def done():
+            with lock:
+                active[0] -= 1
+            release()
+
+        return done
+
+    monkeypatch.setattr(msb.throttle, "enter", counted)
     requests.post(f"{msb.base_url}/_sandbox/faults", json={"latency": 0.3}, timeout=5)
-    began = time.perf_counter()
     answer = batch(msb, [{"id": str(i), "method": "GET", "url": "/me"} for i in range(8)])
-    elapsed = time.perf_counter() - began
     assert [r["status"] for r in answer.json()["responses"]] == [200] * 8  # never self-throttled
-    assert 0.6 <= elapsed < 2.0  # two waves of four
+    assert peak[0] == 4
 
 
 def test_ten_thousand_requests_per_ten_minutes_per_app_and_mailbox(msb):
+    """How fast: bench/bench_microsoft_sandbox.py (no timed assertions in tests)."""
     headers = auth(msb)
     step = [{"method": "GET", "url": "/me"}]
-    began = time.perf_counter()
     for n in range(500):  # 500 batches of 20 steps: 10,000 counted requests
         got = batch(msb, [{"id": str(i), **step[0]} for i in range(20)], headers).json()
-        assert got["responses"][-1]["status"] == 200, n
-    elapsed = time.perf_counter() - began
+        assert {r["status"] for r in got["responses"]} == {200}, n
     assert msb.calls()["me.get"] == 10_000
     over = requests.get(f"{msb.graph_url}/me", headers=headers, timeout=5)
     assert over.status_code == 429 and int(over.headers["Retry-After"]) > 0
@@ -118,7 +174,6 @@ def test_ten_thousand_requests_per_ten_minutes_per_app_and_mailbox(msb):
     assert other.status_code == 200  # the budget is per mailbox
     msb.clock.advance(600)
     assert requests.get(f"{msb.graph_url}/me", headers=headers, timeout=5).status_code == 200
-    assert elapsed < 60, elapsed
 
 
 def shape(answer: requests.Response, status: int, code: str) -> None:

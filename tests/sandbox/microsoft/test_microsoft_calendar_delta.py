@@ -150,10 +150,42 @@ def test_changes_and_removals_in_the_next_round(msb):
     ]
 
 
+def test_changes_outside_the_window_come_as_removed(msb):
+    """Graph: "a delta call returning two types of events under @removed with the reason
+    deleted: events within the date range deleted since the previous delta call, and events
+    outside the date range that have been added, deleted, or updated since the previous
+    delta call" (https://learn.microsoft.com/graph/api/event-delta, Response). So a client
+    meets @removed for ids it was never sent, and must ignore them."""
+    made = seed(msb)
+    items, _, delta_link = full_round(msb)
+    assert made["outside"]["id"] not in {i.id for i in items}
+    beyond = {"dateTime": "2027-03-01T09:00:00", "timeZone": "UTC"}
+    added = outlook(
+        msb,
+        "create_event",
+        {"subject": "Far", "start": beyond, "end": beyond | {"dateTime": "2027-03-01T10:00:00"}},
+    )
+    outlook(msb, "update_event", {"id": made["outside"]["id"], "changes": {"subject": "Later"}})
+    changed, _, second_link = full_round(msb, delta_link)
+    assert sorted((i.id, i.additional_data.get("@removed")) for i in changed) == sorted(
+        [
+            (added["id"], {"reason": "deleted"}),
+            (made["outside"]["id"], {"reason": "deleted"}),
+        ]
+    )
+    outlook(msb, "delete_event", {"id": added["id"]})
+    gone, _, third_link = full_round(msb, second_link)
+    assert [(i.id, i.additional_data.get("@removed")) for i in gone] == [
+        (added["id"], {"reason": "deleted"})
+    ]
+    quiet, _, _ = full_round(msb, third_link)
+    assert quiet == []  # nothing changed: nothing reported, inside or out
+
+
 def test_the_window_is_fixed_by_the_first_call(msb):
     seed(msb)
     _, _, delta_link = full_round(msb)
-    outlook(
+    beyond = outlook(
         msb,
         "create_event",
         {
@@ -162,10 +194,13 @@ def test_the_window_is_fixed_by_the_first_call(msb):
             "end": {"dateTime": "2027-01-05T10:00:00", "timeZone": "UTC"},
         },
     )
-    # A client may not move the window: extra parameters are ignored with a token.
+    # A client may not move the window: extra parameters are ignored with a token, so the
+    # new event stays outside it (an outside change is reported only as @removed).
     wider = delta_link + "&startDateTime=2026-12-01T00:00:00Z&endDateTime=2027-06-01T00:00:00Z"
     items, _, _ = full_round(msb, wider)
-    assert items == []
+    assert [(i.id, i.subject, i.additional_data.get("@removed")) for i in items] == [
+        (beyond["id"], None, {"reason": "deleted"})
+    ]
 
 
 def test_both_spellings_and_refused_query_options(msb):
@@ -185,6 +220,37 @@ def test_both_spellings_and_refused_query_options(msb):
         assert set(answer.json()["error"]) == {"code", "message", "innerError"}
     missing = requests.get(f"{msb.graph_url}/me/calendarView/delta", headers=auth, timeout=5)
     assert missing.status_code == 400 and missing.json()["error"]["code"] == "ErrorInvalidParameter"
+
+
+def test_both_spellings_and_refused_options_through_the_sdk(msb):
+    """msgraph-sdk's builder writes ``delta()`` and offers $select/$filter on it; Graph
+    refuses both options on calendarView delta (https://learn.microsoft.com/graph/api/
+    event-delta: "$select, $filter ... are not supported"), and so must the stand-in."""
+    seed(msb)
+
+    async def go(client):
+        delta = client.me.calendar_view.delta
+        plain = delta.to_get_request_information(config(first=True)).url.replace(
+            "/users/me-token-to-replace", "/me"
+        )  # relative until the adapter fills the base into the builder on its first send
+        assert plain.startswith("/me/calendarView/delta()?")
+        builder_spelling = await delta.get(config(first=True))
+        other_spelling = await delta.with_url(
+            msb.graph_url + plain.replace("delta()?", "delta?")
+        ).get()
+        refused = []
+        for option in ({"select": ["subject"]}, {"filter": "subject eq 'x'"}):
+            q = DeltaRequestBuilder.DeltaRequestBuilderGetQueryParameters(
+                start_date_time=START, end_date_time=END, **option
+            )
+            with pytest.raises(APIError) as err:
+                await delta.get(RequestConfiguration(query_parameters=q))
+            refused.append((err.value.response_status_code, err.value.error.code))
+        return builder_spelling, other_spelling, refused
+
+    builder_spelling, other_spelling, refused = run(msb, go)
+    assert len(builder_spelling.value) == len(other_spelling.value) == 5
+    assert refused == [(400, "ErrorInvalidUrlQuery")] * 2
 
 
 def test_altered_and_expired_tokens_answer_410(msb):

@@ -249,3 +249,63 @@ def test_an_occurrence_edit_or_delete_changes_the_masters_change_key(msb):
             lambda c: c.me.events.by_event_id(series.id).patch(Event(subject="Renamed"), stale),
         )
     assert err.value.response_status_code == 412
+
+
+def test_an_update_sends_what_graph_sends_and_nothing_can_stop_it(msb):
+    """event-update: a body with only attendees messages the attendees that changed (the
+    added get the request, the removed a cancellation); any other change updates everyone
+    kept; a meeting with no attendees is sent nothing."""
+    carl = "carl@globex.com"
+
+    def person(address):
+        return Attendee(email_address=EmailAddress(address=address), type=AttendeeType.Required)
+
+    async def go(client):
+        made = await client.me.events.post(meeting())
+        await client.me.events.by_event_id(made.id).patch(
+            Event(attendees=[person(BOB), person(carl)])
+        )
+        await client.me.events.by_event_id(made.id).patch(Event(subject="Renamed"))
+        alone = await client.me.events.post(
+            Event(subject="Alone", start=when(5, 9), end=when(5, 10))
+        )
+        await client.me.events.by_event_id(alone.id).patch(Event(subject="Still alone"))
+        await client.me.events.by_event_id(alone.id).delete()
+        return made
+
+    made = run(msb, go)
+    sent = requests.get(f"{msb.base_url}/_sandbox/invitations", timeout=5).json()
+    assert [(s["action"], s["recipients"]) for s in sent] == [
+        ("created", [BOB, "hank@globex.com"]),
+        ("created", [carl]),
+        ("cancelled", ["hank@globex.com"]),
+        ("updated", [BOB, carl]),
+    ]
+    assert {s["event_id"] for s in sent} == {made.id}
+
+
+def test_expand_names_several_properties_with_or(msb):
+    other = "String {66f5a359-4659-4830-9070-00047ec6ac6e} Name Other"
+
+    async def go(client):
+        made = await client.me.events.post(
+            Event(
+                subject="Tagged",
+                start=when(3, 9),
+                end=when(3, 10),
+                single_value_extended_properties=[
+                    SingleValueLegacyExtendedProperty(id=CRM_PROP, value="crm-1"),
+                    SingleValueLegacyExtendedProperty(id=other, value="x"),
+                    SingleValueLegacyExtendedProperty(id=CRM_PROP + "2", value="y"),
+                ],
+            )
+        )
+        q = EventsRequestBuilder.EventsRequestBuilderGetQueryParameters(
+            expand=[f"singleValueExtendedProperties($filter=id eq '{CRM_PROP}' or id eq '{other}')"]
+        )
+        return await client.me.events.by_event_id(made.id).get(
+            RequestConfiguration(query_parameters=q)
+        )
+
+    got = run(msb, go)
+    assert sorted(p.value for p in got.single_value_extended_properties) == ["crm-1", "x"]

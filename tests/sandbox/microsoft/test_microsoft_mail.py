@@ -210,3 +210,37 @@ def test_send_mail_without_save_to_sent_items_keeps_a_copy(msb):
     assert answer.status_code == 202
     sent, _ = folder_round(msb, "sentitems")
     assert [m.subject for m in sent] == ["Default kept"]
+
+
+def test_a_received_date_filter_bounds_every_round_and_other_filters_are_refused(msb):
+    """message: delta takes only `$filter=receivedDateTime ge|gt {value}` (and no $search):
+    https://learn.microsoft.com/graph/api/message-delta, OData query parameters. The filter
+    is kept in the token like every first-call option."""
+    from msgraph.generated.users.item.mail_folders.item.messages.delta.delta_request_builder import (  # noqa: E501
+        DeltaRequestBuilder,
+    )
+
+    receive(msb, subject="Old")
+    msb.clock.advance(days=2)
+    since = msb.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    receive(msb, subject="At the bound")
+    msb.clock.advance(days=1)
+    receive(msb, subject="New")
+
+    def first(**options):
+        q = DeltaRequestBuilder.DeltaRequestBuilderGetQueryParameters(**options)
+        return lambda c: c.me.mail_folders.by_mail_folder_id("inbox").messages.delta.get(
+            RequestConfiguration(query_parameters=q)
+        )
+
+    ge = run(msb, first(filter=f"receivedDateTime ge {since}"))
+    assert sorted(m.subject for m in ge.value) == ["At the bound", "New"]
+    gt = run(msb, first(filter=f"receivedDateTime gt {since}"))
+    assert [m.subject for m in gt.value] == ["New"]
+    receive(msb, subject="Newer")
+    changed, _ = folder_round(msb, "inbox", ge.odata_delta_link)
+    assert [m.subject for m in changed] == ["Newer"]
+    for bad in ({"filter": "subject eq 'New'"}, {"search": '"New"'}):
+        with pytest.raises(APIError) as err:
+            run(msb, first(**bad))
+        assert err.value.response_status_code == 400

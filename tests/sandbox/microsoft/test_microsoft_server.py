@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -19,13 +18,12 @@ from sandbox.microsoft import MicrosoftSandbox
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
 
-def test_in_process_start_is_well_under_a_second():
-    began = time.perf_counter()
+def test_in_process_start_serves_at_once():
+    """How fast: bench/bench_microsoft_sandbox.py (no timed assertions in tests)."""
     sb = MicrosoftSandbox(clock=Clock(frozen=True))
     base = sb.start()
     try:
         assert requests.get(f"{base}/_sandbox/users", timeout=5).json() == []
-        assert time.perf_counter() - began < 0.5
     finally:
         sb.stop()
 

@@ -21,6 +21,7 @@ class Receiver:
 
     def __init__(self):
         self.echo = True
+        self.status = 200  # the status the validation request is answered with
         self.on_validation = None  # called before answering a validation request
         self.seen: list[str] = []
         self.notes: list[dict] = []
@@ -41,7 +42,7 @@ class Receiver:
                     receiver.on_validation()
                 receiver.seen.append(token)
                 body = (token if receiver.echo else "nope").encode()
-                self.send_response(200)
+                self.send_response(receiver.status)
                 self.send_header("Content-Type", "text/plain")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -55,8 +56,10 @@ class Receiver:
         self.url = f"http://127.0.0.1:{self.server.server_port}/notify"
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
 
 
 @pytest.fixture
@@ -84,12 +87,61 @@ def test_create_validates_the_notification_url_and_keeps_client_state(msb, recei
     assert [s.id for s in listed.value] == [made.id]
 
 
+def refusal(sb, url: str) -> tuple[int, str, str]:
+    with pytest.raises(APIError) as err:
+        run(sb, lambda c: c.subscriptions.post(subscription(sb, url)))
+    assert sb.state.subscriptions == {}
+    return err.value.response_status_code, err.value.error.code, err.value.error.message
+
+
+# Graph answers a failed notificationUrl validation with 400 ValidationError, and says which
+# requirement was missed (https://learn.microsoft.com/graph/change-notifications-delivery-
+# webhooks#notificationurl-validation: 200 OK, text/plain, the token, within 10 seconds).
+# The messages are Graph's own, as reported back from it in
+# github.com/splunk/azure-functions-splunk/issues/26 (non-200),
+# github.com/microsoftgraph/java-spring-webhooks-sample/issues/82 (wrong body) and
+# github.com/microsoftgraph/nodejs-webhooks-sample/issues/350 (timeout).
 def test_a_url_that_does_not_echo_the_token_is_refused(msb, receiver):
     receiver.echo = False
-    with pytest.raises(APIError) as err:
-        run(msb, lambda c: c.subscriptions.post(subscription(msb, receiver.url)))
-    assert err.value.response_status_code == 400
-    assert msb.state.subscriptions == {}
+    assert refusal(msb, receiver.url) == (
+        400,
+        "ValidationError",
+        "Subscription validation request failed. Response must exactly match "
+        "validationToken query parameter.",
+    )
+
+
+def test_a_url_that_answers_other_than_200_is_refused_as_graph_words_it(msb, receiver):
+    receiver.status = 403
+    status, code, message = refusal(msb, receiver.url)
+    assert (status, code) == (400, "ValidationError")
+    assert message == (
+        "Subscription validation request failed. HTTP status code is 'Forbidden'. "
+        "Notification endpoint must respond with 200 OK to validation request."
+    )
+
+
+def test_an_unreachable_url_is_refused_as_graph_words_it(msb, receiver):
+    dead = receiver.url
+    receiver.close()
+    assert refusal(msb, dead) == (
+        400,
+        "ValidationError",
+        "Subscription validation request failed. Notification endpoint must respond with "
+        "200 OK to validation request.",
+    )
+
+
+def test_a_url_that_answers_too_late_is_refused_as_timed_out(msb, receiver, monkeypatch):
+    from sandbox.microsoft import subscriptions as subs
+
+    monkeypatch.setattr(subs, "VALIDATION_TIMEOUT", 0.3)  # Graph waits 10 s
+    receiver.on_validation = lambda: time.sleep(1.0)
+    assert refusal(msb, receiver.url) == (
+        400,
+        "ValidationError",
+        "Subscription validation request timed out.",
+    )
 
 
 def test_expiration_limits_and_renewal(msb, receiver):

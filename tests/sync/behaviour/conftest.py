@@ -41,15 +41,6 @@ def driver(request, provider, db):
 # Known gaps: (test name, provider) -> what the adapter does not do yet. Marked strict xfail,
 # so a gap shows as xfailed (not passed) and its fix fails the run until the entry is removed.
 GAPS: dict[tuple[str, str], str] = {}
-# A gap the property test finds only in some of its random examples: not strict.
-# Found 2026-12-02, open: seven CRM creates pushed in one sync, then the provider deletes one,
-# and the CRM keeps it. Likely cause: the run lists before it pushes, so the cursor predates
-# the pushed creates, and EWS SyncFolderItems / Graph delta fold create+delete into nothing.
-PUSHED_THEN_DELETED = "a pushed meeting deleted at the provider before the next sync stays"
-FLAKY_GAPS: dict[tuple[str, str], str] = {
-    ("test_random_two_way_changes_converge", "exchange"): PUSHED_THEN_DELETED,
-    ("test_random_two_way_changes_converge", "microsoft"): PUSHED_THEN_DELETED,
-}
 
 
 def pytest_collection_modifyitems(items):
@@ -59,5 +50,3 @@ def pytest_collection_modifyitems(items):
         key = (item.originalname, provider)
         if key in GAPS:
             item.add_marker(pytest.mark.xfail(reason=GAPS[key], strict=True))
-        elif key in FLAKY_GAPS:
-            item.add_marker(pytest.mark.xfail(reason=FLAKY_GAPS[key], strict=False))

@@ -75,6 +75,7 @@ def _worker(driver, app, database_url, **extra) -> subprocess.Popen:
 @pytest.mark.slow
 def test_worker_killed_mid_sync_resumes_without_loss_or_duplicates(driver, db, app, database_url):
     driver.link(ANN, sync_email=False)
+    driver.full_pages()  # the resume is proven by counting pages below
     for i in range(40):
         driver.event(ANN, f"E{i:02d}", days=1 + i / 10)
     driver.set_latency(0.15)

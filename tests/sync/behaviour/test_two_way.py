@@ -107,3 +107,51 @@ def test_provider_delete_then_crm_edit_ends_the_same_on_both_sides(driver, db):
         db.session.scalars(select(CalendarEvent.title).where(CalendarEvent.deleted_at.is_(None)))
     )
     assert crm == sorted(r.title for r in driver.live_events(OWNER))
+
+
+def test_pushed_meeting_deleted_at_the_provider_goes_from_the_crm(driver, db):
+    """Seven CRM meetings are pushed in one sync, then the user deletes one in the provider:
+    the next sync drops it from the CRM too. (The run lists before it pushes, so its saved
+    cursor predates the pushed creates; a provider whose changes since that cursor fold a
+    create and a delete into nothing must still not leave the meeting behind.)"""
+    acc = driver.link(OWNER)
+    sync_account(acc.id)
+    for n in range(7):
+        driver.advance(60)
+        create(db, acc, f"crm-{n}", days=1 + n)
+    driver.advance(60)
+    run = sync_account(acc.id)
+    assert run.status == "ok" and run.pushed == 7, run.error
+    gone = driver.live_events(OWNER)[0]
+    driver.advance(60)
+    driver.delete(OWNER, gone.id)
+    for _ in range(2):
+        driver.advance(60)
+        run = sync_account(acc.id)
+        assert run.status == "ok", run.error
+    db.session.expire_all()
+    crm = sorted(
+        db.session.scalars(select(CalendarEvent.title).where(CalendarEvent.deleted_at.is_(None)))
+    )
+    assert gone.title not in crm
+    assert crm == sorted(r.title for r in driver.live_events(OWNER))
+
+
+def test_confirming_pushed_meetings_costs_no_more_than_listing_new_ones(driver, db):
+    """The run after a push lists the pushed meetings back like any new meeting, and asks the
+    provider nothing more about them; the run after that is idle."""
+    acc = driver.link(OWNER, sync_email=False)
+    sync_account(acc.id)
+    for n in range(3):
+        driver.event(OWNER, f"provider-{n}", days=1 + n)
+    driver.reset_calls()
+    listed_new = sync_account(acc.id)
+    idle = sync_account(acc.id)
+    for n in range(3):
+        create(db, acc, f"crm-{n}", days=1 + n)
+    assert sync_account(acc.id).pushed == 3
+    driver.reset_calls()
+    listed_pushed = sync_account(acc.id)
+    assert listed_pushed.status == "ok" and driver.writes(OWNER) == 0
+    assert listed_pushed.api_calls == listed_new.api_calls
+    assert sync_account(acc.id).api_calls == idle.api_calls

@@ -36,6 +36,18 @@ def event_body(draft: EventDraft) -> dict:
     }
 
 
+def patch_body(draft: EventDraft) -> dict:
+    """``event_body`` for events.patch: Google merges start/end into the stored ones, so the
+    field a timed/all-day switch drops is sent as null (a date beside a kept dateTime is
+    400)."""
+    body = event_body(draft)
+    for key in ("start", "end"):
+        when = body[key]
+        cleared = {"dateTime": None, "timeZone": None} if "date" in when else {"date": None}
+        body[key] = {**when, **cleared}
+    return body
+
+
 def _when(value: datetime | date, all_day: bool, tz: str | None) -> dict:
     if all_day:
         day = value.date() if isinstance(value, datetime) else value
@@ -94,7 +106,7 @@ class GoogleCalendarWriter:
             "PATCH",
             self._url(external_id),
             params=_send_updates(notify),
-            json=event_body(draft),
+            json=patch_body(draft),
             headers={"If-Match": etag} if etag else None,
         )
         if resp.status_code == 412:

@@ -229,9 +229,10 @@ class GoogleHttp:
     def _retrying(
         self, method: str, url: str, params: Any, weight: int = 1, **kwargs
     ) -> requests.Response:
-        """One request, repeated on timeouts and 5xx with jittered backoff, and once after a
-        401 with a refreshed token (Google may end an access token early). `weight`: the
-        API calls it counts for (a batch's calls)."""
+        """One request, repeated on timeouts, 5xx and rate limits that name no wait with
+        jittered exponential backoff (Google does not promise a Retry-After; a named wait is
+        the engine's to keep), and once after a 401 with a refreshed token (Google may end
+        an access token early). `weight`: the API calls it counts for (a batch's calls)."""
         refreshed = False
         attempt = 0
         while True:
@@ -250,6 +251,9 @@ class GoogleHttp:
             if resp.status_code >= 500:
                 if attempt >= self.config.retry_attempts:
                     raise TransientError(f"Google answered {resp.status_code} {attempt} times")
+                self._backoff(attempt)
+                continue
+            if _unnamed_rate_limit(resp) and attempt < self.config.retry_attempts:
                 self._backoff(attempt)
                 continue
             return resp
@@ -333,6 +337,14 @@ def _settle(results: list, indices: list[int], error: SyncError) -> list[int]:
     for i in indices:
         results[i] = error
     return []
+
+
+def _unnamed_rate_limit(resp: requests.Response) -> bool:
+    """A quota refusal (429, or 403 with a rate reason) without a Retry-After to keep."""
+    code = resp.status_code
+    if code not in (403, 429) or resp.headers.get("Retry-After"):
+        return False
+    return code == 429 or _reason(resp)[0] in RATE_REASONS
 
 
 def _crowded(resp: requests.Response) -> bool:

@@ -33,13 +33,18 @@ from ...errors import ItemGone, ItemRejected, SyncError, SyncTokenInvalid, Windo
 from ..base import ChangeSet, Person, Rejected, RemoteEvent, Window
 from ..tagging import CRM_ID_PROPERTY
 from ..zones import iana_zone
+from .guests import GUESTS_PROPERTY_ID, merged, withheld
 from .http import MicrosoftHttp
 
 CALENDAR_ID = "calendar"
 # The CRM id as a named string property in PS_PUBLIC_STRINGS: the property EWS writes as
 # PublicStrings/crmSyncId (exchange/fields.py), so both adapters see one tag in one mailbox.
 CRM_PROPERTY_ID = "String {00020329-0000-0000-C000-000000000046} Name " + CRM_ID_PROPERTY
-EXPAND_CRM_ID = f"singleValueExtendedProperties($filter=id eq '{CRM_PROPERTY_ID}')"
+# The CRM's two properties, as an event is read in full: its id and the guests it withheld.
+EXPAND_TAGS = (
+    "singleValueExtendedProperties($filter="
+    f"id eq '{CRM_PROPERTY_ID}' or id eq '{GUESTS_PROPERTY_ID}')"
+)
 # What a create's transactionId is made of (calendar_write): "crmsync-" + the CRM id. The
 # delta answers transactionId but no extended properties, so the echo of our own create is
 # known by it there.
@@ -133,6 +138,7 @@ def _changes(http: MicrosoftHttp, values: list, masters: MutableMapping[str, dic
         if v.get("seriesMasterId") and "@removed" not in v and v["seriesMasterId"] not in masters
     }
     fetch_masters(http, sorted(wanted), masters)
+    values = read_withheld(http, values)
     for raw in values:
         ext_id = raw.get("id")
         if "@removed" in raw:
@@ -162,7 +168,7 @@ def fetch_masters(http: MicrosoftHttp, ids: list[str], masters: MutableMapping) 
     """GET these series masters (with the CRM id property) into `masters`, in $batch
     requests; a master that is gone is cached as None. Throttled or failing, it raises: the
     page is asked again, whole, next time."""
-    paths = [f"/me/events/{i}?$expand={EXPAND_CRM_ID}" for i in ids]
+    paths = [f"/me/events/{i}?$expand={EXPAND_TAGS}" for i in ids]
     for master_id, answer in zip(ids, http.batch_get(paths, prefer(http)), strict=True):
         if isinstance(answer, ItemGone):
             masters[master_id] = None
@@ -170,6 +176,33 @@ def fetch_masters(http: MicrosoftHttp, ids: list[str], masters: MutableMapping) 
             raise answer
         else:
             masters[master_id] = answer
+
+
+def read_withheld(http: MicrosoftHttp, values: list) -> list:
+    """The page with each event that may hold guests the CRM withheld (guests.py: made by
+    the CRM, known by its transactionId; not an occurrence, whose master is read in full)
+    read in full with its properties, in $batch requests; one gone since is left as listed
+    (the next page or round says so)."""
+    ids = [
+        v["id"]
+        for v in values
+        if "@removed" not in v
+        and v.get("id")
+        and not v.get("seriesMasterId")
+        and "subject" in v
+        and "singleValueExtendedProperties" not in v
+        and crm_id_of(v)
+    ]
+    if not ids:
+        return values
+    paths = [f"/me/events/{i}?$expand={EXPAND_TAGS}" for i in ids]
+    full = {}
+    for ext_id, answer in zip(ids, http.batch_get(paths, prefer(http)), strict=True):
+        if isinstance(answer, SyncError) and not isinstance(answer, ItemGone):
+            raise answer
+        if isinstance(answer, dict):
+            full[ext_id] = answer
+    return [full.get(v.get("id"), v) if "@removed" not in v else v for v in values]
 
 
 def parse_event(raw: dict, master: dict | None = None, calendar_id: str = CALENDAR_ID):
@@ -218,14 +251,17 @@ def parse_event(raw: dict, master: dict | None = None, calendar_id: str = CALEND
         all_day=all_day,
         timezone=zone,
         organizer=_person(details.get("organizer") or series.get("organizer") or {}),
-        attendees=tuple(
-            p
-            for p in (
-                _person(a, (a.get("status") or {}).get("response"))
-                for a in details.get("attendees") or []
-                if a.get("type") != "resource"
-            )
-            if p is not None
+        attendees=merged(
+            tuple(
+                p
+                for p in (
+                    _person(a, (a.get("status") or {}).get("response"))
+                    for a in details.get("attendees") or []
+                    if a.get("type") != "resource"
+                )
+                if p is not None
+            ),
+            withheld(details) or (withheld(series) if recurring else ()),
         ),
         recurring_event_id=recurring,
         original_start=original,

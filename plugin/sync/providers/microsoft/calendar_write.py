@@ -7,19 +7,25 @@ a restricted GET before the POST ($filter on the extended property), as Graph an
 repeated transactionId like a fresh create. Patch and delete carry If-Match (412 ->
 EditConflict); an occurrence's id touches only that occurrence.
 
-Invitations: Graph sends them by itself for every attendee of a created or changed meeting;
-it has no per-request switch, so `notify` is not honoured yet: attendees are always invited.
+Invitations (`notify`): Graph sends them by itself for every attendee of a meeting it saves,
+with no per-request switch. With notify, the guests are the event's attendees (a create
+invites them, a change updates them). Without, a create writes no attendees and a patch
+leaves them as they are: the CRM's guests go in a property of its own (guests.py) and nobody
+is sent anything, unless the copy already has attendees in Outlook (made with invitations,
+or added there), whom Graph sends every change and the cancellation regardless. The
+setting's help text says so (models/settings.py).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ...errors import ItemGone
 from ..base import EventDraft, Pushed, RemoteEvent
 from ..series import moved_master
-from .calendar import CRM_PROPERTY_ID, EXPAND_CRM_ID, parse_event, prefer, transaction_id_for
+from .calendar import CRM_PROPERTY_ID, EXPAND_TAGS, parse_event, prefer, transaction_id_for
+from .guests import guests_property
 from .http import MicrosoftHttp
 
 EVENTS = "/me/events"
@@ -35,11 +41,9 @@ class MicrosoftCalendarWriter:
         found = self._by_crm_id(draft.crm_id)
         if found is not None:
             return Pushed(found, adopted=True)
-        body = {
-            **_fields(draft),
-            "transactionId": transaction_id_for(draft.crm_id),
-            "singleValueExtendedProperties": [{"id": CRM_PROPERTY_ID, "value": draft.crm_id}],
-        }
+        body = _fields(draft, notify)
+        body["transactionId"] = transaction_id_for(draft.crm_id)
+        body["singleValueExtendedProperties"].append({"id": CRM_PROPERTY_ID, "value": draft.crm_id})
         raw = self.http.request("POST", EVENTS, json=body, headers=prefer(self.http))
         remote = self.get(raw["id"])
         if remote is None:
@@ -62,7 +66,9 @@ class MicrosoftCalendarWriter:
         self, external_id: str, draft: EventDraft, etag: str | None, notify: bool
     ) -> RemoteEvent:
         headers = {**prefer(self.http), **({"If-Match": etag} if etag else {})}
-        self.http.request("PATCH", f"{EVENTS}/{external_id}", json=_fields(draft), headers=headers)
+        self.http.request(
+            "PATCH", f"{EVENTS}/{external_id}", json=_fields(draft, notify), headers=headers
+        )
         remote = self.get(external_id)
         if remote is None:
             raise ItemGone(f"{external_id} was deleted in Microsoft 365")
@@ -82,9 +88,9 @@ class MicrosoftCalendarWriter:
         master, occurrence = self.get(series_id), self.get(occurrence_id)
         if master is None or occurrence is None:
             raise ItemGone(f"the series {series_id} was deleted in Microsoft 365")
-        zone = master.timezone or "UTC"
+        zone = _zone(master.timezone)
         start, end = moved_master(master.start, occurrence.start, draft, zone)
-        body = _fields(draft)
+        body = _fields(draft, notify)
         for key, value in (("start", start), ("end", end)):
             text = value.isoformat() + ("T00:00:00" if draft.all_day else "")
             body[key] = {"dateTime": text, "timeZone": zone}
@@ -96,7 +102,7 @@ class MicrosoftCalendarWriter:
     def get(self, external_id: str) -> RemoteEvent | None:
         try:
             raw = self.http.get(
-                f"{EVENTS}/{external_id}", {"$expand": EXPAND_CRM_ID}, headers=prefer(self.http)
+                f"{EVENTS}/{external_id}", {"$expand": EXPAND_TAGS}, headers=prefer(self.http)
             )
         except ItemGone:
             return None
@@ -105,7 +111,7 @@ class MicrosoftCalendarWriter:
             try:
                 master = self.http.get(
                     f"{EVENTS}/{raw['seriesMasterId']}",
-                    {"$expand": EXPAND_CRM_ID},
+                    {"$expand": EXPAND_TAGS},
                     headers=prefer(self.http),
                 )
             except ItemGone:
@@ -113,20 +119,18 @@ class MicrosoftCalendarWriter:
         return parse_event(raw, master)
 
 
-def _fields(draft: EventDraft) -> dict:
-    zone = draft.timezone or "UTC"
-    try:
-        ZoneInfo(zone)
-    except (ValueError, KeyError):  # not an IANA name the CRM could convert: UTC, as before
-        zone = "UTC"
+def _fields(draft: EventDraft, notify: bool) -> dict:
+    """The fields the CRM owns. Without `notify` no `attendees` at all (on a patch: the
+    Outlook attendees stay as they are) and the guests in the CRM's property instead."""
+    zone = _zone(draft.timezone)
     if draft.all_day:
         times = {
             "start": {"dateTime": _day(draft.start).isoformat() + "T00:00:00", "timeZone": zone},
             "end": {"dateTime": _day(draft.end).isoformat() + "T00:00:00", "timeZone": zone},
         }
     else:
-        # Local times in the meeting's own zone: Graph keeps the zone a write names
-        # (originalStartTimeZone), so UTC here would move a Berlin meeting to UTC.
+        # The local time in the meeting's own zone, so Outlook shows it (and
+        # originalStartTimeZone says) where it was booked.
         times = {
             "start": {"dateTime": _local(draft.start, zone), "timeZone": zone},
             "end": {"dateTime": _local(draft.end, zone), "timeZone": zone},
@@ -136,12 +140,31 @@ def _fields(draft: EventDraft) -> dict:
         "body": {"contentType": "text", "content": draft.description or ""},
         "location": {"displayName": draft.location or ""},
         "isAllDay": draft.all_day,
-        "attendees": [
-            {"emailAddress": {"address": p.email, "name": p.name or p.email}, "type": "required"}
-            for p in draft.attendees
-        ],
         **times,
+        **(
+            {
+                "attendees": [
+                    {
+                        "emailAddress": {"address": p.email, "name": p.name or p.email},
+                        "type": "required",
+                    }
+                    for p in draft.attendees
+                ]
+            }
+            if notify
+            else {}
+        ),
+        "singleValueExtendedProperties": [guests_property(() if notify else draft.attendees)],
     }
+
+
+def _zone(name: str | None) -> str:
+    """The meeting's IANA zone when it is one (Graph takes IANA and Windows names); UTC
+    otherwise."""
+    try:
+        return name if name and ZoneInfo(name) else "UTC"
+    except (ZoneInfoNotFoundError, ValueError):
+        return "UTC"
 
 
 def _day(value: date | datetime) -> date:
@@ -149,13 +172,8 @@ def _day(value: date | datetime) -> date:
 
 
 def _local(value: date | datetime, zone: str) -> str:
-    aware = datetime.strptime(_utc(value), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
-    return aware.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def _utc(value: date | datetime) -> str:
+    """A naive-UTC (or aware) instant as the wall time in `zone`."""
     if not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day) + timedelta(0)
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value.strftime("%Y-%m-%dT%H:%M:%S")
+        value = datetime(value.year, value.month, value.day)
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M:%S")

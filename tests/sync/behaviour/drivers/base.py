@@ -150,6 +150,11 @@ class Driver(ABC):
     @abstractmethod
     def set_latency(self, seconds: float) -> None: ...
 
+    def full_pages(self) -> None:
+        """Every page holds a full page size, for tests that count pages (a stand-in that
+        cuts pages short at random, as Google may, stops doing so)."""
+        return None  # Exchange and Microsoft stand-ins always fill their pages
+
     def advance(self, seconds: float) -> None:
         self.server.clock.advance(seconds)
 

@@ -148,6 +148,9 @@ class GoogleDriver(Driver):
     def set_latency(self, seconds) -> None:
         self.server.faults.latency = seconds
 
+    def full_pages(self) -> None:
+        self.server.short_pages.rate = 0.0
+
     def list_calls(self, email) -> int:
         return self.calls(email).get("calendar.events.list", 0)
 
