@@ -43,6 +43,7 @@ from ..sync.outbound import (
 )
 from .appointment_people import account_choices, checked_email, labels_for, search_people
 from .errors import add_error_pages
+from .invitation_box import home_provider, invitation_box
 from .timefmt import to_local, to_utc_naive, user_zone
 
 bp = Blueprint("crm_sync_appointments", __name__)
@@ -130,50 +131,16 @@ def _prepare(form: AppointmentForm, event=None) -> None:
     ]
     current = event.client_account_id if event is not None else None
     form.account.choices = [("", MATCHED)] + account_choices(current_user, current)
-    form.invitations = invitation_box(get_settings().send_invitations, event is not None)
+    owner = event.owner_user_id if event is not None else current_user.id
+    form.invitations = invitation_box(
+        get_settings().send_invitations, event is not None, home_provider(session(), owner)
+    )
     if not form.invitations.enabled:
         form.send_invitations.render_kw = {"disabled": True}
 
 
 def _guests(event) -> list[str]:
     return [p.email for p in event.participants if p.role not in ("organizer", "from")]
-
-
-class InvitationBox:
-    """What the "Send invitations" box may do under the admin's setting, in words."""
-
-    def __init__(self, enabled: bool, default: bool, help: str):
-        self.enabled, self.default, self.help = enabled, default, help
-
-
-def invitation_box(policy: str, editing: bool) -> InvitationBox:
-    """The admin's setting (never / new / always) as the box and its help text. The default
-    is ticked wherever the setting lets the box mail anyone, on New and Edit alike."""
-    you = "You are the organizer and get no email; the meeting is in your calendar either way."
-    if policy == "never":
-        return InvitationBox(
-            False,
-            False,
-            "Off: the administrator has set invitations to Never, so no guest is emailed "
-            "when a meeting is created, changed or deleted. " + you,
-        )
-    if policy == "new" and editing:
-        return InvitationBox(
-            False,
-            False,
-            "Off for changes: the administrator sends invitations for new meetings only, so "
-            "no guest is emailed about this change or a deletion. " + you,
-        )
-    if policy == "new":
-        told = "an invitation email when the meeting is created; later changes are not emailed"
-    else:
-        told = (
-            "an invitation email when the meeting is created, an update when it is changed, "
-            "and a cancellation when it is deleted"
-        )
-    return InvitationBox(
-        True, True, f"Ticked: every attendee above gets {told}. Unticked: nobody is emailed. {you}"
-    )
 
 
 def _fields(form: AppointmentForm, event=None) -> AppointmentFields:

@@ -14,6 +14,26 @@ from tests.browser.test_time_zones import _db
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture(scope="module", autouse=True)
+def sams_calendar(live_server):
+    """Sam's Google calendar, linked: invitations go out through it."""
+    from plugin.models import LinkedAccount, User, UserEmail
+
+    def add(s):
+        sam = s.scalar(select(User).join(UserEmail).where(UserEmail.email == "sam@crm.example"))
+        s.add(
+            LinkedAccount(
+                user_id=sam.id,
+                provider="google",
+                external_email="sam.seller@gmail.com",
+                credentials={"access_token": "a", "refresh_token": "r"},
+                initial_sync_done=True,
+            )
+        )
+
+    _db(live_server.app, add)
+
+
 def _type(page, control: str, text: str) -> None:
     page.click(control)
     page.fill(control, text)

@@ -165,7 +165,30 @@ def test_the_invitations_box_follows_the_admin_setting(
         assert "You are the organizer and get no email" in page
     assert words in new_page
     if policy == "new":
-        assert "no guest is emailed about this change" in edit_page
+        assert "the CRM sends no email about this change" in edit_page
+    assert "Microsoft 365" not in new_page + edit_page, "Sam's calendar is Google's"
+
+
+def test_the_help_says_what_microsoft_365_does_and_what_no_calendar_means(client, world, login, db):
+    ann = login(world.user("ann@crm.example", name="Ann"))
+    page = client.get("/crm-sync/appointments/new").get_data(as_text=True)
+    assert "you have no linked calendar, so the meeting stays in the CRM" in page
+    assert "disabled" in _box(page)
+    world.linked(ann, "ann@contoso.example", provider="microsoft")
+    page = client.get("/crm-sync/appointments/new").get_data(as_text=True)
+    assert "goes into Outlook without its guests" in page
+    get_settings().send_invitations = "new"
+    db.session.commit()
+    event = new_appointment(
+        db.session,
+        ann,
+        AppointmentFields(
+            title="Call", start_at=datetime(2026, 5, 4, 10), end_at=datetime(2026, 5, 4, 11)
+        ),
+    )
+    db.session.commit()
+    page = client.get(f"/crm-sync/appointments/{event.id}/edit").get_data(as_text=True)
+    assert "sends guests invited when the meeting was booked Outlook" in page
 
 
 def test_a_disabled_box_is_not_read_as_unticked(client, sam, db):
