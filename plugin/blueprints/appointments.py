@@ -9,22 +9,24 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateField,
+    RadioField,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..models import Contact, ContactEmail, User, UserEmail
+from ..models import User
 from ..permissions import is_admin, visible_event
+from ..settings import get_settings
 from ..state import session
 from ..sync.matching import Person
 from ..sync.outbound import (
@@ -32,11 +34,16 @@ from ..sync.outbound import (
     accounts_to_push,
     appointment_changes,
     delete_appointment,
+    delete_series,
     edit_appointment,
+    edit_series,
     new_appointment,
     request_push,
+    series_occurrences,
 )
+from .appointment_people import account_choices, checked_email, labels_for, search_people
 from .errors import add_error_pages
+from .invitation_box import home_provider, invitation_box
 from .timefmt import to_local, to_utc_naive, user_zone
 
 bp = Blueprint("crm_sync_appointments", __name__)
@@ -47,6 +54,13 @@ add_error_pages(bp)
 @login_required
 def _require_login():
     """Appointments are for signed-in users; each one is checked against its owner."""
+
+
+SCOPES = [("this", "This event"), ("series", "All events in the series")]
+
+
+def _account_id(value) -> int | None:
+    return int(value) if value not in (None, "", "None") else None
 
 
 class AppointmentForm(FlaskForm):
@@ -62,8 +76,23 @@ class AppointmentForm(FlaskForm):
     end = TimeField("End time", validators=[Optional()])
     location = StringField("Location", validators=[Optional(), Length(max=1024)])
     description = TextAreaField("Description", validators=[Optional()])
-    attendees = SelectMultipleField("Attendees (contacts and users)", coerce=str)
-    send_invitations = BooleanField("Send invitations", default=True)
+    # Any typed address is allowed (validate_choice off); validate_attendees checks each.
+    attendees = SelectMultipleField("Attendees", coerce=str, validate_choice=False)
+    account = SelectField("Related account", coerce=_account_id)
+    send_invitations = BooleanField("Send invitations")
+    # Shown for an occurrence of a recurring meeting only.
+    scope = RadioField("Change", choices=SCOPES, default="this")
+
+    def validate_attendees(self, field) -> None:
+        emails, refused = [], []
+        for value in field.data or []:
+            try:
+                emails.append(checked_email(value))
+            except ValueError as exc:
+                refused.append(str(exc))
+        if refused:
+            raise ValidationError(" ".join(refused))
+        field.data = list(dict.fromkeys(emails))
 
     def validate(self, extra_validators=None) -> bool:
         """Checks across fields, after each field's own (Optional stops a field's chain)."""
@@ -87,37 +116,55 @@ class AppointmentForm(FlaskForm):
         return True
 
 
-def _people_choices() -> list[tuple[str, str]]:
-    """Every CRM contact's and user's email, the people an appointment may invite."""
-    s = session()
-    rows = s.execute(
-        select(Contact.name, ContactEmail.email).join(ContactEmail).order_by(Contact.name)
-    ).all()
-    users = s.execute(select(User.name, UserEmail.email).join(UserEmail).order_by(User.name))
-    choices = [(email, f"{name} <{email}> (contact)") for name, email in rows]
-    choices += [
-        (email, f"{name} <{email}> (user)")
-        for name, email in users
-        if email.lower() != (getattr(current_user, "email", "") or "").lower()
+MATCHED = "Matched from the booker and guests"
+
+
+def _prepare(form: AppointmentForm, event=None) -> None:
+    """The choices this viewer gets: the chosen attendees (the picker searches for more) and
+    the accounts they may see; the invitations box as the admin's setting allows."""
+    chosen = list(form.attendees.data or [])
+    if not form.is_submitted() and event is not None:
+        chosen = _guests(event)
+    names = labels_for(chosen)
+    form.attendees.choices = [
+        (e, f"{names[e]} <{e}>" if names.get(e) else e) for e in dict.fromkeys(chosen)
     ]
-    return choices
+    current = event.client_account_id if event is not None else None
+    form.account.choices = [("", MATCHED)] + account_choices(current_user, current)
+    owner = event.owner_user_id if event is not None else current_user.id
+    form.invitations = invitation_box(
+        get_settings().send_invitations, event is not None, home_provider(session(), owner)
+    )
+    if not form.invitations.enabled:
+        form.send_invitations.render_kw = {"disabled": True}
+
+
+def _guests(event) -> list[str]:
+    return [p.email for p in event.participants if p.role not in ("organizer", "from")]
 
 
 def _fields(form: AppointmentForm, event=None) -> AppointmentFields:
     """The form as AppointmentFields. Typed times are in the viewer's zone; a meeting being
     edited keeps its own zone (a Berlin series stays in Berlin when a New Yorker edits it)."""
     zone = user_zone(current_user)
-    names = dict(form.attendees.choices)
+    names = labels_for(form.attendees.data)
+    chosen = form.account.data
+    known = event.client_account_id if event is not None else None
+    if event is not None and not form.invitations.enabled:
+        sends = bool(event.send_invitations)  # the disabled box is not posted: keep it
+    else:
+        sends = form.invitations.enabled and bool(form.send_invitations.data)
     common = dict(
         title=form.title.data,
         location=form.location.data or None,
         # Browsers send a textarea with CRLF line ends; the stored text has LF.
         description=(form.description.data or "").replace("\r\n", "\n") or None,
         timezone=(event.timezone if event is not None and event.timezone else zone.key),
-        attendees=tuple(
-            Person(e, names.get(e, "").split(" <")[0] or None) for e in form.attendees.data
-        ),
-        send_invitations=bool(form.send_invitations.data),
+        attendees=tuple(Person(e, names.get(e)) for e in form.attendees.data),
+        send_invitations=sends,
+        # The matched client is the default: only a different pick is stored as chosen.
+        choose_client=chosen != known or bool(event is not None and event.client_manual),
+        client_account_id=chosen,
     )
     first = form.day.data
     if form.all_day.data:
@@ -163,10 +210,22 @@ def _editable(event_id: int):
     return event
 
 
+@bp.get("/people")
+def people():
+    """The attendee picker's search: users and contacts matching ?q=, as JSON."""
+    return jsonify(results=search_people(current_user, request.args.get("q", "")))
+
+
+def _render(form: AppointmentForm, event=None):
+    return render_template(
+        "crm_sync/appointments/form.html", form=form, event=event, zone=user_zone(current_user).key
+    )
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     form = AppointmentForm()
-    form.attendees.choices = _people_choices()
+    _prepare(form)
     if form.validate_on_submit():
         s = session()
         owner = s.get(User, current_user.id)
@@ -183,38 +242,39 @@ def new():
         end = start + timedelta(minutes=30)
         form.day.data, form.start.data = start.date(), start.time()
         form.end_day.data, form.end.data = end.date(), end.time()
-    return render_template(
-        "crm_sync/appointments/form.html", form=form, event=None, zone=user_zone(current_user).key
-    )
+        form.send_invitations.data = form.invitations.default
+    return _render(form)
 
 
 @bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
 def edit(event_id: int):
     event = _editable(event_id)
     form = AppointmentForm()
-    form.attendees.choices = _people_choices()
-    known = {value for value, _ in form.attendees.choices}
-    current = [p.email for p in event.participants if p.role not in ("organizer", "from")]
-    form.attendees.choices += [(e, e) for e in current if e not in known]
+    _prepare(form, event)
     if form.validate_on_submit():
         fields = _fields(form, event)
-        if not appointment_changes(event, fields):
+        # The box decides whether this save mails the guests; alone it changes nothing.
+        if not [c for c in appointment_changes(event, fields) if c != "send_invitations"]:
             flash("Nothing changed, so nothing was saved.", "info")
             return redirect(url_for("crm_sync_calendar.event_detail", event_id=event.id))
         s = session()
-        edit_appointment(s, event, fields)
-        targets = accounts_to_push(s, [event.id], [event.owner_user_id])
+        if event.instance_key and form.scope.data == "series":
+            ids = [o.id for o in series_occurrences(s, event)]
+            edit_series(s, event, fields)
+        else:
+            ids = [event.id]
+            edit_appointment(s, event, fields)
+        targets = accounts_to_push(s, ids, [event.owner_user_id])
         s.commit()
         request_push(targets)
         flash("Appointment saved.", "success")
         return redirect(url_for("crm_sync_calendar.event_detail", event_id=event.id))
     if not form.is_submitted():
         _fill(form, event)
-        form.attendees.data = current
-        form.send_invitations.data = event.send_invitations
-    return render_template(
-        "crm_sync/appointments/form.html", form=form, event=event, zone=user_zone(current_user).key
-    )
+        form.attendees.data = _guests(event)
+        form.account.data = event.client_account_id
+        form.send_invitations.data = form.invitations.default
+    return _render(form, event)
 
 
 @bp.post("/<int:event_id>/delete")
@@ -224,9 +284,11 @@ def delete(event_id: int):
     if not form.validate_on_submit():
         abort(400, "The form expired; please try again.")
     s = session()
-    targets = accounts_to_push(s, [event.id], [event.owner_user_id])
-    delete_appointment(s, event)
+    whole = bool(event.instance_key) and request.form.get("scope") == "series"
+    occurrences = series_occurrences(s, event) if whole else [event]
+    targets = accounts_to_push(s, [o.id for o in occurrences], [event.owner_user_id])
+    (delete_series if whole else delete_appointment)(s, event)
     s.commit()
     request_push(targets)
-    flash("Appointment deleted.", "success")
+    flash("Every meeting of the series deleted." if whole else "Appointment deleted.", "success")
     return redirect(url_for("crm_sync_calendar.index"))

@@ -80,6 +80,9 @@ class CalendarEvent(Base):
     client_manual: Mapped[bool] = mapped_column(Boolean, default=False)
     # Bumped by every CRM-side edit; links remember the version they pushed.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The version that changed this occurrence's whole series ("All events"): the engine
+    # writes the series master once, not each occurrence as an exception.
+    series_version: Mapped[int | None] = mapped_column(Integer)
     # A CRM deletion waiting to be pushed; the row goes once every link is gone.
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
     send_invitations: Mapped[bool] = mapped_column(Boolean, default=False)

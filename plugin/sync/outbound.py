@@ -35,6 +35,10 @@ class AppointmentFields:
     timezone: str | None = None
     attendees: tuple[Person, ...] = ()
     send_invitations: bool = True
+    # The person picked the client account (None: match it from the booker and guests);
+    # without choose_client the client is left as matching or an admin set it.
+    choose_client: bool = False
+    client_account_id: int | None = None
 
 
 def appointment_changes(event: CalendarEvent, fields: AppointmentFields) -> list[str]:
@@ -58,6 +62,11 @@ def appointment_changes(event: CalendarEvent, fields: AppointmentFields) -> list
         "attendees": (guests, had),
         "send_invitations": (fields.send_invitations, bool(event.send_invitations)),
     }
+    if fields.choose_client:
+        pairs["client"] = (
+            (fields.client_account_id is not None, fields.client_account_id),
+            (bool(event.client_manual), event.client_account_id),
+        )
     return [name for name, (new, old) in pairs.items() if new != old]
 
 
@@ -156,10 +165,91 @@ def _apply(session, event: CalendarEvent, owner: User | None, fields: Appointmen
         source="CRM",
         owner_emails=owner_emails,
     )
+    _choose_client(session, event, fields)
     session.flush()
     store_match(session, event, Matcher().match(item))
+
+
+def _choose_client(session, event: CalendarEvent, fields: AppointmentFields) -> None:
+    """A picked client is kept as chosen by hand (re-matching leaves it); clearing the pick
+    lets matching decide again."""
+    from ..models import Contact
+
+    if not fields.choose_client:
+        return
+    event.client_manual = fields.client_account_id is not None
+    if not event.client_manual:
+        return
+    contact = session.get(Contact, event.client_contact_id) if event.client_contact_id else None
+    if contact is None or contact.account_id != fields.client_account_id:
+        event.client_contact_id = None
+    event.client_account_id = fields.client_account_id
+    event.client_method = "form"
 
 
 def _primary_email(user: User) -> str | None:
     emails = sorted(user.emails, key=lambda e: (not e.is_primary, e.id or 0))
     return emails[0].email if emails else None
+
+
+# ----- "All events in the series" ---------------------------------------------------------
+def series_occurrences(session, event: CalendarEvent) -> list[CalendarEvent]:
+    """The stored occurrences of `event`'s series (itself included; a single meeting alone)."""
+    if not event.instance_key:
+        return [event]
+    return list(
+        session.scalars(
+            select(CalendarEvent)
+            .where(
+                CalendarEvent.ical_uid == event.ical_uid,
+                CalendarEvent.instance_key != "",
+                CalendarEvent.deleted_at.is_(None),
+            )
+            .order_by(CalendarEvent.start_at)
+        )
+    )
+
+
+def edit_series(session, event: CalendarEvent, fields: AppointmentFields) -> None:
+    """ "All events": every stored occurrence takes the fields and moves as `event` moves
+    (wall-clock, in the series' zone), each marked as a series change, so the engine writes
+    the series master once instead of making each occurrence an exception."""
+    from dataclasses import replace
+
+    from .providers.base import EventDraft
+    from .providers.series import moved_draft
+
+    zone = event.timezone or fields.timezone
+    was = event.start_date if event.all_day and event.start_date else event.start_at
+    wanted = EventDraft(
+        crm_id="",
+        title=fields.title,
+        start=fields.start_date if fields.all_day else fields.start_at,
+        end=fields.end_date if fields.all_day else fields.end_at,
+        all_day=fields.all_day,
+    )
+    for occurrence in series_occurrences(session, event):
+        own = (
+            occurrence.start_date
+            if occurrence.all_day and occurrence.start_date
+            else occurrence.start_at
+        )
+        moved = moved_draft(own, was, wanted, zone)
+        if fields.all_day:
+            times = dict(
+                start_at=datetime.combine(moved.start, datetime.min.time()),
+                end_at=datetime.combine(moved.end, datetime.min.time()),
+                start_date=moved.start,
+                end_date=moved.end,
+            )
+        else:
+            times = dict(start_at=moved.start, end_at=moved.end)
+        edit_appointment(session, occurrence, replace(fields, timezone=zone, **times))
+        occurrence.series_version = occurrence.version
+
+
+def delete_series(session, event: CalendarEvent) -> None:
+    """ "All events": every stored occurrence deleted, as one series deletion to push."""
+    for occurrence in series_occurrences(session, event):
+        delete_appointment(session, occurrence)
+        occurrence.series_version = occurrence.version

@@ -28,3 +28,43 @@
   day.addEventListener("change", follow);
   day.addEventListener("input", follow);
 })();
+
+// Attendees: search users and contacts as you type (the form's JSON endpoint), or type any
+// email address; the related account gets the same search over its own options.
+(function () {
+  "use strict";
+  if (typeof TomSelect === "undefined") { return; }
+  var EMAIL = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
+  var attendees = document.getElementById("attendees");
+  if (attendees) {
+    var url = attendees.getAttribute("data-search-url");
+    new TomSelect(attendees, {
+      plugins: ["remove_button"],
+      valueField: "value",
+      labelField: "text",
+      searchField: ["text"],
+      persist: false,
+      maxOptions: 20,
+      create: function (input) { var v = input.trim(); return { value: v, text: v }; },
+      createFilter: function (input) { return EMAIL.test(input.trim()); },
+      shouldLoad: function (query) { return query.trim().length > 0; },
+      load: function (query, callback) {
+        fetch(url + "?q=" + encodeURIComponent(query), {
+          credentials: "same-origin", headers: { Accept: "application/json" }
+        }).then(function (r) { return r.ok ? r.json() : { results: [] }; })
+          .then(function (body) { callback(body.results); })
+          .catch(function () { callback(); });
+      },
+      render: {
+        option_create: function (data, escape) {
+          return '<div class="create">Invite <strong>' + escape(data.input) + "</strong></div>";
+        },
+        no_results: function () {
+          return '<div class="no-results">No user or contact found; type a full email address to invite it.</div>';
+        }
+      }
+    });
+  }
+  var account = document.getElementById("account");
+  if (account) { new TomSelect(account, { maxOptions: 50, allowEmptyOption: true }); }
+})();

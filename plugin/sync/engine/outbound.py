@@ -29,6 +29,7 @@ from .conflicts import note_lost, pending_edit
 from .context import SyncContext
 from .events import apply_events, drop_links
 from .feed import scope_missing
+from .series_push import is_series_change, write_series
 
 ORGANIZER_ROLES = ("organizer", "from")
 CREATE_BATCH = 50
@@ -57,8 +58,11 @@ def _push(ctx: SyncContext) -> None:
         _create(ctx, event, policy)
         if n % CREATE_BATCH == 0:
             committed = _commit_pushed(ctx, committed)
+    series_done: set[str] = set()
     for link in _pending_links(ctx):
-        if link.event.deleted_at is not None:
+        if is_series_change(link):
+            _series(ctx, link, policy, series_done)
+        elif link.event.deleted_at is not None:
             _delete(ctx, link, policy)
         elif link.etag is None:
             _create(ctx, link.event, policy, link)
@@ -269,6 +273,24 @@ def _delete(ctx: SyncContext, link: EventLink, policy: str, retry: bool = True) 
             return
         ctx.run.pushed += 1
     _remove(ctx, link)
+
+
+def _series(ctx: SyncContext, link: EventLink, policy: str, done: set[str]) -> None:
+    """ "All events in the series": the series written once, then this copy settled."""
+    event = link.event
+    deleting = event.deleted_at is not None
+    draft = None if deleting else draft_of(ctx, event)
+    action = "delete" if deleting else "update"
+    try:
+        gone = write_series(ctx, link, draft, notify(ctx, event, policy, action), done)
+    except ItemRejected as exc:
+        _rejected(ctx, event, link, exc)
+        return
+    if gone:
+        _remove(ctx, link)
+    else:
+        link.synced_version = event.version
+        link.rejected_version = None
 
 
 def _refetch_and_judge(ctx: SyncContext, link: EventLink) -> bool:

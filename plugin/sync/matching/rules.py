@@ -24,6 +24,7 @@ CLIENT_METHODS = {
     "default": "Default Account",
     "none": "No client",
     "manual": "Chosen by an admin",
+    "form": "Chosen on the appointment form",
 }
 
 

@@ -269,6 +269,25 @@ class CalendarWriter(ABC):
     def get_event(self, external_id: str) -> RemoteEvent | None:
         """The item as the provider holds it now (cancelled=True once deleted), or None."""
 
+    # Series. The CRM holds a recurring meeting as its occurrences; patching each of them
+    # would turn every one into an exception, so "All events in the series" is one write to
+    # the series master, which keeps its recurrence and its own time zone.
+    @abstractmethod
+    def patch_series(
+        self, series_id: str, occurrence_id: str, draft: EventDraft, notify: bool
+    ) -> None:
+        """Give the series `series_id` the draft's fields, moving every occurrence by as
+        much as the draft moves `occurrence_id` (wall-clock, in the series' own zone) and
+        giving each the draft's length.
+
+        :raises ItemGone: the series was deleted at the provider.
+        :raises ItemRejected: the provider refused the content.
+        """
+
+    @abstractmethod
+    def delete_series(self, series_id: str, notify: bool) -> None:
+        """Delete the whole series (already gone is success)."""
+
 
 class WriterDelegate(CalendarWriter):
     """A CalendarWriter whose writes live in a writer object of the adapter's own
@@ -293,3 +312,11 @@ class WriterDelegate(CalendarWriter):
 
     def get_event(self, external_id: str) -> RemoteEvent | None:
         return self.writer.get(external_id)
+
+    def patch_series(
+        self, series_id: str, occurrence_id: str, draft: EventDraft, notify: bool
+    ) -> None:
+        self.writer.patch_series(series_id, occurrence_id, draft, notify)
+
+    def delete_series(self, series_id: str, notify: bool) -> None:
+        self.writer.delete_series(series_id, notify)

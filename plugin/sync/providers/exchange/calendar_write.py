@@ -29,6 +29,7 @@ from exchangelib.items import (
 
 from ...errors import EditConflict, ItemGone, ItemRejected
 from ..base import EventDraft, Pushed, RemoteEvent
+from ..series import moved_draft
 from .calendar import parse_item
 from .client import EwsClient
 from .fields import CRM_FIELD, EVENT_FIELDS
@@ -119,6 +120,37 @@ class ExchangeCalendarWriter:
         except ItemGone:
             return
 
+    def patch_series(
+        self, series_id: str, occurrence_id: str, draft: EventDraft, notify: bool
+    ) -> None:
+        """UpdateItem on the RecurringMaster (its recurrence untouched), in its own zone."""
+        master, occurrence = self._fetch((series_id, None)), self._fetch((occurrence_id, None))
+        if master is None or occurrence is None:
+            raise ItemGone(f"the series {series_id} was deleted in Exchange")
+        zone = master._start_timezone or occurrence._start_timezone
+        moved = moved_draft(
+            _plain(master.start), _plain(occurrence.start), draft, zone.key if zone else None
+        )
+        item = CalendarItem(
+            account=self.client.account,
+            folder=self._calendar,
+            id=series_id,
+            changekey=master.changekey,
+            **_fields(moved),
+        )
+        send = SEND_TO_ALL_AND_SAVE_COPY if notify and draft.attendees else SEND_TO_NONE
+        self._write(
+            lambda: item.save(
+                update_fields=list(WRITTEN),
+                conflict_resolution=NEVER_OVERWRITE,
+                send_meeting_invitations=send,
+            ),
+            series_id,
+        )
+
+    def delete_series(self, series_id: str, notify: bool) -> None:
+        self.delete(series_id, None, notify)
+
     def get(self, external_id: str) -> RemoteEvent | None:
         """The item now; an occurrence with its master (the series id and UID it is keyed by,
         one GetItem more). None when it is gone: deleted, or moved out of the calendar (to
@@ -196,6 +228,13 @@ def _fields(draft: EventDraft) -> dict:
         "_end_timezone": tz,
         **times,
     }
+
+
+def _plain(value):
+    """An EWSDateTime as a plain aware datetime (exchangelib's refuses zoneinfo zones)."""
+    if isinstance(value, datetime):
+        return datetime.fromtimestamp(value.timestamp(), UTC)
+    return value
 
 
 def _date(value: date | datetime) -> EWSDate:

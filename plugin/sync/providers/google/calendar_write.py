@@ -9,9 +9,11 @@ https://developers.google.com/calendar/api/guides/version-resources (If-Match ->
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from ...errors import EditConflict, ItemGone, ItemRejected, SyncError
 from ..base import EventDraft, Pushed, RemoteEvent
+from ..series import moved_master
 from ..tagging import CRM_ID_PROPERTY
 from .calendar import parse_event
 from .http import GoogleHttp, _reason
@@ -55,6 +57,20 @@ def _when(value: datetime | date, all_day: bool, tz: str | None) -> dict:
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
     text = aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {"dateTime": text, "timeZone": tz or "UTC"}
+
+
+def _read(when: dict, zone: str) -> datetime | date:
+    """A start or end as Google sends it: a date, or an aware datetime."""
+    if "date" in when:
+        return date.fromisoformat(when["date"])
+    value = datetime.fromisoformat(when["dateTime"].replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(zone))
+
+
+def _local(value: datetime | date, zone: str) -> dict:
+    if not isinstance(value, datetime):
+        return {"date": value.isoformat()}
+    return {"dateTime": value.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": zone}
 
 
 def _send_updates(notify: bool) -> dict:
@@ -111,6 +127,35 @@ class GoogleCalendarWriter:
         if resp.status_code in (204, 200, 404, 410):
             return  # gone either way
         self._parsed(resp, external_id)  # raises the classified error
+
+    def patch_series(
+        self, series_id: str, occurrence_id: str, draft: EventDraft, notify: bool
+    ) -> None:
+        """PATCH the master (its recurrence untouched), moved in its own start.timeZone.
+        It carries no CRM id: its occurrences are CRM meetings of their own."""
+        master, occurrence = self._raw(series_id), self._raw(occurrence_id)
+        zone = master["start"].get("timeZone") or "UTC"
+        start, end = moved_master(
+            _read(master["start"], zone), _read(occurrence["start"], zone), draft, zone
+        )
+        body = {k: v for k, v in event_body(draft).items() if k != "extendedProperties"}
+        body["start"], body["end"] = _local(start, zone), _local(end, zone)
+        resp = self.http.write(
+            "PATCH", self._url(series_id), params=_send_updates(notify), json=body
+        )
+        if resp.status_code in (404, 410):
+            raise ItemGone(f"the series {series_id} was deleted in Google")
+        self._parsed(resp, series_id)
+
+    def delete_series(self, series_id: str, notify: bool) -> None:
+        self.delete(series_id, None, notify)
+
+    def _raw(self, event_id: str) -> dict:
+        resp = self.http.write("GET", self._url(event_id))
+        if resp.status_code in (404, 410):
+            raise ItemGone(f"{event_id} was deleted in Google")
+        self._parsed(resp, event_id)  # raises the classified error
+        return resp.json()
 
     def get(self, external_id: str) -> RemoteEvent | None:
         resp = self.http.write("GET", self._url(external_id))

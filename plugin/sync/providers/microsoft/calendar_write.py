@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ...errors import ItemGone
 from ..base import EventDraft, Pushed, RemoteEvent
+from ..series import moved_master
 from .calendar import CRM_PROPERTY_ID, EXPAND_TAGS, parse_event, prefer, transaction_id_for
 from .guests import guests_property
 from .http import MicrosoftHttp
@@ -79,6 +80,24 @@ class MicrosoftCalendarWriter:
             self.http.request("DELETE", f"{EVENTS}/{external_id}", headers=headers)
         except ItemGone:
             return
+
+    def patch_series(
+        self, series_id: str, occurrence_id: str, draft: EventDraft, notify: bool
+    ) -> None:
+        """PATCH the seriesMaster (its recurrence untouched), times in its own zone."""
+        master, occurrence = self.get(series_id), self.get(occurrence_id)
+        if master is None or occurrence is None:
+            raise ItemGone(f"the series {series_id} was deleted in Microsoft 365")
+        zone = _zone(master.timezone)
+        start, end = moved_master(master.start, occurrence.start, draft, zone)
+        body = _fields(draft, notify)
+        for key, value in (("start", start), ("end", end)):
+            text = value.isoformat() + ("T00:00:00" if draft.all_day else "")
+            body[key] = {"dateTime": text, "timeZone": zone}
+        self.http.request("PATCH", f"{EVENTS}/{series_id}", json=body, headers=prefer(self.http))
+
+    def delete_series(self, series_id: str, notify: bool) -> None:
+        self.delete(series_id, None, notify)
 
     def get(self, external_id: str) -> RemoteEvent | None:
         try:

@@ -72,8 +72,9 @@ class Driver(ABC):
         in zone `tz`; its id."""
 
     @abstractmethod
-    def weekly(self, email: str, title: str, count: int = 4) -> str:
-        """A weekly series of `count` one-hour occurrences; the series' id."""
+    def weekly(self, email: str, title: str, count: int = 4, tz: str | None = None) -> str:
+        """A weekly series of `count` one-hour occurrences, set in zone `tz` (None: the
+        driver's own default); the series' id."""
 
     @abstractmethod
     def all_day(self, email: str, title: str, on: date, tz: str) -> str:

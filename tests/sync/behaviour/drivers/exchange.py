@@ -52,8 +52,9 @@ class ExchangeDriver(Driver):
         )
         return made["id"]
 
-    def weekly(self, email, title, count=4) -> str:
-        return weekly(self.server, email, title, count=count)["id"]
+    def weekly(self, email, title, count=4, tz=None) -> str:
+        zone = {"tz": tz} if tz else {}
+        return weekly(self.server, email, title, count=count, **zone)["id"]
 
     def all_day(self, email, title, on: date, tz) -> str:
         zone = ZoneInfo(tz)

@@ -65,10 +65,10 @@ class GoogleDriver(Driver):
         )
         return self.server.calendar.insert_event(email, body)["id"]
 
-    def weekly(self, email, title, count=4) -> str:
+    def weekly(self, email, title, count=4, tz=None) -> str:
         start = at(1)
         rule = f"RRULE:FREQ=WEEKLY;COUNT={count}"
-        body = self._body(title, start, start + timedelta(hours=1), recurrence=[rule])
+        body = self._body(title, start, start + timedelta(hours=1), tz or "UTC", recurrence=[rule])
         series = self.server.calendar.insert_event(email, body)["id"]
         self._series[series] = (start, timedelta(hours=1))
         return series

@@ -68,12 +68,12 @@ class MicrosoftDriver(Driver):
         }
         return self._outlook(email, "create_event", body)["id"]
 
-    def weekly(self, email, title, count=4) -> str:
+    def weekly(self, email, title, count=4, tz=None) -> str:
         start = at(1)
         body = {
             "subject": title,
-            "start": _local(start, "UTC"),
-            "end": _local(start + timedelta(hours=1), "UTC"),
+            "start": _local(start, tz or "UTC"),
+            "end": _local(start + timedelta(hours=1), tz or "UTC"),
             "recurrence": {
                 "pattern": {
                     "type": "weekly",
