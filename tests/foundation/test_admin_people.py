@@ -73,11 +73,16 @@ def test_invalid_email_is_refused(admin_client, db):
 def test_user_needs_exactly_one_primary(admin_client, db):
     two = _user_form(emails=[(None, "a@example.com", True), (None, "b@example.com", True)])
     _refused(admin_client.post("/admin/crm_users/new/", data=two), "exactly one email")
-    none = _user_form(emails=[(None, "a@example.com", False)])
-    _refused(admin_client.post("/admin/crm_users/new/", data=none), "exactly one email")
     empty = _user_form(emails=[])
     _refused(admin_client.post("/admin/crm_users/new/", data=empty), "at least one email")
     assert db.session.scalar(select(UserEmail).where(UserEmail.email == "a@example.com")) is None
+    # None ticked: the first address is the primary one (the form's default), not a refusal.
+    none = _user_form(emails=[(None, "a@example.com", False), (None, "c@example.com", False)])
+    admin_client.post("/admin/crm_users/new/", data=none)
+    primary = db.session.scalar(select(UserEmail).where(UserEmail.email == "a@example.com"))
+    assert primary is not None and primary.is_primary
+    other = db.session.scalar(select(UserEmail).where(UserEmail.email == "c@example.com"))
+    assert not other.is_primary
 
 
 def test_email_of_another_user_is_refused(admin_client, db):
